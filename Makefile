@@ -1,0 +1,37 @@
+# dc-tools — build, test and demo. `make demo` and `make test` set up what they need.
+SHELL := /bin/bash
+SWIFT ?= swift
+CONFIG ?= release
+BIN = .build/$(CONFIG)
+APT_PACKAGES = libtiff-dev libpng-dev zlib1g-dev libopenblas-dev libdnnl-dev pkg-config python3-venv
+SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PYTHON ?= python3
+
+.PHONY: deps venv build test demo man check-man clean
+
+# Debian packages (system libraries); installed only when one is missing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+
+# Python venv with the real clients for interop tests (numpy, tifffile, imagecodecs).
+venv: .venv/.done
+.venv/.done:
+	$(PYTHON) -m venv .venv
+	.venv/bin/pip install -q --disable-pip-version-check numpy tifffile imagecodecs
+	touch $@
+
+build: deps
+	$(SWIFT) build -c $(CONFIG)
+
+test: deps venv
+	DC_PYTHON=$(CURDIR)/.venv/bin/python $(SWIFT) test
+
+demo: build
+	@mkdir -p demo-out
+	$(BIN)/dc-normalize samples/dsb2018/images/$$(ls samples/dsb2018/images | head -1) -o demo-out/normalized.tif
+	@echo "demo: wrote demo-out/normalized.tif"
+
+clean:
+	rm -rf .build demo-out

@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import Foundation
+import PackageDescription
+
+/// Every folder `Sources/dc-*` (and the benchmark executables `Sources/*-bench`) is one
+/// executable target: a thin main over DeepCellKit, built with swift-argument-parser.
+let sourceFolders =
+    (try? FileManager.default.contentsOfDirectory(atPath: Context.packageDirectory + "/Sources"))?
+    .sorted() ?? []
+let toolNames = sourceFolders.filter { $0.hasPrefix("dc-") || $0.hasSuffix("-bench") }
+
+/// Numeric kernels use raw pointers across Dispatch workers; Swift 5 mode keeps them
+/// free of strict-concurrency noise (see backend.md, "Swift compiler settings").
+let fastMath: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "dc-tools",
+    platforms: [.macOS(.v13)],
+    products: toolNames.map { .executable(name: $0, targets: [$0]) },
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(
+            name: "DeepCellKit",
+            dependencies: [
+                "CTIFF", "CPNG", "CZlib", "CDNNL", "COpenBLAS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: fastMath,
+        ),
+        .testTarget(
+            name: "DeepCellKitTests",
+            dependencies: ["DeepCellKit"],
+            exclude: []
+        ),
+    ]
+        + toolNames.map {
+            .executableTarget(
+                name: $0,
+                dependencies: [
+                    "DeepCellKit",
+                    .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                ],
+                swiftSettings: fastMath,
+            )
+        },
+    swiftLanguageModes: [.v5]
+)
