@@ -17,11 +17,17 @@ let arguments = CommandLine.arguments
 do {
   switch (arguments.count > 1 ? arguments[1] : "", arguments.count) {
   case ("write", 6):
-    let stack = try NPY.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: arguments[2]))), subject: arguments[2])
-    guard let frames = stack.asStack() else { throw DeepCellError(.badData, arguments[2], "not a stack") }
+    let stack = try NPY.decode(
+      [UInt8](try Data(contentsOf: URL(fileURLWithPath: arguments[2]))), subject: arguments[2])
+    guard let frames = stack.asStack() else {
+      throw DeepCellError(.badData, arguments[2], "not a stack")
+    }
     // "deflate" (the default level) or "deflate:LEVEL".
-    var options = TIFFWriteOptions(compression: arguments[4].hasPrefix("deflate") ? .deflate : .none)
-    if let level = arguments[4].split(separator: ":").last.flatMap({ Int($0) }) { options.deflateLevel = level }
+    var options = TIFFWriteOptions(
+      compression: arguments[4].hasPrefix("deflate") ? .deflate : .none)
+    if let level = arguments[4].split(separator: ":").last.flatMap({ Int($0) }) {
+      options.deflateLevel = level
+    }
     let slices = (0..<frames.shape[0]).map { frames.frame($0) }
     var best = Double.infinity
     for _ in 0..<max(1, Int(arguments[5]) ?? 1) {
@@ -50,7 +56,10 @@ do {
     }
     print(String(format: "%.4f", best))
   default:
-    FileHandle.standardError.write(Data("usage: tiffio-bench write STACK.npy OUT.tif none|deflate REPEATS | read IN.tif REPEATS\n".utf8))
+    FileHandle.standardError.write(
+      Data(
+        "usage: tiffio-bench write STACK.npy OUT.tif none|deflate REPEATS | read IN.tif REPEATS\n"
+          .utf8))
     exit(64)
   }
 } catch {

@@ -24,7 +24,9 @@ func inflateStripsInParallel(
   let read = raw.withUnsafeMutableBytes { buffer -> Bool in
     for s in 0..<count {
       let size = offsets[s + 1] - offsets[s]
-      guard TIFFReadRawStrip(tif, UInt32(first + s), buffer.baseAddress! + offsets[s], tmsize_t(size)) == size
+      guard
+        TIFFReadRawStrip(tif, UInt32(first + s), buffer.baseAddress! + offsets[s], tmsize_t(size))
+          == size
       else { return false }
     }
     return true

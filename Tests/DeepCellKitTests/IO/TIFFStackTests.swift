@@ -149,7 +149,9 @@ final class TIFFStackTests: XCTestCase {
     // Corrupt deflate data in a multi-strip page: the parallel inflate gives way to libtiff,
     // which reports the damage.
     var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-    for i in (bytes.count - 5000)..<(bytes.count - 4000) { bytes[i] = UInt8(truncatingIfNeeded: i &* 31) }
+    for i in (bytes.count - 5000)..<(bytes.count - 4000) {
+      bytes[i] = UInt8(truncatingIfNeeded: i &* 31)
+    }
     let corrupt = dir.appendingPathComponent("corrupt.tif").path
     try Data(bytes).write(to: URL(fileURLWithPath: corrupt))
     let stderr = try capturingStandardError {
