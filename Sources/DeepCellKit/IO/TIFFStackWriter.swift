@@ -76,6 +76,7 @@ public final class TIFFStackWriter: StackWriter {
   private var written = 0
   private var page = 0
   private var currentDirectory = 0
+  private let file: TIFFWriteBackFile
   private let pageTotal: Int
   private let samplesPerPage: Int
   private let description: String
@@ -147,7 +148,15 @@ public final class TIFFStackWriter: StackWriter {
     // the first page's data), which other readers take page by page.
     pageTotal = pages
     samplesPerPage = writesImageJ ? 1 : shape[2]
-    let handle = try TIFFHandle(path: path, mode: isBigTIFF ? "w8" : "w", failure: .cannotCreate)
+    let file = try TIFFWriteBackFile(path: path)
+    self.file = file
+    let handle: TIFFHandle
+    do {
+      handle = try TIFFHandle(writingTo: file, mode: isBigTIFF ? "w8" : "w")
+    } catch {
+      unlink(path)
+      throw error
+    }
     self.handle = handle
     do {
       for k in 0..<pages {
@@ -295,7 +304,7 @@ public final class TIFFStackWriter: StackWriter {
       throw DeepCellError(.badData, path, "stack ended after \(written) of \(frameCount) frames")
     }
     handle.close()
-    let errors = handle.diagnostics.errors
+    let errors = handle.diagnostics.errors + (file.failure.map { [$0] } ?? [])
     self.handle = nil
     if let error = errors.first {
       unlink(path)
