@@ -262,4 +262,68 @@ final class InputOutputTests: XCTestCase {
     }
     XCTAssertEqual(folderListing(folder), [])
   }
+
+  func testTIFFAndPNGThroughTheUnifiedLayer() throws {
+    let folder = try TestPaths.temporaryFolder(self)
+    let stack = NPZSamples.array(.uint16, shape: [3, 6, 5, 1])
+    for compressed in [false, true] {
+      let tif = folder.appendingPathComponent("s-\(compressed).tif").path
+      try writeBundle(
+        ArrayBundle([("X", stack)]), to: OutputFile(path: tif), compressed: compressed)
+      let input = try InputFile(path: tif)
+      XCTAssertEqual(input.format, .tiff)
+      XCTAssertEqual(input.arrayNames, ["arr_0"])
+      XCTAssertEqual(try input.readArray(), stack)
+      XCTAssertEqual(try input.readBundle(), ArrayBundle([("arr_0", stack)]))
+      // the same bytes through a stdin pipe (read by libtiff through the spool's descriptor)
+      let piped = try inputFromPipe([UInt8](try Data(contentsOf: URL(fileURLWithPath: tif))))
+      XCTAssertEqual(piped.format, .tiff)
+      XCTAssertEqual(try piped.stackReader().readFrame(1).bytes, stack.frame(1).bytes)
+    }
+    // streamed TIFF output, float32 frames
+    let floats = NPZSamples.array(.float32, shape: [4, 5, 6, 1])
+    let streamed = folder.appendingPathComponent("f.tif").path
+    let writer = try makeStackWriter(
+      OutputFile(path: streamed), name: "X", dtype: .float32, frameShape: [5, 6, 1], frameCount: 4,
+      compressed: true)
+    for i in 0..<4 { try writer.append(floats.frame(i)) }
+    try writer.finish()
+    XCTAssertEqual(try InputFile(path: streamed).readArray(), floats)
+    // PNG: one 16-bit label frame
+    let labels = NPZSamples.array(.uint16, shape: [1, 7, 9, 1])
+    let png = folder.appendingPathComponent("l.png").path
+    try writeBundle(ArrayBundle([("y", labels)]), to: OutputFile(path: png))
+    let pngInput = try InputFile(path: png)
+    XCTAssertEqual(pngInput.format, .png)
+    XCTAssertEqual(try pngInput.readArray(), labels)
+    XCTAssertEqual(
+      try inputFromPipe([UInt8](try Data(contentsOf: URL(fileURLWithPath: png)))).readArray(),
+      labels)
+    let pngStream = try makeStackWriter(
+      OutputFile(path: folder.appendingPathComponent("m.png").path), name: "y", dtype: .uint16,
+      frameShape: [7, 9, 1], frameCount: 1)
+    try pngStream.append(labels.frame(0))
+    try pngStream.finish()
+    XCTAssertEqual(
+      try InputFile(path: folder.appendingPathComponent("m.png").path).readArray(), labels)
+    assertDeepCellError(.usage, "one frame") {
+      try makeStackWriter(
+        OutputFile(path: folder.appendingPathComponent("n.png").path), name: "y", dtype: .uint16,
+        frameShape: [7, 9, 1], frameCount: 2)
+    }
+    // TIFF to stdout (pipe) goes through the temporary file
+    let out = try collectThroughPipe { fd in
+      try writeBundle(
+        ArrayBundle([("X", stack)]),
+        to: OutputFile(path: nil, format: nil, arrayCount: 1, standardOutput: fd))
+    }
+    XCTAssertEqual(try inputFromPipe([UInt8](out)).readArray(), stack)
+    // a corrupt TIFF from stdin names `-`
+    var broken = [UInt8](
+      try Data(contentsOf: URL(fileURLWithPath: folder.appendingPathComponent("s-false.tif").path)))
+    broken = Array(broken.prefix(300))
+    assertDeepCellError(.badData, "-") { try inputFromPipe(broken).readArray() }
+    XCTAssertEqual(
+      folderListing(folder).filter { $0.hasPrefix(".") }, [], "no temporary files left")
+  }
 }
