@@ -153,10 +153,11 @@ final class MaybeGzipReader {
         if input.isEmpty { throw DeepCellError(.badData, subject, "gzip stream is truncated") }
       }
       let want = out.count - filled
+      let available = input.count - inputOffset
+      let start = inputOffset
       let (status, consumed, produced): (Int32, Int, Int) = input.withUnsafeMutableBytes { src in
-        stream.next_in = src.baseAddress!.advanced(by: inputOffset).assumingMemoryBound(
-          to: Bytef.self)
-        stream.avail_in = uInt(input.count - inputOffset)
+        stream.next_in = src.baseAddress!.advanced(by: start).assumingMemoryBound(to: Bytef.self)
+        stream.avail_in = uInt(available)
         stream.next_out = out.baseAddress!.advanced(by: filled).assumingMemoryBound(to: Bytef.self)
         stream.avail_out = uInt(min(want, Int(UInt32.max / 2)))
         let before = Int(stream.avail_in)
