@@ -87,27 +87,25 @@ private struct Hybrid {
     // Window maxima (and, backward, minima of unsaturated values) of the last `reach` rows.
     let maxRows = UnsafeMutablePointer<Float>.allocate(capacity: max(ring * nw * width, 1))
     let minRows = UnsafeMutablePointer<Float>.allocate(capacity: max(ring * nw * width, 1))
-    let scratchCount =
-      windows.map { SlidingExtremum.scratchCount(n: width, lo: $0.0, hi: $0.1) }.max() ?? 1
-    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+    let sliding = SlidingExtremum(n: width, windows: windows.map { (lo: $0.0, hi: $0.1) })
     let unsat = UnsafeMutablePointer<Float>.allocate(capacity: width)
-    defer {
-      maxRows.deallocate()
-      minRows.deallocate()
-      scratch.deallocate()
-      unsat.deallocate()
-    }
     let rowMax = UnsafeMutablePointer<Float>.allocate(capacity: width)
     let rowMin = UnsafeMutablePointer<Float>.allocate(capacity: width)
     defer {
+      maxRows.deallocate()
+      minRows.deallocate()
+      sliding.deallocate()
+      unsat.deallocate()
       rowMax.deallocate()
       rowMin.deallocate()
     }
     for step in 0..<height {
       let y = forward ? step : height - 1 - step
+      let jr = j + y * width
+      let ir = i + y * width
       // Combine the precomputed window extrema of the finished rows on this side.
       for x in 0..<width {
-        rowMax[x] = -.infinity
+        rowMax[x] = jr[x]
         rowMin[x] = .infinity
       }
       for r in rows {
@@ -121,57 +119,72 @@ private struct Hybrid {
           for x in 0..<width { rowMin[x] = min(rowMin[x], wn[x]) }
         }
       }
-      let jr = j + y * width
-      let ir = i + y * width
       if forward {
         for x in 0..<width {
-          var m = max(rowMax[x], jr[x])
-          var dx = max(cLo, -x)
-          while dx <= cHi {
-            m = max(m, jr[x + dx])
-            dx += 1
-          }
+          let m = max(rowMax[x], rangeMax(jr + x, max(cLo, -x), cHi))
           jr[x] = min(m, ir[x])
         }
       } else {
         var x = width - 1
         while x >= 0 {
-          var m = max(rowMax[x], jr[x])
           let top = min(cHi, width - 1 - x)
-          var dx = cLo
-          while dx <= top {
-            m = max(m, jr[x + dx])
-            dx += 1
-          }
-          let v = min(m, ir[x])
+          let v = min(max(rowMax[x], rangeMax(jr + x, cLo, top)), ir[x])
           jr[x] = v
-          // Vincent's queue seed: a neighbour q in N⁻(p) with J(q) < J(p), J(q) < I(q).
-          var lowest = rowMin[x]
-          dx = cLo
-          while dx <= top {
-            let q = x + dx
-            if jr[q] < ir[q] { lowest = min(lowest, jr[q]) }
-            dx += 1
-          }
+          // Vincent's queue seed: a neighbour q in N⁻(p) with J(q) < J(p) and J(q) < I(q).
+          let lowest = min(rowMin[x], rangeMinUnsaturated(jr + x, ir + x, cLo, top))
           if lowest < v { queue.append(Int32(y * width + x)) }
           x -= 1
         }
       }
       // This row is final for the scan: store its window extrema for later rows.
       if reach > 0 {
+        let slots = (0..<nw).map { maxRows + ((y % ring) * nw + $0) * width }
+        sliding.max(jr, into: slots)
         if !forward {
           for x in 0..<width { unsat[x] = jr[x] < ir[x] ? jr[x] : .infinity }
-        }
-        for (k, w) in windows.enumerated() {
-          let slot = ((y % ring) * nw + k) * width
-          SlidingExtremum.max(jr, width, lo: w.0, hi: w.1, into: maxRows + slot, scratch: scratch)
-          if !forward {
-            SlidingExtremum.min(
-              unsat, width, lo: w.0, hi: w.1, into: minRows + slot, scratch: scratch)
-          }
+          sliding.min(unsat, into: (0..<nw).map { minRows + ((y % ring) * nw + $0) * width })
         }
       }
     }
+  }
+
+  /// `max(p[lo...hi])` (−∞ when empty), with four independent accumulators.
+  @inline(__always)
+  func rangeMax(_ p: UnsafeMutablePointer<Float>, _ lo: Int, _ hi: Int) -> Float {
+    var a0 = -Float.infinity
+    var a1 = -Float.infinity
+    var a2 = -Float.infinity
+    var a3 = -Float.infinity
+    var d = lo
+    while d + 3 <= hi {
+      a0 = max(a0, p[d])
+      a1 = max(a1, p[d + 1])
+      a2 = max(a2, p[d + 2])
+      a3 = max(a3, p[d + 3])
+      d += 4
+    }
+    while d <= hi {
+      a0 = max(a0, p[d])
+      d += 1
+    }
+    return max(max(a0, a1), max(a2, a3))
+  }
+
+  /// `min(p[d] for d in lo...hi where p[d] < q[d])` (+∞ when there is none).
+  @inline(__always)
+  func rangeMinUnsaturated(
+    _ p: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>, _ lo: Int, _ hi: Int
+  ) -> Float {
+    var a0 = Float.infinity
+    var a1 = Float.infinity
+    var d = lo
+    while d + 1 <= hi {
+      a0 = min(a0, p[d] < q[d] ? p[d] : .infinity)
+      a1 = min(a1, p[d + 1] < q[d + 1] ? p[d + 1] : .infinity)
+      d += 2
+    }
+    if d <= hi { a0 = min(a0, p[d] < q[d] ? p[d] : .infinity) }
+    return min(a0, a1)
   }
 
   /// FIFO propagation over the whole footprint until no pixel changes.
