@@ -91,7 +91,16 @@ private struct Hybrid {
     let unsat = UnsafeMutablePointer<Float>.allocate(capacity: width)
     let rowMax = UnsafeMutablePointer<Float>.allocate(capacity: width)
     let rowMin = UnsafeMutablePointer<Float>.allocate(capacity: width)
+    let c = max(0, forward ? -cLo : cHi)
+    let g = UnsafeMutablePointer<Float>.allocate(capacity: width)
+    let h = UnsafeMutablePointer<Float>.allocate(capacity: width)
+    let gm = UnsafeMutablePointer<Float>.allocate(capacity: width)
+    let hm = UnsafeMutablePointer<Float>.allocate(capacity: width)
     defer {
+      g.deallocate()
+      h.deallocate()
+      gm.deallocate()
+      hm.deallocate()
       maxRows.deallocate()
       minRows.deallocate()
       sliding.deallocate()
@@ -119,22 +128,47 @@ private struct Hybrid {
           for x in 0..<width { rowMin[x] = min(rowMin[x], wn[x]) }
         }
       }
-      if forward {
-        for x in 0..<width {
-          let m = max(rowMax[x], rangeMax(jr + x, max(cLo, -x), cHi))
-          jr[x] = min(m, ir[x])
+      // The current row, in scan order s (x = s forward, width − 1 − s backward): the
+      // window is the c previously processed pixels [s − c, s − 1], whose maxima (and
+      // minima of unsaturated values) come from blocks of length c — prefix extrema g
+      // kept as we go, suffix extrema h filled when a block completes — O(1) a pixel.
+      for s in 0..<width {
+        let x = forward ? s : width - 1 - s
+        var m = rowMax[x]
+        var low = rowMin[x]
+        if c > 0 && s > 0 {
+          let a = s - c
+          let b = s - 1
+          m = max(m, a <= 0 ? g[b] : max(h[a], g[b]))
+          if !forward { low = min(low, a <= 0 ? gm[b] : min(hm[a], gm[b])) }
         }
-      } else {
-        var x = width - 1
-        while x >= 0 {
-          let top = min(cHi, width - 1 - x)
-          let v = min(max(rowMax[x], rangeMax(jr + x, cLo, top)), ir[x])
-          jr[x] = v
-          // Vincent's queue seed: a neighbour q in N⁻(p) with J(q) < J(p) and J(q) < I(q).
-          let lowest = min(rowMin[x], rangeMinUnsaturated(jr + x, ir + x, cLo, top))
-          if lowest < v { queue.append(Int32(y * width + x)) }
-          x -= 1
+        let v = min(m, ir[x])
+        jr[x] = v
+        if c > 0 {
+          let start = s % c == 0
+          g[s] = start ? v : max(g[s - 1], v)
+          if !forward {
+            let u = v < ir[x] ? v : Float.infinity
+            gm[s] = start ? u : min(gm[s - 1], u)
+          }
+          if s % c == c - 1 {
+            var t = s
+            var accMax = -Float.infinity
+            var accMin = Float.infinity
+            while t > s - c {
+              let xt = forward ? t : width - 1 - t
+              accMax = max(accMax, jr[xt])
+              h[t] = accMax
+              if !forward {
+                accMin = min(accMin, jr[xt] < ir[xt] ? jr[xt] : .infinity)
+                hm[t] = accMin
+              }
+              t -= 1
+            }
+          }
         }
+        // Vincent's queue seed: a neighbour q in N⁻(p) with J(q) < J(p) and J(q) < I(q).
+        if !forward && low < v { queue.append(Int32(y * width + x)) }
       }
       // This row is final for the scan: store its window extrema for later rows.
       if reach > 0 {
@@ -146,45 +180,6 @@ private struct Hybrid {
         }
       }
     }
-  }
-
-  /// `max(p[lo...hi])` (−∞ when empty), with four independent accumulators.
-  @inline(__always)
-  func rangeMax(_ p: UnsafeMutablePointer<Float>, _ lo: Int, _ hi: Int) -> Float {
-    var a0 = -Float.infinity
-    var a1 = -Float.infinity
-    var a2 = -Float.infinity
-    var a3 = -Float.infinity
-    var d = lo
-    while d + 3 <= hi {
-      a0 = max(a0, p[d])
-      a1 = max(a1, p[d + 1])
-      a2 = max(a2, p[d + 2])
-      a3 = max(a3, p[d + 3])
-      d += 4
-    }
-    while d <= hi {
-      a0 = max(a0, p[d])
-      d += 1
-    }
-    return max(max(a0, a1), max(a2, a3))
-  }
-
-  /// `min(p[d] for d in lo...hi where p[d] < q[d])` (+∞ when there is none).
-  @inline(__always)
-  func rangeMinUnsaturated(
-    _ p: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>, _ lo: Int, _ hi: Int
-  ) -> Float {
-    var a0 = Float.infinity
-    var a1 = Float.infinity
-    var d = lo
-    while d + 1 <= hi {
-      a0 = min(a0, p[d] < q[d] ? p[d] : .infinity)
-      a1 = min(a1, p[d + 1] < q[d + 1] ? p[d + 1] : .infinity)
-      d += 2
-    }
-    if d <= hi { a0 = min(a0, p[d] < q[d] ? p[d] : .infinity) }
-    return min(a0, a1)
   }
 
   /// FIFO propagation over the whole footprint until no pixel changes.

@@ -37,16 +37,41 @@ public enum Watershed {
         keys[d] = UInt64(orderedBits(image[s])) << 32
       }
     }
-    var heap = WatershedHeap(capacity: pw * ph + 1)
-    defer { heap.deallocate() }
+    // With distinct marker values every key is unique, so any exact priority queue pops in
+    // skimage's order and the shallower 4-ary heap is used; equal marker values (age 0 both)
+    // need skimage's own binary heap to break the tie the same way.
+    var markerKeys: [UInt64] = []
+    for p in 0..<(pw * ph) where output[p] != 0 { markerKeys.append(keys[p]) }
+    markerKeys.sort()
+    let tiedMarkers = zip(markerKeys, markerKeys.dropFirst()).contains { $0 == $1 }
+    if tiedMarkers {
+      var heap = WatershedHeap(capacity: pw * ph + 1)
+      defer { heap.deallocate() }
+      flood(&heap, keys: keys, inMask: inMask, output: &output, stride: pw)
+    } else {
+      var heap = QuaternaryHeap(capacity: pw * ph + 1)
+      defer { heap.deallocate() }
+      flood(&heap, keys: keys, inMask: inMask, output: &output, stride: pw)
+    }
+    var result = [Int32](repeating: 0, count: n)
+    for y in 0..<height {
+      for x in 0..<width { result[y * width + x] = output[(y + 1) * pw + x + 1] }
+    }
+    return result
+  }
+
+  /// The priority flood proper, on the padded planes.
+  @inline(__always)
+  static func flood<Q: FloodQueue>(
+    _ heap: inout Q, keys: [UInt64], inMask: [Bool], output: inout [Int32], stride pw: Int
+  ) {
     inMask.withUnsafeBufferPointer { m in
       keys.withUnsafeBufferPointer { k in
         output.withUnsafeMutableBufferPointer { out in
-          for p in 0..<(pw * ph) where out[p] != 0 {
+          for p in 0..<out.count where out[p] != 0 {
             heap.push(key: k[p], index: Int32(p))
           }
           var age: UInt64 = 1
-          let offsets = (-pw, -1, 1, pw)
           while let p = heap.pop() {
             let label = out[p]
             @inline(__always) func visit(_ q: Int) {
@@ -55,19 +80,14 @@ public enum Watershed {
               out[q] = label
               heap.push(key: k[q] | (age & 0xFFFF_FFFF), index: Int32(q))
             }
-            visit(p + offsets.0)
-            visit(p + offsets.1)
-            visit(p + offsets.2)
-            visit(p + offsets.3)
+            visit(p - pw)
+            visit(p - 1)
+            visit(p + 1)
+            visit(p + pw)
           }
         }
       }
     }
-    var result = [Int32](repeating: 0, count: n)
-    for y in 0..<height {
-      for x in 0..<width { result[y * width + x] = output[(y + 1) * pw + x + 1] }
-    }
-    return result
   }
 
   /// Bits of `v` whose unsigned order is the numeric order of floats (−0 and +0 equal).
@@ -80,7 +100,79 @@ public enum Watershed {
 
 /// skimage's watershed heap (`heap_general.pxi` + `heap_watershed.pxi`): a binary min-heap
 /// with its exact sift-up and sift-down rules, on packed `(value, age)` keys.
-struct WatershedHeap {
+protocol FloodQueue {
+  mutating func push(key: UInt64, index: Int32)
+  mutating func pop() -> Int?
+}
+
+/// A 4-ary min-heap on unique keys (half the depth of a binary heap).
+struct QuaternaryHeap: FloodQueue {
+  private let keys: UnsafeMutablePointer<UInt64>
+  private let indices: UnsafeMutablePointer<Int32>
+  private var count = 0
+
+  init(capacity: Int) {
+    keys = UnsafeMutablePointer<UInt64>.allocate(capacity: max(capacity, 1))
+    indices = UnsafeMutablePointer<Int32>.allocate(capacity: max(capacity, 1))
+  }
+
+  func deallocate() {
+    keys.deallocate()
+    indices.deallocate()
+  }
+
+  @inline(__always)
+  mutating func push(key: UInt64, index: Int32) {
+    var child = count
+    count += 1
+    while child > 0 {
+      let parent = (child - 1) >> 2
+      let pk = keys[parent]
+      if key >= pk { break }
+      keys[child] = pk
+      indices[child] = indices[parent]
+      child = parent
+    }
+    keys[child] = key
+    indices[child] = index
+  }
+
+  @inline(__always)
+  mutating func pop() -> Int? {
+    if count == 0 { return nil }
+    let top = Int(indices[0])
+    count -= 1
+    if count == 0 { return top }
+    let key = keys[count]
+    let index = indices[count]
+    var i = 0
+    while true {
+      let first = 4 * i + 1
+      if first >= count { break }
+      var best = first
+      var bestKey = keys[first]
+      let last = min(first + 4, count)
+      var c = first + 1
+      while c < last {
+        let ck = keys[c]
+        if ck < bestKey {
+          best = c
+          bestKey = ck
+        }
+        c += 1
+      }
+      if bestKey >= key { break }
+      keys[i] = bestKey
+      indices[i] = indices[best]
+      i = best
+    }
+    keys[i] = key
+    indices[i] = index
+    return top
+  }
+}
+
+struct WatershedHeap: FloodQueue {
   struct Item {
     var key: UInt64
     var index: Int32
