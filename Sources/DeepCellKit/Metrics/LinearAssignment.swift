@@ -21,8 +21,10 @@ public enum LinearAssignment {
   public static func solve(cost: [Double], rows: Int, columns: Int) throws -> [(
     row: Int, column: Int
   )] {
-    precondition(
-      cost.count == rows * columns, "cost has \(cost.count) entries, not \(rows)×\(columns)")
+    guard rows >= 0, columns >= 0, cost.count == rows * columns else {
+      throw DeepCellError(
+        .badData, "cost matrix", "has \(cost.count) entries, not \(rows) × \(columns)")
+    }
     if rows == 0 || columns == 0 { return [] }
     for value in cost where value.isNaN || value == -.infinity {
       throw DeepCellError(.badData, "cost matrix", "contains NaN or -inf")
@@ -41,6 +43,22 @@ public enum LinearAssignment {
     }
     let col4row = try shortestAugmentingPath(cost: cost, rows: rows, columns: columns)
     return col4row.enumerated().map { (row: $0.offset, column: $0.element) }
+  }
+
+  /// The column assigned to each row of `cost` (row-major, `rows × columns`), `-1` for the
+  /// rows left without one when `rows > columns`. `+infinity` marks a forbidden pair.
+  /// Same optimum and tie rule as ``solve(cost:rows:columns:)``.
+  public static func columnForEachRow(_ cost: [Double], rows: Int, columns: Int) throws -> [Int] {
+    var result = [Int](repeating: -1, count: rows)
+    for pair in try solve(cost: cost, rows: rows, columns: columns) { result[pair.row] = pair.column }
+    return result
+  }
+
+  /// The total cost of `assignment` (a column per row, `-1` = none) under `cost`.
+  public static func totalCost(_ cost: [Double], columns: Int, assignment: [Int]) -> Double {
+    var total = 0.0
+    for (i, j) in assignment.enumerated() where j >= 0 { total += cost[i * columns + j] }
+    return total
   }
 
   /// Crouse's algorithm for `rows ≤ columns`; returns the column of each row.

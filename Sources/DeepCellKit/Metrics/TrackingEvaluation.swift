@@ -47,7 +47,7 @@ public struct TrackingEvaluation: Sendable {
     if let segmentationFrames {
       let n = segmentationFrames.reduce(0) { $0 + $1.referenceLabels.count }
       let ious = segmentationFrames.flatMap { $0.matches.map(\.iou) }
-      seg = NumpySum.pairwiseOrZero(ious) / Double(max(n, 1))
+      seg = NumpySum.pairwise(ious) / Double(max(n, 1))
       segReferenceObjects = n
     } else {
       seg = .nan
