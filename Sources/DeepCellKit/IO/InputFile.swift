@@ -89,7 +89,8 @@ public final class InputFile {
       return try ImageFormatDispatch.tiffStackReader(path: file.accessPath, subject: subject)
     case .png:
       return try ArrayStackReader(
-        ImageFormatDispatch.readPNG(path: file.accessPath, subject: subject), subject: subject)
+        ImageFormatDispatch.decodePNG(
+          try file.read(at: 0, count: file.size), subject: subject), subject: subject)
     }
   }
 

@@ -33,6 +33,7 @@ public struct HistogramNormalization: PlaneNormalization, Equatable {
     // computed in float64 and used as float32), fused into CLAHE's first pass.
     let span = Float(Double(hi) - Double(lo))
     try CLAHE(kernelSize: kernelSize).equalize(
-      input, offset: lo, scale: span, height: height, width: width, into: output, threads: threads)
+      input, offset: lo, scale: span, inputMin: lo, inputMax: hi, height: height, width: width,
+      into: output, threads: threads)
   }
 }

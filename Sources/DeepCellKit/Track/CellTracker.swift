@@ -38,7 +38,7 @@ public final class CellTracker {
   public private(set) var frameCount = 0
 
   private var live: [LiveTrack] = []  // seen in the previous frame or, for gap closing, recently
-  private var records: [Int: TrackRecord] = [:]
+  private var records: [Int: TrackHistoryRecord] = [:]
   private var nextLabel = 1
 
   /// A tracker with the given (validated) settings.
@@ -147,7 +147,7 @@ public final class CellTracker {
         records[p]!.capped = true
         records[p]!.frameDivision = t
       }
-      records[id] = TrackRecord(
+      records[id] = TrackHistoryRecord(
         id: id, spans: [TrackSpan(first: t, last: t, label: id)], parent: parent)
       trackOfCell[j] = id
       segmentOfCell[j] = id

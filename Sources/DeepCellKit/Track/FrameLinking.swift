@@ -77,7 +77,7 @@ public enum FrameLinking {
       }
       for i in 0..<t { matrix[i * n + c + i] = deathCost }
       for j in 0..<c { matrix[(t + j) * n + j] = birthCost }
-      let assignment = try LinearAssignment.solve(matrix, rows: n, columns: n)
+      let assignment = try LinearAssignment.columnForEachRow(matrix, rows: n, columns: n)
       for i in 0..<t where assignment[i] < c { cellOfRow[rows[i]] = cells[assignment[i]] }
     }
     return cellOfRow

@@ -205,13 +205,13 @@ public struct Lineage: Sendable, Equatable {
       if let p = e.parent, entries[p] != nil { parentOf[label] = p }
       for d in e.daughters where entries[d] != nil && parentOf[d] == nil { parentOf[d] = label }
     }
-    var records = [Int: TrackRecord]()
+    var records = [Int: TrackHistoryRecord]()
     for r in runs {
       let e = entries[r.label]!
       let spans = r.runs.enumerated().map { k, s in
         TrackSpan(first: s.0, last: s.1, label: k == 0 ? r.label : fresh["\(r.label)/\(k)"]!)
       }
-      records[r.label] = TrackRecord(
+      records[r.label] = TrackHistoryRecord(
         id: r.label, spans: spans, parent: parentOf[r.label], daughters: [], capped: e.capped,
         frameDivision: e.frameDivision)
     }

@@ -20,7 +20,7 @@ public struct TrackSpan: Sendable, Equatable {
 
 /// One cell's track: the frames it occupies (possibly with gaps closed by the tracker), its
 /// parent and daughters, and whether it ended by dividing (deepcell lineage, spec/track.md §4).
-public struct TrackRecord: Sendable, Equatable {
+public struct TrackHistoryRecord: Sendable, Equatable {
   /// The track id: the pixel value of the cell in the relabelled (tracked) stack.
   public var id: Int
   /// The runs of consecutive frames, in time order.
@@ -64,10 +64,10 @@ public struct TrackRecord: Sendable, Equatable {
 /// converts to deepcell's lineage dictionary (§4) and to the CTC `L B E P` table (§6).
 public struct TrackHistory: Sendable, Equatable {
   /// The tracks by id.
-  public var records: [Int: TrackRecord]
+  public var records: [Int: TrackHistoryRecord]
 
   /// A history of the given tracks.
-  public init(records: [Int: TrackRecord] = [:]) { self.records = records }
+  public init(records: [Int: TrackHistoryRecord] = [:]) { self.records = records }
 
   /// The track ids, ascending.
   public var ids: [Int] { records.keys.sorted() }

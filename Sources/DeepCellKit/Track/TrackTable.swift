@@ -98,13 +98,13 @@ public struct TrackTable: Sendable, Equatable {
       return t
     }
     for r in rows { _ = root(r.label) }
-    var records = [Int: TrackRecord]()
+    var records = [Int: TrackHistoryRecord]()
     for r in rows.sorted(by: { ($0.begin, $0.label) < ($1.begin, $1.label) }) {
       let id = trackOf[r.label]!
       let span = TrackSpan(first: r.begin, last: r.end, label: r.label)
       if records[id] == nil {
         let parent = r.parent != 0 ? trackOf[r.parent] : nil
-        records[id] = TrackRecord(id: id, spans: [span], parent: parent)
+        records[id] = TrackHistoryRecord(id: id, spans: [span], parent: parent)
       } else {
         records[id]!.spans.append(span)
         records[id]!.spans.sort { $0.first < $1.first }

@@ -2,7 +2,7 @@ import XCTest
 
 @testable import DeepCellKit
 
-final class LinearAssignmentTests: XCTestCase {
+final class AssignmentOptimalityTests: XCTestCase {
   /// Minimum over all injective row → column maps, by enumeration (rows ≤ columns ≤ 7).
   private func bruteForce(_ cost: [Double], rows: Int, columns: Int) -> Double {
     var best = Double.infinity
@@ -35,36 +35,36 @@ final class LinearAssignmentTests: XCTestCase {
           cost[i * columns + j] = .infinity
         }
       }
-      let assignment = try LinearAssignment.solve(cost, rows: rows, columns: columns)
+      let assignment = try LinearAssignment.columnForEachRow(cost, rows: rows, columns: columns)
       XCTAssertEqual(Set(assignment).count, rows, "trial \(trial): columns must be distinct")
       let total = LinearAssignment.totalCost(cost, columns: columns, assignment: assignment)
       XCTAssertEqual(
         total, bruteForce(cost, rows: rows, columns: columns), accuracy: 1e-9, "trial \(trial)")
       // Same input, same answer.
-      XCTAssertEqual(try LinearAssignment.solve(cost, rows: rows, columns: columns), assignment)
+      XCTAssertEqual(try LinearAssignment.columnForEachRow(cost, rows: rows, columns: columns), assignment)
     }
   }
 
   func testTallMatrixIsSolvedOnItsTranspose() throws {
     // 3 rows, 2 columns: rows 0 and 2 get the columns, row 1 stays unassigned.
     let cost: [Double] = [1, 9, 5, 5, 9, 1]
-    XCTAssertEqual(try LinearAssignment.solve(cost, rows: 3, columns: 2), [0, -1, 1])
+    XCTAssertEqual(try LinearAssignment.columnForEachRow(cost, rows: 3, columns: 2), [0, -1, 1])
   }
 
   func testKnownOptimum() throws {
     // scipy.optimize.linear_sum_assignment([[4, 1, 3], [2, 0, 5], [3, 2, 2]]) → [1, 0, 2], total 5.
-    let a = try LinearAssignment.solve([4, 1, 3, 2, 0, 5, 3, 2, 2], rows: 3, columns: 3)
+    let a = try LinearAssignment.columnForEachRow([4, 1, 3, 2, 0, 5, 3, 2, 2], rows: 3, columns: 3)
     XCTAssertEqual(a, [1, 0, 2])
   }
 
   func testInfeasibleAndMalformedMatricesThrow() {
     XCTAssertThrowsError(
-      try LinearAssignment.solve([.infinity, .infinity, 1, 2], rows: 2, columns: 2)
+      try LinearAssignment.columnForEachRow([.infinity, .infinity, 1, 2], rows: 2, columns: 2)
     ) {
       XCTAssertEqual(($0 as? DeepCellError)?.kind, .badData)
     }
-    XCTAssertThrowsError(try LinearAssignment.solve([1, .nan, 1, 2], rows: 2, columns: 2))
-    XCTAssertThrowsError(try LinearAssignment.solve([1, 2, 3], rows: 2, columns: 2))
+    XCTAssertThrowsError(try LinearAssignment.columnForEachRow([1, .nan, 1, 2], rows: 2, columns: 2))
+    XCTAssertThrowsError(try LinearAssignment.columnForEachRow([1, 2, 3], rows: 2, columns: 2))
   }
 
   func testFrameLinkingWeighsBirthAndDeath() throws {
