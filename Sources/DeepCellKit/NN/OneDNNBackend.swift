@@ -249,19 +249,68 @@ struct ConvolutionKey: Hashable {
   }
 }
 
+/// An activation argument of a primitive whose format (chosen by oneDNN from `any`) may
+/// differ from the engine's tensor layout: an input is reordered into a staging buffer, an
+/// output is written to the staging buffer and reordered out. Identity when they agree.
+private final class StagedArgument {
+  let memory: DNNLMemory
+  private let reorder: DNNLReorder
+  private let isOutput: Bool
+  private var staging: UnsafeMutableRawPointer?
+
+  init(user: dnnl_memory_desc_t, primitive: dnnl_memory_desc_t, isOutput: Bool) throws {
+    memory = try DNNLMemory(primitive)
+    self.isOutput = isOutput
+    reorder =
+      isOutput
+      ? try DNNLReorder(from: primitive, to: user, ownsDestination: false)
+      : try DNNLReorder(from: user, to: primitive, ownsDestination: true)
+    if isOutput && !reorder.isIdentity {
+      let bytes = max(memory.byteCount, 64)
+      guard posix_memalign(&staging, 64, bytes) == 0 else { fatalError("out of memory") }
+      memset(staging!, 0, bytes)
+    }
+  }
+
+  deinit { free(staging) }
+
+  var needsReorder: Bool { !reorder.isIdentity }
+
+  /// Binds the memory for an execution with the engine tensor at `pointer`.
+  func bind(_ pointer: UnsafeMutablePointer<Float>) throws {
+    let raw = UnsafeMutableRawPointer(pointer)
+    if isOutput {
+      memory.bind(staging ?? raw)
+    } else {
+      memory.bind(try reorder.run(raw))
+    }
+  }
+
+  /// After execution: moves an output from staging into the engine tensor at `pointer`.
+  func finish(_ pointer: UnsafeMutablePointer<Float>) throws {
+    guard isOutput, let staging else { return }
+    try reorder.run(staging, into: UnsafeMutableRawPointer(pointer))
+  }
+}
+
 /// One convolution geometry compiled into oneDNN primitives (forward, backward-data,
-/// backward-weights) with the weight reorders from/to the engine's plain OIHW parameters.
-/// Built once per ``ConvolutionKey`` and cached (backend.md §3: setup is ~35 ms).
+/// backward-weights) with every reorder it needs: weights from/to the engine's plain OIHW
+/// parameters, and activations when oneDNN's preferred format for this shape differs from
+/// the engine's tensor layout (e.g. 1-channel inputs and outputs). Built once per
+/// ``ConvolutionKey`` and cached (backend.md §3: setup is ~35 ms).
 final class OneDNNConvolution {
   let key: ConvolutionKey
   private let forwardPrimitive: DNNLPrimitive
-  private let backwardData: DNNLPrimitive?
-  private let backwardWeights: DNNLPrimitive?
-  private let src, dst, weights, bias: DNNLMemory
-  private let diffSrc, diffDst, diffWeights, diffBias, backwardDataWeights: DNNLMemory?
+  private let backwardDataPrimitive: DNNLPrimitive?
+  private let backwardWeightsPrimitive: DNNLPrimitive?
+  private let fwdSrc, fwdDst: StagedArgument
+  private let weights, bias: DNNLMemory
+  private let bdDiffDst, bdDiffSrc, bwDiffDst, bwSrc: StagedArgument?
+  private let backwardDataWeights, diffWeights, diffBias: DNNLMemory?
   private let weightsToForward: DNNLReorder
   private let weightsToBackwardData: DNNLReorder?
   private let diffWeightsToPlain: DNNLReorder?
+  private var diffWeightBuffer: UnsafeMutableRawPointer?
 
   nonisolated(unsafe) private static var cache: [ConvolutionKey: OneDNNConvolution] = [:]
 
@@ -273,11 +322,17 @@ final class OneDNNConvolution {
     return c
   }
 
-  /// Names of the chosen oneDNN implementations (forward, backward-data, backward-weights).
+  /// Names of the chosen oneDNN implementations (forward, backward-data, backward-weights),
+  /// with "+reorder" where activations are converted around the primitive.
   var implementations: [String] {
-    [
-      forwardPrimitive.implementation, backwardData?.implementation ?? "-",
-      backwardWeights?.implementation ?? "-",
+    func tagged(_ p: DNNLPrimitive?, _ args: [StagedArgument?]) -> String {
+      guard let p else { return "-" }
+      return p.implementation + (args.contains { $0?.needsReorder ?? false } ? "+reorder" : "")
+    }
+    return [
+      tagged(forwardPrimitive, [fwdSrc, fwdDst]),
+      tagged(backwardDataPrimitive, [bdDiffDst, bdDiffSrc]),
+      tagged(backwardWeightsPrimitive, [bwSrc, bwDiffDst]),
     ]
   }
 
@@ -287,8 +342,10 @@ final class OneDNNConvolution {
     let inDims = [key.input.n, key.input.c, key.input.h, key.input.w]
     let outDims = [out.n, out.c, out.h, out.w]
     let wDims = [key.outputChannels, key.input.c, key.kernel, key.kernel]
-    var srcMD = try memoryDesc(inDims, tag(for: key.inputLayout))
-    var dstMD = try memoryDesc(outDims, tag(for: key.outputLayout))
+    let userSrc = try memoryDesc(inDims, tag(for: key.inputLayout))
+    let userDst = try memoryDesc(outDims, tag(for: key.outputLayout))
+    var anySrc = try memoryDesc(inDims, dnnl_format_tag_any)
+    var anyDst = try memoryDesc(outDims, dnnl_format_tag_any)
     var anyW = try memoryDesc(wDims, dnnl_format_tag_any)
     let plainW = try memoryDesc(wDims, dnnl_oihw)
     var biasMD = dnnl_memory_desc_t()
@@ -305,65 +362,79 @@ final class OneDNNConvolution {
         dnnl_convolution_forward_desc_init(
           &fdesc, key.training ? dnnl_forward_training : dnnl_forward_inference,
           dnnl_convolution_direct,
-          &srcMD, &anyW, b, &dstMD, strides, padL, padR), "convolution forward descriptor")
+          &anySrc, &anyW, b, &anyDst, strides, padL, padR), "convolution forward descriptor")
     }
     var fpd: dnnl_primitive_desc_t?
     try check(dnnl_primitive_desc_create(&fpd, &fdesc, nil, engine, nil), "convolution forward")
     forwardPrimitive = try DNNLPrimitive(pd: fpd!, what: "convolution forward")
     let fwdW = forwardPrimitive.queryMD(dnnl_query_weights_md)
-    src = try DNNLMemory(srcMD)
-    dst = try DNNLMemory(dstMD)
+    fwdSrc = try StagedArgument(
+      user: userSrc, primitive: forwardPrimitive.queryMD(dnnl_query_src_md), isOutput: false)
+    fwdDst = try StagedArgument(
+      user: userDst, primitive: forwardPrimitive.queryMD(dnnl_query_dst_md), isOutput: true)
     weights = try DNNLMemory(fwdW)
     bias = try DNNLMemory(biasMD)
     weightsToForward = try DNNLReorder(from: plainW, to: fwdW, ownsDestination: true)
 
     guard key.training else {
-      backwardData = nil
-      backwardWeights = nil
-      diffSrc = nil
-      diffDst = nil
+      backwardDataPrimitive = nil
+      backwardWeightsPrimitive = nil
+      bdDiffDst = nil
+      bdDiffSrc = nil
+      bwDiffDst = nil
+      bwSrc = nil
+      backwardDataWeights = nil
       diffWeights = nil
       diffBias = nil
-      backwardDataWeights = nil
       weightsToBackwardData = nil
       diffWeightsToPlain = nil
       return
     }
+    var anySrc2 = try memoryDesc(inDims, dnnl_format_tag_any)
+    var anyDst2 = try memoryDesc(outDims, dnnl_format_tag_any)
     var anyW2 = try memoryDesc(wDims, dnnl_format_tag_any)
     var bdesc = dnnl_convolution_desc_t()
     try check(
       dnnl_convolution_backward_data_desc_init(
-        &bdesc, dnnl_convolution_direct, &srcMD, &anyW2, &dstMD, strides, padL, padR),
+        &bdesc, dnnl_convolution_direct, &anySrc2, &anyW2, &anyDst2, strides, padL, padR),
       "convolution backward-data descriptor")
     var bpd: dnnl_primitive_desc_t?
     try check(
       dnnl_primitive_desc_create(&bpd, &bdesc, nil, engine, fpd), "convolution backward-data")
-    backwardData = try DNNLPrimitive(pd: bpd!, what: "convolution backward-data")
-    let bwdW = backwardData!.queryMD(dnnl_query_weights_md)
+    let bdp = try DNNLPrimitive(pd: bpd!, what: "convolution backward-data")
+    backwardDataPrimitive = bdp
+    let bwdW = bdp.queryMD(dnnl_query_weights_md)
     weightsToBackwardData = try DNNLReorder(from: plainW, to: bwdW, ownsDestination: true)
     backwardDataWeights = try DNNLMemory(bwdW)
+    bdDiffDst = try StagedArgument(
+      user: userDst, primitive: bdp.queryMD(dnnl_query_diff_dst_md), isOutput: false)
+    bdDiffSrc = try StagedArgument(
+      user: userSrc, primitive: bdp.queryMD(dnnl_query_diff_src_md), isOutput: true)
 
+    var anySrc3 = try memoryDesc(inDims, dnnl_format_tag_any)
+    var anyDst3 = try memoryDesc(outDims, dnnl_format_tag_any)
     var anyW3 = try memoryDesc(wDims, dnnl_format_tag_any)
     var wdesc = dnnl_convolution_desc_t()
     try withOptionalPointer(key.bias ? biasMD : nil) { b in
       try check(
         dnnl_convolution_backward_weights_desc_init(
-          &wdesc, dnnl_convolution_direct, &srcMD, &anyW3, b, &dstMD, strides, padL, padR),
+          &wdesc, dnnl_convolution_direct, &anySrc3, &anyW3, b, &anyDst3, strides, padL, padR),
         "convolution backward-weights descriptor")
     }
     var wpd: dnnl_primitive_desc_t?
     try check(
       dnnl_primitive_desc_create(&wpd, &wdesc, nil, engine, fpd), "convolution backward-weights")
-    backwardWeights = try DNNLPrimitive(pd: wpd!, what: "convolution backward-weights")
-    let dW = backwardWeights!.queryMD(dnnl_query_diff_weights_md)
-    diffSrc = try DNNLMemory(srcMD)
-    diffDst = try DNNLMemory(dstMD)
+    let bwp = try DNNLPrimitive(pd: wpd!, what: "convolution backward-weights")
+    backwardWeightsPrimitive = bwp
+    let dW = bwp.queryMD(dnnl_query_diff_weights_md)
+    bwSrc = try StagedArgument(
+      user: userSrc, primitive: bwp.queryMD(dnnl_query_src_md), isOutput: false)
+    bwDiffDst = try StagedArgument(
+      user: userDst, primitive: bwp.queryMD(dnnl_query_diff_dst_md), isOutput: false)
     diffWeights = try DNNLMemory(dW)
     diffBias = try DNNLMemory(biasMD)
     diffWeightsToPlain = try DNNLReorder(from: dW, to: plainW, ownsDestination: false)
   }
-
-  private var diffWeightBuffer: UnsafeMutableRawPointer?
 
   deinit { free(diffWeightBuffer) }
 
@@ -373,15 +444,18 @@ final class OneDNNConvolution {
     bias b: UnsafeMutablePointer<Float>?, output: UnsafeMutablePointer<Float>
   ) throws {
     let wp = try weightsToForward.run(UnsafeMutableRawPointer(w))
-    src.bind(input)
+    try fwdSrc.bind(input)
+    try fwdDst.bind(output)
     weights.bind(wp)
-    dst.bind(output)
-    var args: [(Int32, DNNLMemory)] = [(Arg.src, src), (Arg.weights, weights), (Arg.dst, dst)]
+    var args: [(Int32, DNNLMemory)] = [
+      (Arg.src, fwdSrc.memory), (Arg.weights, weights), (Arg.dst, fwdDst.memory),
+    ]
     if let b {
       bias.bind(b)
       args.append((Arg.bias, bias))
     }
     try forwardPrimitive.execute(args)
+    try fwdDst.finish(output)
   }
 
   /// dx = conv_transpose(dy, W); `weights` is plain OIHW.
@@ -389,18 +463,20 @@ final class OneDNNConvolution {
     outputGradient dy: UnsafeMutablePointer<Float>, weights w: UnsafeMutablePointer<Float>,
     inputGradient dx: UnsafeMutablePointer<Float>
   ) throws {
-    guard let backwardData, let weightsToBackwardData, let diffSrc, let diffDst,
+    guard let backwardDataPrimitive, let weightsToBackwardData, let bdDiffDst, let bdDiffSrc,
       let backwardDataWeights
     else {
       throw DeepCellError(.usage, "convolution", "backward pass on an inference-mode primitive")
     }
     let wp = try weightsToBackwardData.run(UnsafeMutableRawPointer(w))
-    diffDst.bind(dy)
+    try bdDiffDst.bind(dy)
+    try bdDiffSrc.bind(dx)
     backwardDataWeights.bind(wp)
-    diffSrc.bind(dx)
-    try backwardData.execute([
-      (Arg.diffDst, diffDst), (Arg.weights, backwardDataWeights), (Arg.diffSrc, diffSrc),
+    try backwardDataPrimitive.execute([
+      (Arg.diffDst, bdDiffDst.memory), (Arg.weights, backwardDataWeights),
+      (Arg.diffSrc, bdDiffSrc.memory),
     ])
+    try bdDiffSrc.finish(dx)
   }
 
   /// dW = Σ x ⋆ dy (written plain OIHW), db = Σ dy.
@@ -408,12 +484,14 @@ final class OneDNNConvolution {
     input x: UnsafeMutablePointer<Float>, outputGradient dy: UnsafeMutablePointer<Float>,
     weightGradient dw: UnsafeMutablePointer<Float>, biasGradient db: UnsafeMutablePointer<Float>?
   ) throws {
-    guard let backwardWeights, let diffWeights, let diffWeightsToPlain, let diffDst, let diffBias
+    guard let backwardWeightsPrimitive, let diffWeights, let diffWeightsToPlain, let bwSrc,
+      let bwDiffDst,
+      let diffBias
     else {
       throw DeepCellError(.usage, "convolution", "backward pass on an inference-mode primitive")
     }
-    src.bind(x)
-    diffDst.bind(dy)
+    try bwSrc.bind(x)
+    try bwDiffDst.bind(dy)
     let target: UnsafeMutableRawPointer
     if diffWeightsToPlain.isIdentity {
       target = UnsafeMutableRawPointer(dw)
@@ -427,13 +505,13 @@ final class OneDNNConvolution {
     }
     diffWeights.bind(target)
     var args: [(Int32, DNNLMemory)] = [
-      (Arg.src, src), (Arg.diffDst, diffDst), (Arg.diffWeights, diffWeights),
+      (Arg.src, bwSrc.memory), (Arg.diffDst, bwDiffDst.memory), (Arg.diffWeights, diffWeights),
     ]
     if let db {
       diffBias.bind(db)
       args.append((Arg.diffBias, diffBias))
     }
-    try backwardWeights.execute(args)
+    try backwardWeightsPrimitive.execute(args)
     if !diffWeightsToPlain.isIdentity {
       try diffWeightsToPlain.run(target, into: UnsafeMutableRawPointer(dw))
     }
