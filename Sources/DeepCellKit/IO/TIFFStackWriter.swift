@@ -55,7 +55,11 @@ public struct TIFFWriteOptions: Sendable, Equatable {
 /// `ImageJ=1.11a\nimages=N\nchannels=C\nframes=T\nhyperstack=true\nmode=grayscale\nloop=false\n`.
 /// Otherwise a frame is one page with C samples per pixel (RGB for 3-channel uint8/uint16)
 /// and page 0 carries tifffile's `{"shape": [T, H, W(, C)]}`. Samples carry SampleFormat
-/// (uint, int, IEEE float). The file is written to `path` directly; ``abort()`` deletes it.
+/// (uint, int, IEEE float). All IFDs are written when the writer opens (their strip arrays
+/// deferred) and the pixel data follow in page order, contiguous when uncompressed: the
+/// layout ImageJ writes and reads back as one block. BigTIFF is chosen when the file could
+/// pass 4 GiB (``needsBigTIFF(dataBytes:pageCount:)``). The file is written to `path`
+/// directly; ``abort()`` deletes it.
 public final class TIFFStackWriter: StackWriter {
   /// The file written.
   public let path: String
