@@ -1,68 +1,51 @@
-// watershed-bench: times DeepCellKit's deep_watershed on two .npy maps (used by
-// bench/watershed.sh, which runs the Python reference on the same input).
-//
-//   watershed-bench INNER.npy OUTER.npy [--peak-local-max] [--runs N] [--threads N] [--out LABELS.npy]
-//
-// Prints one line: `median_s=… min_s=… frames=… objects=…`.
+import ArgumentParser
 import DeepCellKit
 import Foundation
 
-func fail(_ message: String) -> Never {
-  FileHandle.standardError.write(Data("watershed-bench: error: \(message)\n".utf8))
-  exit(64)
-}
+/// Times DeepCellKit's deep_watershed in process on two `.npy` map stacks, for
+/// bench/watershed.sh (which times the Python reference on the same files).
+@main
+struct WatershedBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "watershed-bench",
+    abstract: "Time deep_watershed on two .npy maps (median of N runs after a warm-up) and print seconds.")
 
-var paths: [String] = []
-var runs = 5
-var threads = 0
-var outPath: String?
-var parameters = DeepWatershedParameters()
-var args = Array(CommandLine.arguments.dropFirst())
-while !args.isEmpty {
-  let a = args.removeFirst()
-  switch a {
-  case "--peak-local-max": parameters.maximaAlgorithm = .peakLocalMax
-  case "--runs", "--threads", "--out":
-    guard !args.isEmpty else { fail("\(a) needs a value") }
-    let value = args.removeFirst()
-    if a == "--out" {
-      outPath = value
-    } else {
-      guard let n = Int(value) else { fail("\(a) needs a number") }
-      if a == "--runs" { runs = n } else { threads = n }
+  @Argument(help: "The maxima map (inner distance), .npy (N, H, W, 1).")
+  var inner: String
+
+  @Argument(help: "The interior map (outer distance), .npy (N, H, W, 1).")
+  var outer: String
+
+  @Flag(help: "Use peak_local_max instead of h_maxima.")
+  var peakLocalMax = false
+
+  @Option(help: "Timed repetitions.")
+  var runs: Int = 5
+
+  @Option(help: "Worker threads (default: all cores).")
+  var threads: Int = 0
+
+  @Option(help: "Write the labels of the last run here as .npy.")
+  var out: String?
+
+  func run() throws {
+    var parameters = DeepWatershedParameters()
+    if peakLocalMax { parameters.maximaAlgorithm = .peakLocalMax }
+    let maps = try [inner, outer].map { path -> NDArray in
+      try NPY.decode([UInt8](Data(contentsOf: URL(fileURLWithPath: path))), subject: path)
     }
-  default: paths.append(a)
-  }
-}
-guard paths.count == 2 else {
-  fail(
-    "usage: watershed-bench INNER.npy OUTER.npy [--peak-local-max] [--runs N] [--threads N] [--out LABELS.npy]"
-  )
-}
-do {
-  let maps = try paths.map { path -> NDArray in
-    guard let data = FileManager.default.contents(atPath: path) else {
-      fail("\(path): cannot read")
+    var labels = try DeepWatershed.segment(outputs: maps, parameters: parameters, threads: threads)
+    var times: [Double] = []
+    for _ in 0..<max(runs, 1) {
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      labels = try DeepWatershed.segment(outputs: maps, parameters: parameters, threads: threads)
+      times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
     }
-    return try NPY.decode([UInt8](data), subject: path)
+    times.sort()
+    if let out { try Data(NPY.encode(labels)).write(to: URL(fileURLWithPath: out)) }
+    print(
+      String(
+        format: "median_s=%.6f min_s=%.6f frames=%d max_label=%d", times[times.count / 2], times[0],
+        labels.shape[0], labels.integerValues().max() ?? 0))
   }
-  var labels = try DeepWatershed.segment(outputs: maps, parameters: parameters, threads: threads)  // warm-up
-  var times: [Double] = []
-  for _ in 0..<max(runs, 1) {
-    let t0 = DispatchTime.now().uptimeNanoseconds
-    labels = try DeepWatershed.segment(outputs: maps, parameters: parameters, threads: threads)
-    times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-  }
-  times.sort()
-  if let outPath {
-    try Data(NPY.encode(labels)).write(to: URL(fileURLWithPath: outPath))
-  }
-  let frames = labels.shape[0]
-  let objects = labels.integerValues().max() ?? 0
-  print(
-    String(
-      format: "median_s=%.6f min_s=%.6f frames=%d max_label=%d", times[times.count / 2], times[0],
-      frames, objects))
-} catch {
-  fail("\(error)")
 }
