@@ -74,6 +74,9 @@ public final class TIFFStackWriter: StackWriter {
   private var handle: TIFFHandle?
   private var written = 0
   private var page = 0
+  private var currentDirectory = 0
+  private let pageTotal: Int
+  private let samplesPerPage: Int
   private let description: String
 
   /// Files whose data plus IFDs pass this size are written as BigTIFF: tifffile's
@@ -138,7 +141,26 @@ public final class TIFFStackWriter: StackWriter {
       let full = [frameCount, shape[0], shape[1]] + (shape[2] > 1 ? [shape[2]] : [])
       description = "{\"shape\": [\(full.map(String.init).joined(separator: ", "))]}"
     }
-    handle = try TIFFHandle(path: path, mode: isBigTIFF ? "w8" : "w", failure: .cannotCreate)
+    // All IFDs first (strip arrays deferred), pixel data after them in page order: the layout
+    // ImageJ writes and expects (it reads an `images=N` stack as N planes back to back from
+    // the first page's data), which other readers take page by page.
+    pageTotal = pages
+    samplesPerPage = writesImageJ ? 1 : shape[2]
+    let handle = try TIFFHandle(path: path, mode: isBigTIFF ? "w8" : "w", failure: .cannotCreate)
+    self.handle = handle
+    do {
+      for k in 0..<pages {
+        try setTags(handle, page: k, samples: samplesPerPage)
+        guard TIFFDeferStrileArrayWriting(handle.tif) != 0,
+          TIFFWriteCheck(handle.tif, 0, "TIFFStackWriter") != 0,
+          TIFFWriteDirectory(handle.tif) != 0
+        else { throw handle.failure("cannot write the TIFF directories", kind: .io) }
+      }
+      currentDirectory = -2  // the next page is reached with TIFFSetDirectory
+    } catch {
+      abort()
+      throw error
+    }
   }
 
   deinit { if handle != nil { abort() } }
@@ -178,13 +200,19 @@ public final class TIFFStackWriter: StackWriter {
   }
 
   /// Writes one page of `samples` chunky samples per pixel from `data`.
-  private func writePage(_ handle: TIFFHandle, _ data: UnsafeRawPointer, samples: Int) throws {
+  /// Strip height: one strip per plane uncompressed; tifffile's ~256 KiB strips for deflate.
+  private func rowsPerStrip(samples: Int) -> Int {
+    let (h, w) = (frameShape[0], frameShape[1])
+    let rowBytes = w * samples * dtype.size
+    return options.compression == .deflate ? max(1, min(h, 262_144 / rowBytes)) : h
+  }
+
+  /// Sets the tags of page `page` (`samples` chunky samples a pixel) on the current directory.
+  private func setTags(_ handle: TIFFHandle, page: Int, samples: Int) throws {
     let (h, w) = (frameShape[0], frameShape[1])
     let es = dtype.size
-    let rowBytes = w * samples * es
     let deflate = options.compression == .deflate
-    // tifffile's strip size for compressed data: about 256 KiB.
-    let rowsPerStrip = deflate ? max(1, min(h, 262_144 / rowBytes)) : h
+    let rowsPerStrip = rowsPerStrip(samples: samples)
     let format: Int32 =
       dtype.isFloat ? SAMPLEFORMAT_IEEEFP : (dtype.isSigned ? SAMPLEFORMAT_INT : SAMPLEFORMAT_UINT)
     let rgb = samples == 3 && (dtype == .uint8 || dtype == .uint16)
@@ -218,16 +246,32 @@ public final class TIFFStackWriter: StackWriter {
       ok = ok && "dc-tools".withCString { handle.setField(TIFFTAG_SOFTWARE, $0) }
     }
     guard ok else { throw handle.failure("cannot set the TIFF tags", kind: .io) }
+  }
+
+  /// Writes the pixels of the next page into its (already written) IFD: the strips go to the
+  /// end of the file, then libtiff patches the IFD's deferred strip arrays in place.
+  private func writePage(_ handle: TIFFHandle, _ data: UnsafeRawPointer, samples: Int) throws {
+    let tif = handle.tif
+    if page != currentDirectory {
+      let ok =
+        page == currentDirectory + 1 ? TIFFReadDirectory(tif) : TIFFSetDirectory(tif, tdir_t(page))
+      guard ok != 0 else { throw handle.failure("cannot reach page \(page)", kind: .io) }
+      currentDirectory = page
+    }
+    let h = frameShape[0]
+    let rowBytes = frameShape[1] * samples * dtype.size
+    let rowsPerStrip = rowsPerStrip(samples: samples)
     let strips = (h + rowsPerStrip - 1) / rowsPerStrip
-    if deflate {
+    if options.compression == .deflate {
       try writeDeflateStrips(
         handle, data, rowBytes: rowBytes, rowsPerStrip: rowsPerStrip, strips: strips)
     } else {
-      let n = TIFFWriteEncodedStrip(
-        handle.tif, 0, UnsafeMutableRawPointer(mutating: data), tmsize_t(h * rowBytes))
+      // Native byte order, no codec: the samples are the strip bytes, written without a copy.
+      let n = TIFFWriteRawStrip(
+        tif, 0, UnsafeMutableRawPointer(mutating: data), tmsize_t(h * rowBytes))
       guard n == h * rowBytes else { throw handle.failure("cannot write page \(page)", kind: .io) }
     }
-    guard TIFFWriteDirectory(handle.tif) != 0 else {
+    guard TIFFForceStrileArrayWriting(tif) != 0 else {
       throw handle.failure("cannot write page \(page)", kind: .io)
     }
     page += 1

@@ -42,11 +42,18 @@ public struct CLAHE: Sendable, Equatable {
     precondition(
       input.count >= height * width && output.count >= height * width,
       "buffers smaller than the plane")
-    for v in input[0..<(height * width)] where !(v >= -1 && v <= 1) {
-      throw DeepCellError(.badData, "clahe", "input values must lie in [-1, 1] (found \(v))")
+    var lo = Float.infinity
+    var hi = -Float.infinity
+    for v in input[0..<(height * width)] {
+      guard v >= -1 && v <= 1 else {
+        throw DeepCellError(.badData, "clahe", "input values must lie in [-1, 1] (found \(v))")
+      }
+      lo = min(lo, v)
+      hi = max(hi, v)
     }
     try equalize(
-      input, offset: 0, scale: 1, height: height, width: width, into: output, threads: threads)
+      input, offset: 0, scale: 1, inputMin: lo, inputMax: hi, height: height, width: width,
+      into: output, threads: threads)
   }
 
   /// Array form of ``equalize(_:height:width:into:threads:)``.
@@ -66,10 +73,12 @@ public struct CLAHE: Sendable, Equatable {
 
   /// The core: equalizes `(input - offset) / scale` (computed in float32, as the min–max
   /// rescale before it in `histogram_normalization`; offset 0 and scale 1 leave the input
-  /// unchanged bit for bit). The caller guarantees the rescaled values lie in [-1, 1].
+  /// unchanged bit for bit). The caller guarantees the rescaled values lie in [-1, 1] and
+  /// passes the input's extremes `inputMin`, `inputMax`.
   func equalize(
-    _ input: UnsafeBufferPointer<Float>, offset: Float, scale: Float, height: Int, width: Int,
-    into output: UnsafeMutableBufferPointer<Float>, threads: Int
+    _ input: UnsafeBufferPointer<Float>, offset: Float, scale: Float, inputMin: Float,
+    inputMax: Float, height: Int, width: Int, into output: UnsafeMutableBufferPointer<Float>,
+    threads: Int
   ) throws {
     guard height > 0, width > 0 else { return }
     guard binCount >= 1, binCount <= CLAHE.grayLevels else {
@@ -84,46 +93,26 @@ public struct CLAHE: Sendable, Equatable {
     let pixels = height * width
     let rowChunk = max(1, 32_768 / width)
     let chunks = Parallel.chunkCount(height, chunkSize: rowChunk)
-
-    // a. To uint16 (skimage img_as_uint: rint(x * 65535) in float32, clipped).
-    var gray = [UInt16](repeating: 0, count: pixels)
-    var chunkMin = [UInt16](repeating: .max, count: chunks)
-    var chunkMax = [UInt16](repeating: 0, count: chunks)
-    gray.withUnsafeMutableBufferPointer { gray in
-      chunkMin.withUnsafeMutableBufferPointer { cmin in
-        chunkMax.withUnsafeMutableBufferPointer { cmax in
-          Parallel.forEachChunk(height, chunkSize: rowChunk, threads: threads) { c, rows in
-            var lo = UInt16.max
-            var hi = UInt16.min
-            for i in (rows.lowerBound * width)..<(rows.upperBound * width) {
-              let x = ((input[i] - offset) / scale) * 65535
-              let r = min(max(x.rounded(.toNearestOrEven), 0), 65535)
-              let u = UInt16(r)
-              gray[i] = u
-              lo = min(lo, u)
-              hi = max(hi, u)
-            }
-            cmin[c] = lo
-            cmax[c] = hi
-          }
-        }
-      }
+    // a, b, e. Each pixel to uint16 (skimage img_as_uint: rint(x · 65535) in float32,
+    // clipped), to 14 bits (rescale_intensity of the uint16 image to [0, 16383] in float64,
+    // round half to even), to its bin. The map x → u is monotone, so the uint16 image's
+    // extremes are those of the input's extremes and one pass does all three steps.
+    @inline(__always) func toGray(_ x: Float) -> UInt16 {
+      UInt16(CLAHE.roundHalfEven(min(max(((x - offset) / scale) * 65535, 0), 65535)))
     }
-    let umin = chunkMin.min()!
-    let umax = chunkMax.max()!
-
-    // b + e. To 14 bits (rescale_intensity to [0, 16383], round half to even), then to bins.
+    let umin = toGray(inputMin)
+    let umax = toGray(inputMax)
     let toBin = CLAHE.binLookup(min: umin, max: umax, binSize: geometry.binSize)
-    gray.withUnsafeMutableBufferPointer { gray in
+    let bins = [UInt16](unsafeUninitializedCapacity: pixels) { bins, initialized in
       toBin.withUnsafeBufferPointer { lut in
         Parallel.forEachChunk(height, chunkSize: rowChunk, threads: threads) { _, rows in
           for i in (rows.lowerBound * width)..<(rows.upperBound * width) {
-            gray[i] = lut[Int(gray[i] &- umin)]
+            bins[i] = lut[Int(toGray(input[i]) &- umin)]
           }
         }
       }
+      initialized = pixels
     }
-    let bins = gray
 
     // c, d, f, g, h, i. One clipped, equalized gray-level map per contextual region.
     let maps = regionMaps(bins: bins, geometry: geometry, threads: threads)
@@ -191,6 +180,14 @@ public struct CLAHE: Sendable, Equatable {
     }
   }
 
+  /// `rint` (round half to even) of a float32 in [0, 2^23), by the 2^23 trick (the sum's
+  /// unit in the last place is 1, so the FPU's round-to-nearest-even does the rounding;
+  /// a libm call otherwise on baseline x86-64).
+  @inline(__always)
+  static func roundHalfEven(_ x: Float) -> Float {
+    (x + 8_388_608) - 8_388_608
+  }
+
   /// numpy `reflect` padding index: mirror without repeating the edge (`dcb|abcd|cba`),
   /// periodic with period 2(n − 1) for pads longer than the axis.
   @inline(__always)
@@ -242,14 +239,17 @@ public struct CLAHE: Sendable, Equatable {
           Parallel.forEach(g.nh, threads: threads) { i in
             let rowMaps = maps.baseAddress! + i * g.nw * nbins
             rowMaps.initialize(repeating: 0, count: g.nw * nbins)
-            // f. Histograms of the row of regions i (padded rows i·kh …).
+            let paddedRow = UnsafeMutablePointer<UInt16>.allocate(capacity: g.nw * g.kw)
+            defer { paddedRow.deallocate() }
+            // f. Histograms of the row of regions i (padded rows i·kh …), one reflected
+            // image row at a time.
             for t in (i * g.kh)..<((i + 1) * g.kh) {
               let source = bins.baseAddress! + CLAHE.reflect(t, g.height) * g.width
+              for s in 0..<(g.nw * g.kw) { paddedRow[s] = source[columnSource[s]] }
               for j in 0..<g.nw {
                 let hist = rowMaps + j * nbins
-                for s in (j * g.kw)..<((j + 1) * g.kw) {
-                  hist[Int(source[columnSource[s]])] += 1
-                }
+                let segment = paddedRow + j * g.kw
+                for s in 0..<g.kw { hist[Int(segment[s])] += 1 }
               }
             }
             for j in 0..<g.nw {
@@ -317,6 +317,10 @@ public struct CLAHE: Sendable, Equatable {
 
   /// Steps j–k for the image rows `rows`: writes the interpolated value (truncated to an
   /// integer, as float32) of every pixel to `output`; returns the rows' min and max.
+  ///
+  /// Each term is `float32(float64(map) · (column weight · row weight))`, the four terms are
+  /// summed in float32 in skimage's order (top-left, top-right, bottom-left, bottom-right),
+  /// with weights `r / kh` and `c / kw` of the in-block offsets (normalize.md §1.1 k).
   func interpolate(
     bins: UnsafeBufferPointer<UInt16>, maps: UnsafeBufferPointer<Int32>, geometry g: Geometry,
     rows: Range<Int>, output: UnsafeMutableBufferPointer<Float>
@@ -326,40 +330,63 @@ public struct CLAHE: Sendable, Equatable {
     let padLeft = g.kw / 2
     var lo = Float.infinity
     var hi = -Float.infinity
-    // Per column: the two region columns (edge-replicated grid) and the weights.
-    var leftMap = [Int](repeating: 0, count: g.width)
-    var rightMap = [Int](repeating: 0, count: g.width)
-    var wx = [Double](repeating: 0, count: g.width)
-    for x in 0..<g.width {
-      let pc = x + padLeft
-      let bj = pc / g.kw
-      leftMap[x] = Swift.min(Swift.max(bj - 1, 0), g.nw - 1) * nbins
-      rightMap[x] = Swift.min(bj, g.nw - 1) * nbins
-      wx[x] = Double(pc % g.kw) / Double(g.kw)
-    }
+    // Weights of the in-block column offsets c = 0 ..< kw and their four products per row.
+    let columnWeight = (0..<g.kw).map { Double($0) / Double(g.kw) }
+    var w00 = [Double](repeating: 0, count: g.kw)
+    var w01 = w00
+    var w10 = w00
+    var w11 = w00
     for y in rows {
       let pr = y + padTop
       let bi = pr / g.kh
       let wy = Double(pr % g.kh) / Double(g.kh)
       let iy = 1 - wy
+      for c in 0..<g.kw {
+        let cx = columnWeight[c]
+        let ix = 1 - cx
+        w00[c] = ix * iy
+        w01[c] = cx * iy
+        w10[c] = ix * wy
+        w11[c] = cx * wy
+      }
       let top = maps.baseAddress! + Swift.min(Swift.max(bi - 1, 0), g.nh - 1) * g.nw * nbins
       let bottom = maps.baseAddress! + Swift.min(bi, g.nh - 1) * g.nw * nbins
       let source = bins.baseAddress! + y * g.width
       let target = output.baseAddress! + y * g.width
-      for x in 0..<g.width {
-        let b = Int(source[x])
-        let cx = wx[x]
-        let ix = 1 - cx
-        let l = leftMap[x] + b
-        let r = rightMap[x] + b
-        var acc = Float(Double(top[l]) * (ix * iy))
-        acc += Float(Double(top[r]) * (cx * iy))
-        acc += Float(Double(bottom[l]) * (ix * wy))
-        acc += Float(Double(bottom[r]) * (cx * wy))
-        let value = Float(UInt16(acc))
-        target[x] = value
-        lo = Swift.min(lo, value)
-        hi = Swift.max(hi, value)
+      // Runs of columns inside one block column bj share their four region maps.
+      var x = 0
+      while x < g.width {
+        let pc = x + padLeft
+        let bj = pc / g.kw
+        let c0 = pc - bj * g.kw
+        let end = Swift.min(g.width, x + (g.kw - c0))
+        let left = Swift.min(Swift.max(bj - 1, 0), g.nw - 1) * nbins
+        let right = Swift.min(bj, g.nw - 1) * nbins
+        let tl = top + left
+        let tr = top + right
+        let bl = bottom + left
+        let br = bottom + right
+        w00.withUnsafeBufferPointer { w00 in
+          w01.withUnsafeBufferPointer { w01 in
+            w10.withUnsafeBufferPointer { w10 in
+              w11.withUnsafeBufferPointer { w11 in
+                for xx in x..<end {
+                  let b = Int(source[xx])
+                  let c = c0 + (xx - x)
+                  var acc = Float(Double(tl[b]) * w00[c])
+                  acc += Float(Double(tr[b]) * w01[c])
+                  acc += Float(Double(bl[b]) * w10[c])
+                  acc += Float(Double(br[b]) * w11[c])
+                  let value = Float(Int32(acc))  // truncation, as astype(uint16)
+                  target[xx] = value
+                  lo = Swift.min(lo, value)
+                  hi = Swift.max(hi, value)
+                }
+              }
+            }
+          }
+        }
+        x = end
       }
     }
     return (lo, hi)

@@ -17,14 +17,9 @@ public struct HistogramNormalization: PlaneNormalization, Equatable {
     let n = height * width
     guard n > 0 else { return }
     // 2. Constant plane (every pixel equals the first): zeros.
-    let first = input[0]
-    var lo = first
-    var hi = first
-    for i in 0..<n {
-      let v = input[i]
-      lo = min(lo, v)
-      hi = max(hi, v)
-    }
+    let extremes = PlaneExtremes(UnsafeBufferPointer(rebasing: input[0..<n]))
+    let lo = extremes.min
+    let hi = extremes.max
     if lo == hi {
       for i in 0..<n { output[i] = 0 }
       return
@@ -33,6 +28,7 @@ public struct HistogramNormalization: PlaneNormalization, Equatable {
     // computed in float64 and used as float32), fused into CLAHE's first pass.
     let span = Float(Double(hi) - Double(lo))
     try CLAHE(kernelSize: kernelSize).equalize(
-      input, offset: lo, scale: span, height: height, width: width, into: output, threads: threads)
+      input, offset: lo, scale: span, inputMin: lo, inputMax: hi, height: height, width: width,
+      into: output, threads: threads)
   }
 }

@@ -27,60 +27,28 @@ public struct StackNormalizer: Sendable {
       throw DeepCellError(
         .badData, subject, "a frame must be height × width [× channels], not shape \(shape)")
     }
-    for (k, frame) in frames.enumerated() where frame.shape != shape {
+    for (k, frame) in frames.enumerated() where frame.shape != shape || frame.dtype != first.dtype {
       throw DeepCellError(
         .badData, subject,
-        "frame \(firstFrameIndex + k) has shape \(frame.shape), expected \(shape)")
+        "frame \(firstFrameIndex + k) is \(frame.dtype) \(frame.shape), expected \(first.dtype) \(shape)"
+      )
     }
-    let height = shape[0]
-    let width = shape[1]
-    let channels = shape.count == 3 ? shape[2] : 1
-    let planeSize = height * width
-    let workers = max(1, threads ?? Parallel.defaultThreads)
-
-    // Cast to float32, then check every value is finite.
-    let inputs: [[Float]] = try Parallel.map(frames.count, threads: workers) { f in
-      let values = frames[f].floats()
-      if let bad = values.firstIndex(where: { !$0.isFinite }) {
-        throw DeepCellError(
-          .badData, subject,
-          "frame \(firstFrameIndex + f), channel \(bad % channels) holds \(values[bad]) (NaN and infinity cannot be normalized)"
-        )
+    let frameSize = first.count
+    var input = [Float]()
+    input.reserveCapacity(frameSize * frames.count)
+    for frame in frames { input.append(contentsOf: frame.floats()) }
+    var output = [Float](repeating: 0, count: input.count)
+    try input.withUnsafeBufferPointer { src in
+      try output.withUnsafeMutableBufferPointer { dst in
+        try normalizePlanes(
+          src, frames: frames.count, height: shape[0], width: shape[1],
+          channels: shape.count == 3 ? shape[2] : 1, sourceType: first.dtype, into: dst,
+          subject: subject, firstFrameIndex: firstFrameIndex, threads: threads)
       }
-      return values
     }
-
-    var outputs = [[Float]](repeating: [], count: frames.count)
-    let planes = frames.count * channels
-    let planeWorkers = planes >= workers ? workers : 1
-    let innerWorkers = planes >= workers ? 1 : workers
-    let method = self.method
-    let sourceType = first.dtype
-    let results = OutputSlots(outputs.count)
-    try Parallel.forEach(planes, threads: planeWorkers) { p in
-      let f = p / channels
-      let c = p % channels
-      var plane: [Float]
-      if channels == 1 {
-        plane = inputs[f]
-      } else {
-        plane = [Float](repeating: 0, count: planeSize)
-        inputs[f].withUnsafeBufferPointer { src in
-          for i in 0..<planeSize { plane[i] = src[i * channels + c] }
-        }
-      }
-      var normalized = [Float](repeating: 0, count: planeSize)
-      try plane.withUnsafeBufferPointer { src in
-        try normalized.withUnsafeMutableBufferPointer { dst in
-          try method.normalize(
-            src, height: height, width: width, sourceType: sourceType, into: dst,
-            threads: innerWorkers)
-        }
-      }
-      results.store(normalized, frame: f, channel: c, channels: channels)
+    return (0..<frames.count).map {
+      NDArray(shape: shape, values: Array(output[($0 * frameSize)..<(($0 + 1) * frameSize)]))
     }
-    results.collect(into: &outputs, channels: channels, planeSize: planeSize)
-    return outputs.map { NDArray(shape: shape, values: $0) }
   }
 
   /// Normalizes a whole stack: rank 2 `(H, W)`, 3 `(N, H, W)` or 4 `(N, H, W, C)`, as
@@ -91,42 +59,73 @@ public struct StackNormalizer: Sendable {
       throw DeepCellError(
         .badData, subject, "expected an image stack of rank 2 to 4, not shape \(stack.shape)")
     }
-    let frameCount = stack4.shape[0]
-    if frameCount == 0 { return NDArray(zeros: stack.shape, dtype: .float32) }
-    let frames = (0..<frameCount).map { stack4.frame($0) }
-    let normalized = try normalize(frames: frames, subject: subject, threads: threads)
-    return NDArray.stacking(normalized)!.reshaped(stack.shape)
-  }
-}
-
-/// Collects normalized planes from the workers (each (frame, channel) slot written once).
-private final class OutputSlots: @unchecked Sendable {
-  private var planes: [[[Float]]]
-  private let lock = NSLock()
-
-  init(_ frames: Int) { planes = Array(repeating: [], count: frames) }
-
-  func store(_ plane: [Float], frame: Int, channel: Int, channels: Int) {
-    lock.withLock {
-      if planes[frame].isEmpty { planes[frame] = Array(repeating: [], count: channels) }
-      planes[frame][channel] = plane
-    }
-  }
-
-  /// Interleaves the channels back into `(H, W, C)` frames.
-  func collect(into outputs: inout [[Float]], channels: Int, planeSize: Int) {
-    for f in outputs.indices {
-      if channels == 1 {
-        outputs[f] = planes[f][0]
-        continue
+    let dims = stack4.shape
+    var output = NDArray(zeros: stack.shape, dtype: .float32)
+    let body = { (src: UnsafeBufferPointer<Float>) throws in
+      try output.withUnsafeMutableBufferPointer(Float.self) { dst in
+        try normalizePlanes(
+          src, frames: dims[0], height: dims[1], width: dims[2], channels: dims[3],
+          sourceType: stack.dtype, into: dst, subject: subject, firstFrameIndex: 0, threads: threads
+        )
       }
-      outputs[f] = [Float](repeating: 0, count: planeSize * channels)
-      outputs[f].withUnsafeMutableBufferPointer { dst in
-        for c in 0..<channels {
-          planes[f][c].withUnsafeBufferPointer { src in
-            for i in 0..<planeSize { dst[i * channels + c] = src[i] }
-          }
+    }
+    if stack.dtype == .float32 {
+      try stack.withUnsafeBufferPointer(Float.self, body)
+    } else {
+      try stack.floats().withUnsafeBufferPointer(body)
+    }
+    return output
+  }
+
+  /// The core: `frames` contiguous `(height, width, channels)` float32 frames in `input`,
+  /// normalized plane by plane into `output`.
+  func normalizePlanes(
+    _ input: UnsafeBufferPointer<Float>, frames: Int, height: Int, width: Int, channels: Int,
+    sourceType: DType, into output: UnsafeMutableBufferPointer<Float>, subject: String,
+    firstFrameIndex: Int, threads: Int?
+  ) throws {
+    let planeSize = height * width
+    let planes = frames * channels
+    guard planes > 0, planeSize > 0 else { return }
+    let workers = max(1, threads ?? Parallel.defaultThreads)
+    let planeWorkers = planes >= workers ? workers : 1
+    let innerWorkers = planes >= workers ? 1 : workers
+    let method = self.method
+    try Parallel.forEach(planes, threads: planeWorkers) { p in
+      let f = p / channels
+      let c = p % channels
+      let frameStart = f * planeSize * channels
+      // A plane: the frame itself for one channel, else a gathered copy.
+      let gathered: UnsafeMutableBufferPointer<Float>? =
+        channels == 1 ? nil : .allocate(capacity: planeSize)
+      let result: UnsafeMutableBufferPointer<Float> =
+        channels == 1
+        ? UnsafeMutableBufferPointer(rebasing: output[frameStart..<(frameStart + planeSize)])
+        : .allocate(capacity: planeSize)
+      defer {
+        if channels != 1 {
+          gathered?.deallocate()
+          result.deallocate()
         }
+      }
+      let plane: UnsafeBufferPointer<Float>
+      if let gathered {
+        for i in 0..<planeSize { gathered[i] = input[frameStart + i * channels + c] }
+        plane = UnsafeBufferPointer(gathered)
+      } else {
+        plane = UnsafeBufferPointer(rebasing: input[frameStart..<(frameStart + planeSize)])
+      }
+      if !PlaneExtremes(plane).allFinite, let i = plane.firstIndex(where: { !$0.isFinite }) {
+        throw DeepCellError(
+          .badData, subject,
+          "frame \(firstFrameIndex + f), channel \(c) holds \(plane[i]) (NaN and infinity cannot be normalized)"
+        )
+      }
+      try method.normalize(
+        plane, height: height, width: width, sourceType: sourceType, into: result,
+        threads: innerWorkers)
+      if channels != 1 {
+        for i in 0..<planeSize { output[frameStart + i * channels + c] = result[i] }
       }
     }
   }

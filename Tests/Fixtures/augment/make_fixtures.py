@@ -85,3 +85,33 @@ for mode in ["constant", "nearest", "reflect", "wrap"]:
     for order in [0, 1]:
         save(f"extra_affine_{mode}_order{order}.npy",
              apply_affine_transform(two, fill_mode=mode, cval=-3.0, order=order, **params))
+
+# One full sample of the CroppingDataGenerator pipeline with fixed parameters (augment.md §3):
+# targets of the whole label image, then crop -> apply_affine_transform -> flip_h -> flip_v,
+# order 1 for the image and the 1-channel maps, order 0 for fgbg. Image = X[0] of
+# histogram_normalization.npz (the image whose labels are transforms.npz y[0]).
+golden_dir = HERE.parents[2].parent / "shared" / "golden" / "deepcell-toolbox"
+x0 = np.load(golden_dir / "histogram_normalization.npz")["X"][0]
+y0 = np.load(golden_dir / "transforms.npz")["y"][0:1]
+assert np.array_equal(np.load(HERE / "transforms0_y_u1.npy"), y0[0, ..., 0])
+save("sample_x0.npy", x0)
+targets = {
+    "inner": ot.transform_masks(y0, "inner-distance", alpha="auto", beta=1, erosion_width=0)[0],
+    "outer": ot.transform_masks(y0, "outer-distance", erosion_width=1)[0],
+    "fgbg": ot.transform_masks(y0, "fgbg")[0],
+}
+r0, c0, ch, cw = 13, 40, 128, 96
+P = dict(theta=37.5, zx=0.8, zy=1.2)
+
+
+def pipeline(a, order):
+    a = a[r0:r0 + ch, c0:c0 + cw, :]
+    a = apply_affine_transform(a, order=order, fill_mode="nearest", **P)
+    a = a[:, ::-1, :]  # flip_horizontal (columns); flip_vertical off
+    return np.ascontiguousarray(a)
+
+
+save("sample_out_x.npy", pipeline(x0, 1))
+save("sample_out_inner.npy", pipeline(targets["inner"], 1))
+save("sample_out_outer.npy", pipeline(targets["outer"], 1))
+save("sample_out_fgbg.npy", pipeline(targets["fgbg"], 0))
