@@ -35,13 +35,16 @@ public enum PNGCodec {
     guard bytes.count >= 8, Array(bytes.prefix(8)) == signature else {
       throw DeepCellError(.badData, subject, "not a PNG file (bad signature)")
     }
-    let stream = withoutColorSpaceChunks(bytes)
+    // libpng keeps reading from this memory until png_image_finish_read: it must outlive
+    // both calls, so it lives in a buffer owned here, not in a Swift array's closure scope.
+    let chunks = withoutColorSpaceChunks(bytes)
+    let stream = UnsafeMutableRawBufferPointer.allocate(byteCount: chunks.count, alignment: 16)
+    defer { stream.deallocate() }
+    stream.copyBytes(from: chunks)
     var image = png_image()
     image.version = UInt32(PNG_IMAGE_VERSION)
     defer { png_image_free(&image) }
-    let begun = stream.withUnsafeBytes {
-      png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count)
-    }
+    let begun = png_image_begin_read_from_memory(&image, stream.baseAddress, stream.count)
     guard begun != 0 else {
       throw DeepCellError(.badData, subject, "corrupt PNG: \(message(&image))")
     }

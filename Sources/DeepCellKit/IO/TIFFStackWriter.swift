@@ -266,7 +266,8 @@ public final class TIFFStackWriter: StackWriter {
       try writeDeflateStrips(
         handle, data, rowBytes: rowBytes, rowsPerStrip: rowsPerStrip, strips: strips)
     } else {
-      let n = TIFFWriteEncodedStrip(
+      // Native byte order, no codec: the samples are the strip bytes, written without a copy.
+      let n = TIFFWriteRawStrip(
         tif, 0, UnsafeMutableRawPointer(mutating: data), tmsize_t(h * rowBytes))
       guard n == h * rowBytes else { throw handle.failure("cannot write page \(page)", kind: .io) }
     }
