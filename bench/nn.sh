@@ -21,7 +21,8 @@ while [ $# -gt 0 ]; do
         *) echo "bench/nn.sh: unknown option $1" >&2; exit 64 ;;
     esac
 done
-swift build -c release --product nn-bench >/dev/null
+# The shared manifest cache can hold an evaluation from before Sources/nn-bench existed.
+swift build -c release --manifest-cache none >/dev/null
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Runs a command, shows its output on stderr, returns the value of its last line (KEY=VALUE).

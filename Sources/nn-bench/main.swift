@@ -21,6 +21,15 @@ struct NNBench: ParsableCommand {
 
 func nowMs() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e6 }
 
+/// CPU time (user + system, all threads) of this process in milliseconds: a load-robust
+/// measure on a shared machine, where wall time includes waiting for a core.
+func cpuMs() -> Double {
+  var usage = rusage()
+  getrusage(RUSAGE_SELF.rawValue, &usage)
+  func ms(_ t: timeval) -> Double { Double(t.tv_sec) * 1e3 + Double(t.tv_usec) / 1e3 }
+  return ms(usage.ru_utime) + ms(usage.ru_stime)
+}
+
 func median(_ v: [Double]) -> Double {
   let s = v.sorted()
   return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
@@ -59,13 +68,19 @@ struct UNetStep: ParsableCommand {
     print("engine: \(NNBackendInfo.description), threads \(NNThreads.count)")
     print("unet: \(net.registry.elementCount) parameters, batch \(batch)×1×\(size)×\(size)")
     var times: [Double] = []
+    var cpuTimes: [Double] = []
     for step in 0..<(warmup + steps) {
       let t0 = nowMs()
+      let c0 = cpuMs()
       let l = try trainStepMSE(
         net, input: x, target: target, loss: &loss, optimizer: adam, step: step + 1)
       let dt = nowMs() - t0
-      if step >= warmup { times.append(dt) }
-      print(String(format: "step %d loss %.6f %.1f ms", step + 1, l, dt))
+      let dc = cpuMs() - c0
+      if step >= warmup {
+        times.append(dt)
+        cpuTimes.append(dc)
+      }
+      print(String(format: "step %d loss %.6f %.1f ms (cpu %.1f ms)", step + 1, l, dt, dc))
     }
     let ms = median(times)
     // Conv FLOPs of one step (forward + backward-data + backward-weights).
@@ -115,13 +130,14 @@ struct UNetStep: ParsableCommand {
       print(
         String(
           format:
-            "convolutions alone: %.1f ms/step = %.0f GFLOP/s (peak ~230); rest of the step: %.1f ms",
+            "convolutions alone: %.1f ms/step = %.0f GFLOP/s (peak ~230 on the Zen 4 of backend.md); rest of the step: %.1f ms",
           convMs,
           flops / convMs / 1e6, ms - convMs))
     }
     print(
       String(
         format: "times ms: %@", times.map { String(format: "%.1f", $0) }.joined(separator: " ")))
+    print(String(format: "cpu ms per step (all threads, median): %.1f", median(cpuTimes)))
     print(String(format: "ms_per_step=%.1f", ms))
   }
 }
@@ -145,7 +161,9 @@ struct Conv: ParsableCommand {
     var fw: [Double] = []
     var bw: [Double] = []
     var total: [Double] = []
+    var cpu: [Double] = []
     for r in 0..<(repeats + 2) {
+      let c0 = cpuMs()
       let t0 = nowMs()
       _ = try conv.forward(x, training: true)
       let t1 = nowMs()
@@ -155,6 +173,7 @@ struct Conv: ParsableCommand {
         fw.append(t1 - t0)
         bw.append(t2 - t1)
         total.append(t2 - t0)
+        cpu.append(cpuMs() - c0)
       }
     }
     let f = convFlops(conv, shape)
@@ -165,6 +184,11 @@ struct Conv: ParsableCommand {
       String(
         format: "%.2f GFLOP per fwd+bwd, %.0f GFLOP/s (peak ~230; oneDNN alone 33.7 ms recorded)",
         (f.0 + f.1 + f.2) / 1e9, (f.0 + f.1 + f.2) / ms / 1e6))
+    let c = median(cpu)
+    print(
+      String(
+        format: "cpu ms (all threads, median): %.1f = %.0f GFLOP/s per busy core", c,
+        (f.0 + f.1 + f.2) / c / 1e6))
     print(String(format: "ms_per_step=%.1f", ms))
   }
 }
