@@ -1,0 +1,27 @@
+/// One batch from ``AugmentationGenerator``: the augmented images, the named targets in
+/// settings order, and the labels warped the same way (nearest), as DeepCell's
+/// `CroppingIterator` yields them (augment.md §3).
+public struct AugmentedBatch: Sendable {
+  /// `X`: (B, h, w, C) float32.
+  public var images: NDArray
+  /// The targets, in the order of ``AugmentationSettings/targets``: inner/outer distance
+  /// (B, h, w, 1) float32, fgbg (B, h, w, 2) uint8, …
+  public var targets: [(name: String, array: NDArray)]
+  /// `y`: the labels after the same crop, warp (order 0) and flips, (B, h, w, 1) int32.
+  public var labels: NDArray
+  /// For each sample, the index of its source frame in the generator's input.
+  public var sourceIndices: [Int]
+  /// Samples in the batch.
+  public var count: Int { sourceIndices.count }
+
+  /// The batch as named arrays: `X`, the targets, then `y`.
+  public var bundle: ArrayBundle {
+    ArrayBundle(
+      [(ArrayName.image, images)] + targets.map { ($0.name, $0.array) } + [
+        (ArrayName.labels, labels)
+      ])
+  }
+
+  /// The target named `name`, if present.
+  public subscript(name: String) -> NDArray? { targets.first { $0.name == name }?.array }
+}

@@ -1,0 +1,135 @@
+import CTIFF
+import Foundation
+
+/// The messages libtiff reported about one open file. libtiff's error and warning handlers
+/// write here instead of stderr (libtiff 4.5 per-handle handlers, `TIFFOpenOptions`), so the
+/// readers and writers can turn them into ``DeepCellError``s.
+final class TIFFDiagnostics {
+  /// Error messages, in order.
+  var errors: [String] = []
+  /// Warning messages, in order.
+  var warnings: [String] = []
+
+  /// The first error, or a fallback text.
+  func reason(_ fallback: String) -> String {
+    guard let first = errors.first else { return fallback }
+    return first
+  }
+}
+
+/// Formats a libtiff diagnostic (`module: message`) and stores it in the diagnostics box.
+private func recordTIFFMessage(
+  _ userData: UnsafeMutableRawPointer?, _ module: UnsafePointer<CChar>?,
+  _ format: UnsafePointer<CChar>?,
+  _ arguments: CVaListPointer?, isError: Bool
+) {
+  guard let userData, let format, let arguments else { return }
+  let box = Unmanaged<TIFFDiagnostics>.fromOpaque(userData).takeUnretainedValue()
+  var buffer = [CChar](repeating: 0, count: 512)
+  _ = vsnprintf(&buffer, buffer.count, format, arguments)
+  var text = String(
+    decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  if let module, module.pointee != 0 {
+    let name = String(cString: module)
+    // libtiff passes the file name as module for open-time messages; keep only the routine names.
+    if !name.contains("/") { text = "\(name): \(text)" }
+  }
+  if isError {
+    if box.errors.count < 16 { box.errors.append(text) }
+  } else if box.warnings.count < 64 {
+    box.warnings.append(text)
+  }
+}
+
+private let tiffErrorHandler: TIFFErrorHandlerExtR = { _, userData, module, format, arguments in
+  recordTIFFMessage(userData, module, format, arguments, isError: true)
+  return 1
+}
+
+private let tiffWarningHandler: TIFFErrorHandlerExtR = { _, userData, module, format, arguments in
+  recordTIFFMessage(userData, module, format, arguments, isError: false)
+  return 1
+}
+
+/// Silences libtiff's process-wide handlers (they print to stderr); done once, before the
+/// first file is opened. Messages still reach the per-file handlers above.
+private let silenceGlobalTIFFHandlers: Void = {
+  _ = TIFFSetErrorHandler(nil)
+  _ = TIFFSetWarningHandler(nil)
+  _ = TIFFSetErrorHandlerExt(nil)
+  _ = TIFFSetWarningHandlerExt(nil)
+}()
+
+/// One open libtiff handle with its diagnostics box: the plumbing the TIFF reader and writer
+/// share (opening with captured messages, reading and setting tags through the `va_list`
+/// entry points, since Swift cannot call libtiff's variadic `TIFFGetField`).
+final class TIFFHandle {
+  let tif: OpaquePointer
+  let diagnostics: TIFFDiagnostics
+  let path: String
+  private var closed = false
+
+  /// Opens `path` with libtiff `mode` ("r", "w", "w8" …); throws `failure` with libtiff's
+  /// reason when libtiff refuses.
+  init(path: String, mode: String, failure: DeepCellError.Kind) throws {
+    _ = silenceGlobalTIFFHandlers
+    let diagnostics = TIFFDiagnostics()
+    let options = TIFFOpenOptionsAlloc()
+    defer { TIFFOpenOptionsFree(options) }
+    let box = Unmanaged.passUnretained(diagnostics).toOpaque()
+    TIFFOpenOptionsSetErrorHandlerExtR(options, tiffErrorHandler, box)
+    TIFFOpenOptionsSetWarningHandlerExtR(options, tiffWarningHandler, box)
+    guard let tif = TIFFOpenExt(path, mode, options) else {
+      throw DeepCellError(failure, path, diagnostics.reason("libtiff cannot open the file"))
+    }
+    self.tif = tif
+    self.diagnostics = diagnostics
+    self.path = path
+  }
+
+  deinit { close() }
+
+  /// Closes the handle (flushing a file being written); safe to call twice.
+  func close() {
+    if !closed {
+      closed = true
+      TIFFClose(tif)
+    }
+  }
+
+  /// A badData error about this file carrying libtiff's first error message, or `fallback`.
+  func failure(_ fallback: String, kind: DeepCellError.Kind = .badData) -> DeepCellError {
+    let reason = diagnostics.errors.isEmpty ? fallback : "\(fallback): \(diagnostics.errors[0])"
+    return DeepCellError(kind, path, reason)
+  }
+
+  /// The value of a tag of C type `T` (uint16, uint32, …), or nil when absent.
+  func field<T: FixedWidthInteger>(_ tag: Int32, _ type: T.Type, defaulted: Bool = false) -> T? {
+    var value: T = 0
+    let found = withUnsafeMutablePointer(to: &value) { pointer in
+      withVaList([pointer]) { args in
+        defaulted
+          ? TIFFVGetFieldDefaulted(tif, UInt32(tag), args) : TIFFVGetField(tif, UInt32(tag), args)
+      }
+    }
+    return found != 0 ? value : nil
+  }
+
+  /// An ASCII tag (ImageDescription, Software …), or nil when absent.
+  func stringField(_ tag: Int32) -> String? {
+    var value: UnsafeMutablePointer<CChar>? = nil
+    let found = withUnsafeMutablePointer(to: &value) { pointer in
+      withVaList([pointer]) { TIFFVGetField(tif, UInt32(tag), $0) }
+    }
+    guard found != 0, let value else { return nil }
+    return String(
+      decoding: UnsafeRawBufferPointer(start: value, count: strlen(value)), as: UTF8.self)
+  }
+
+  /// Sets a tag from C-variadic arguments (integers are passed as C `int`/`uint32`,
+  /// rationals as `double`, as `TIFFSetField` expects); false when libtiff refuses.
+  @discardableResult
+  func setField(_ tag: Int32, _ arguments: CVarArg...) -> Bool {
+    withVaList(arguments) { TIFFVSetField(tif, UInt32(tag), $0) } != 0
+  }
+}

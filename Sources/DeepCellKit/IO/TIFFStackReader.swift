@@ -1,0 +1,503 @@
+import CTIFF
+import Foundation
+
+/// Reads a TIFF file as a (frames, height, width, channels) stack, one frame at a time,
+/// through libtiff (spec/io.md §4).
+///
+/// Classic TIFF and BigTIFF in either byte order; every page is a frame unless the first
+/// page's description says otherwise: an ImageJ hyperstack description (`ImageJ=…`,
+/// planes in TZCYX order) joins each frame's C planes into channels, and tifffile's shaped
+/// description (`{"shape": [...]}`) restores (…, H, W, C) arrays stored as (W, C) pages.
+/// ImageJ's single-IFD form for files over 4 GiB (`images=` planes back to back) is read too.
+/// Samples are 8/16/32/64-bit unsigned or signed integers or 16/32/64-bit floats, one or more
+/// per pixel, chunky or planar (returned channels last), in strips or tiles, with any
+/// compression and predictor libtiff decodes. libtiff's messages never reach stderr: errors
+/// become ``DeepCellError``s, warnings are kept in ``warnings``.
+public final class TIFFStackReader: StackReader {
+  /// The file read.
+  public let path: String
+  /// Number of frames.
+  public let frameCount: Int
+  /// [height, width, channels] of a frame.
+  public let frameShape: [Int]
+  /// Element type.
+  public let dtype: DType
+  /// The parsed ImageJ description of the first page, if any.
+  public let imageJ: ImageJMetadata?
+  /// The shape from tifffile's JSON description of the first page, if any.
+  public let axesShape: [Int]?
+  /// The first page's ImageDescription text, if any.
+  public let imageDescription: String?
+  /// Number of pages (IFDs) holding frame data.
+  public let pageCount: Int
+  /// Whether the file is a BigTIFF.
+  public let isBigTIFF: Bool
+
+  /// libtiff's warnings and the reader's notes about ignored descriptions.
+  public var warnings: [String] { notes + handle.diagnostics.warnings }
+
+  private let handle: TIFFHandle
+  private let layout: TIFFFrameLayout
+  /// IFD chain index of each frame page (reduced-resolution pages are skipped).
+  private let chainIndex: [Int]
+  /// Offset of the first plane for ImageJ's contiguous form.
+  private var contiguousBase: UInt64 = 0
+  private var notes: [String] = []
+  /// Size of the file in bytes.
+  private let fileSize: UInt64
+  /// The IFD chain index libtiff has loaded.
+  private var currentChain: Int
+  private let samplesPerPage: Int
+  private let pageHeight: Int
+  private let pageWidth: Int
+
+  /// Opens `path` and reads its page structure. Throws `noInput` when the path does not
+  /// exist, is a directory or cannot be read; `badData` when it is not a TIFF this reader
+  /// handles.
+  public init(path: String) throws {
+    self.path = path
+    let fileSize = try Self.checkFile(path)
+    self.fileSize = fileSize
+    let handle = try TIFFHandle(path: path, mode: "r", failure: .badData)
+    self.handle = handle
+    let tif = handle.tif
+    isBigTIFF = TIFFIsBigTIFF(tif) != 0
+
+    // Page 0 decides the frame geometry; every other full-resolution page must match.
+    let first = try Self.pageGeometry(handle, page: 0)
+    var chain = [0]
+    var index = 0
+    while TIFFReadDirectory(tif) != 0 {
+      index += 1
+      let g = try Self.pageGeometry(handle, page: index)
+      if g.reduced { continue }
+      guard g.height == first.height, g.width == first.width, g.samples == first.samples,
+        g.dtype == first.dtype
+      else {
+        throw DeepCellError(
+          .badData, path,
+          "page \(index) is \(g.height)×\(g.width)×\(g.samples) \(g.dtype), page 0 is \(first.height)×\(first.width)×\(first.samples) \(first.dtype): not one stack"
+        )
+      }
+      chain.append(index)
+    }
+    if !handle.diagnostics.errors.isEmpty {
+      throw handle.failure("corrupt IFD chain after page \(index)")
+    }
+    currentChain = index
+    chainIndex = chain
+    pageCount = chain.count
+    dtype = first.dtype
+    samplesPerPage = first.samples
+    pageHeight = first.height
+    pageWidth = first.width
+    guard TIFFSetDirectory(tif, 0) != 0 else { throw handle.failure("cannot reread page 0") }
+    currentChain = 0
+
+    imageDescription = handle.stringField(TIFFTAG_IMAGEDESCRIPTION)
+    imageJ = imageDescription.flatMap { ImageJMetadata(description: $0) }
+    axesShape = imageJ == nil ? imageDescription.flatMap(Self.shapeFromJSON) : nil
+
+    let contiguous = imageJ != nil && pageCount == 1 ? Self.contiguousDataStart(handle) : nil
+    let (layout, warning) = TIFFFrameLayout.resolve(
+      pageCount: pageCount, height: first.height, width: first.width, samples: first.samples,
+      imageJ: imageJ,
+      shape: axesShape, contiguousPossible: contiguous != nil)
+    if let warning { notes.append(warning) }
+    if layout.contiguousPlanes, let contiguous {
+      let planeBytes = UInt64(first.height * first.width * first.samples * first.dtype.size)
+      let (end, overflow) = UInt64(imageJ!.images).multipliedReportingOverflow(by: planeBytes)
+      guard !overflow, contiguous <= fileSize, end <= fileSize - contiguous else {
+        throw DeepCellError(
+          .badData, path,
+          "truncated ImageJ stack: \(imageJ!.images) planes do not fit in \(fileSize) bytes")
+      }
+      contiguousBase = contiguous
+    }
+    self.layout = layout
+    frameCount = layout.frameCount
+    frameShape = layout.frameShape
+    guard frameCount > 0 else { throw DeepCellError(.badData, path, "TIFF holds no frames") }
+    // A compressed page can only expand so far (deflate ≤ 1032:1, LZW < 4096:1): refuse
+    // geometry no file of this size can hold before allocating a frame for it.
+    let frameBytes = frameShape.reduce(dtype.size, *)
+    guard frameBytes <= max(1 << 26, fileSize.multipliedReportingOverflow(by: 4096).partialValue)
+    else {
+      throw DeepCellError(
+        .badData, path,
+        "frame of \(frameShape) \(dtype) cannot be stored in a \(fileSize)-byte file")
+    }
+  }
+
+  /// Checks that `path` is a readable non-empty regular file starting with TIFF magic;
+  /// returns its size.
+  static func checkFile(_ path: String) throws -> UInt64 {
+    var info = stat()
+    guard stat(path, &info) == 0 else {
+      let reason = errno == ENOENT ? "no such file" : String(cString: strerror(errno))
+      throw DeepCellError(.noInput, path, reason)
+    }
+    if (info.st_mode & S_IFMT) == S_IFDIR {
+      throw DeepCellError(.noInput, path, "is a directory, not a TIFF file")
+    }
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { throw DeepCellError(.noInput, path, String(cString: strerror(errno))) }
+    defer { Foundation.close(fd) }
+    var magic = [UInt8](repeating: 0, count: 8)
+    let n = read(fd, &magic, 8)
+    if n == 0 { throw DeepCellError(.badData, path, "empty file, not a TIFF") }
+    guard n >= 8, FileFormat.sniff(magic) == .tiff else {
+      throw DeepCellError(.badData, path, "not a TIFF file (bad magic bytes)")
+    }
+    return UInt64(info.st_size)
+  }
+
+  /// The frame-relevant geometry of the page libtiff has loaded.
+  struct PageGeometry {
+    var width: Int
+    var height: Int
+    var samples: Int
+    var dtype: DType
+    var reduced: Bool
+  }
+
+  static func pageGeometry(_ handle: TIFFHandle, page: Int) throws -> PageGeometry {
+    let path = handle.path
+    guard let width = handle.field(TIFFTAG_IMAGEWIDTH, UInt32.self),
+      let height = handle.field(TIFFTAG_IMAGELENGTH, UInt32.self),
+      width > 0, height > 0
+    else { throw handle.failure("page \(page) has no image size") }
+    let samples = Int(handle.field(TIFFTAG_SAMPLESPERPIXEL, UInt16.self, defaulted: true) ?? 1)
+    let bits = Int(handle.field(TIFFTAG_BITSPERSAMPLE, UInt16.self, defaulted: true) ?? 1)
+    let format = Int(handle.field(TIFFTAG_SAMPLEFORMAT, UInt16.self, defaulted: true) ?? 1)
+    let subfile = handle.field(TIFFTAG_SUBFILETYPE, UInt32.self, defaulted: true) ?? 0
+    guard samples >= 1 else {
+      throw DeepCellError(.badData, path, "page \(page) has \(samples) samples per pixel")
+    }
+    let dtype: DType
+    switch (format, bits) {
+    case (1, 8), (4, 8): dtype = .uint8
+    case (1, 16), (4, 16): dtype = .uint16
+    case (1, 32), (4, 32): dtype = .uint32
+    case (1, 64), (4, 64): dtype = .uint64
+    case (2, 8): dtype = .int8
+    case (2, 16): dtype = .int16
+    case (2, 32): dtype = .int32
+    case (2, 64): dtype = .int64
+    case (3, 16): dtype = .float16
+    case (3, 32): dtype = .float32
+    case (3, 64): dtype = .float64
+    default:
+      let kind =
+        [1: "unsigned integer", 2: "signed integer", 3: "floating point", 4: "untyped"][format]
+        ?? "sample format \(format)"
+      throw DeepCellError(
+        .badData, path, "unsupported pixel type on page \(page): \(bits)-bit \(kind)")
+    }
+    // Reject sizes whose byte count overflows before any arithmetic relies on them.
+    let (pixels, o1) = Int(width).multipliedReportingOverflow(by: Int(height))
+    let (elements, o2) = pixels.multipliedReportingOverflow(by: samples)
+    let (_, o3) = elements.multipliedReportingOverflow(by: dtype.size * 4096)
+    guard !o1, !o2, !o3 else {
+      throw DeepCellError(
+        .badData, path, "page \(page) is too large (\(width)×\(height)×\(samples))")
+    }
+    return PageGeometry(
+      width: Int(width), height: Int(height), samples: samples, dtype: dtype,
+      reduced: subfile & UInt32(FILETYPE_REDUCEDIMAGE) != 0)
+  }
+
+  /// The `shape` of a tifffile JSON description (`{"shape": [3, 8, 8]}`), or nil.
+  static func shapeFromJSON(_ text: String) -> [Int]? {
+    guard text.hasPrefix("{"),
+      let data = text.trimmingCharacters(in: CharacterSet(charactersIn: "\0 \n")).data(
+        using: .utf8),
+      let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+      let shape = object["shape"] as? [Any]
+    else { return nil }
+    var result = [Int]()
+    for element in shape {
+      guard let n = element as? Int, n >= 0 else { return nil }
+      result.append(n)
+    }
+    return result
+  }
+
+  /// Where the loaded page's data starts when it is uncompressed and its strips follow one
+  /// another without gaps (the precondition of ImageJ's contiguous form); else nil.
+  static func contiguousDataStart(_ handle: TIFFHandle) -> UInt64? {
+    let tif = handle.tif
+    guard TIFFIsTiled(tif) == 0,
+      (handle.field(TIFFTAG_COMPRESSION, UInt16.self, defaulted: true) ?? 1) == 1
+    else { return nil }
+    let strips = TIFFNumberOfStrips(tif)
+    guard strips >= 1, strips < 1 << 20 else { return nil }
+    let start = TIFFGetStrileOffset(tif, 0)
+    var next = start
+    for s in 0..<strips {
+      guard TIFFGetStrileOffset(tif, s) == next else { return nil }
+      next &+= TIFFGetStrileByteCount(tif, s)
+    }
+    return start
+  }
+
+  /// Reads frame `index` into a new (height, width, channels) array. Only that frame's
+  /// pages are decoded.
+  public func readFrame(_ index: Int) throws -> NDArray {
+    guard index >= 0, index < frameCount else {
+      throw DeepCellError(.usage, path, "frame \(index) out of range (0..<\(frameCount))")
+    }
+    var frame = NDArray(zeros: frameShape, dtype: dtype)
+    let es = dtype.size
+    let pagePixels = pageHeight * pageWidth
+    let pageBytes = pagePixels * samplesPerPage * es
+    let k = layout.pagesPerFrame
+    try frame.bytes.withUnsafeMutableBytes { out in
+      let base = out.baseAddress!
+      if k == 1 || layout.join == .rows {
+        for p in 0..<k {
+          try readPlane(index * k + p, into: base + p * pageBytes)
+        }
+        return
+      }
+      // Channels as separate planes: decode each, then interleave (channels last).
+      let scratch = UnsafeMutableRawPointer.allocate(byteCount: pageBytes, alignment: 16)
+      defer { scratch.deallocate() }
+      let pixelBytes = samplesPerPage * es
+      let stride = k * pixelBytes
+      for c in 0..<k {
+        try readPlane(index * k + c, into: scratch)
+        interleave(
+          from: scratch, to: base + c * pixelBytes, count: pagePixels, elementBytes: pixelBytes,
+          stride: stride)
+      }
+    }
+    return frame
+  }
+
+  /// Decodes plane `plane` (a page, or a stored plane of ImageJ's contiguous form) into `dst`.
+  private func readPlane(_ plane: Int, into dst: UnsafeMutableRawPointer) throws {
+    if layout.contiguousPlanes {
+      try readContiguousPlane(plane, into: dst)
+      return
+    }
+    try load(page: plane)
+    try decodeLoadedPage(into: dst, page: plane)
+  }
+
+  /// Makes libtiff load the IFD of frame page `page`.
+  private func load(page: Int) throws {
+    let target = chainIndex[page]
+    if target == currentChain { return }
+    handle.diagnostics.errors.removeAll()
+    let ok =
+      target == currentChain + 1
+      ? TIFFReadDirectory(handle.tif) : TIFFSetDirectory(handle.tif, tdir_t(target))
+    guard ok != 0 else {
+      currentChain = -1
+      throw handle.failure("cannot read page \(target)")
+    }
+    currentChain = target
+  }
+
+  /// Reads plane `plane` of ImageJ's contiguous form straight from the file.
+  private func readContiguousPlane(_ plane: Int, into dst: UnsafeMutableRawPointer) throws {
+    let es = dtype.size
+    let bytes = pageHeight * pageWidth * samplesPerPage * es
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { throw DeepCellError(.io, path, String(cString: strerror(errno))) }
+    defer { close(fd) }
+    var done = 0
+    let offset = contiguousBase + UInt64(plane) * UInt64(bytes)
+    while done < bytes {
+      let n = pread(fd, dst + done, bytes - done, off_t(offset) + off_t(done))
+      if n < 0 && errno == EINTR { continue }
+      guard n > 0 else {
+        throw DeepCellError(.badData, path, "truncated ImageJ stack at plane \(plane)")
+      }
+      done += n
+    }
+    if TIFFIsByteSwapped(handle.tif) != 0 && es > 1 { swapBytes(dst, count: bytes / es, size: es) }
+  }
+
+  /// Decodes the loaded page into `dst` as chunky (height, width, samples) elements.
+  private func decodeLoadedPage(into dst: UnsafeMutableRawPointer, page: Int) throws {
+    let tif = handle.tif
+    handle.diagnostics.errors.removeAll()
+    if (handle.field(TIFFTAG_IMAGEDEPTH, UInt32.self, defaulted: true) ?? 1) > 1 {
+      throw DeepCellError(.badData, path, "page \(page) is a 3-D (ImageDepth > 1) image")
+    }
+    let compression = handle.field(TIFFTAG_COMPRESSION, UInt16.self, defaulted: true) ?? 1
+    if Int32(handle.field(TIFFTAG_PHOTOMETRIC, UInt16.self) ?? 1) == PHOTOMETRIC_YCBCR {
+      if Int32(compression) == COMPRESSION_JPEG {
+        handle.setField(TIFFTAG_JPEGCOLORMODE, Int32(JPEGCOLORMODE_RGB))
+      } else {
+        throw DeepCellError(.badData, path, "page \(page): subsampled YCbCr data is not supported")
+      }
+    }
+    if TIFFIsCODECConfigured(compression) == 0 {
+      throw DeepCellError(
+        .badData, path, "page \(page): compression \(compression) is not supported by libtiff")
+    }
+    let es = dtype.size
+    let spp = samplesPerPage
+    let h = pageHeight
+    let w = pageWidth
+    let planar =
+      spp > 1
+      && Int32(handle.field(TIFFTAG_PLANARCONFIG, UInt16.self, defaulted: true) ?? 1)
+        == PLANARCONFIG_SEPARATE
+    let planes = planar ? spp : 1
+    let pixelBytes = (planar ? 1 : spp) * es  // bytes per pixel within one stored plane
+    if planar {
+      // Decode each sample plane into scratch, then interleave.
+      let planeBytes = h * w * es
+      let scratch = UnsafeMutableRawPointer.allocate(byteCount: planeBytes, alignment: 16)
+      defer { scratch.deallocate() }
+      for s in 0..<spp {
+        if TIFFIsTiled(tif) != 0 {
+          try decodeTiles(into: scratch, plane: s, pixelBytes: pixelBytes, page: page)
+        } else {
+          try decodeStrips(
+            into: scratch, plane: s, planes: planes, rowBytes: w * pixelBytes, page: page)
+        }
+        interleave(
+          from: scratch, to: dst + s * es, count: h * w, elementBytes: es, stride: spp * es)
+      }
+    } else if TIFFIsTiled(tif) != 0 {
+      try decodeTiles(into: dst, plane: 0, pixelBytes: pixelBytes, page: page)
+    } else {
+      try decodeStrips(into: dst, plane: 0, planes: 1, rowBytes: w * pixelBytes, page: page)
+    }
+  }
+
+  /// Decodes the strips of sample plane `plane` into `dst` (rows of `rowBytes`).
+  private func decodeStrips(
+    into dst: UnsafeMutableRawPointer, plane: Int, planes: Int, rowBytes: Int, page: Int
+  ) throws {
+    let tif = handle.tif
+    let h = pageHeight
+    let rps = min(
+      Int(handle.field(TIFFTAG_ROWSPERSTRIP, UInt32.self, defaulted: true) ?? UInt32.max), h)
+    // zlib strips without predictor in native byte order: inflate on all cores.
+    let compression = Int32(handle.field(TIFFTAG_COMPRESSION, UInt16.self, defaulted: true) ?? 1)
+    let fastInflate =
+      (compression == COMPRESSION_ADOBE_DEFLATE || compression == COMPRESSION_DEFLATE)
+      && (handle.field(TIFFTAG_PREDICTOR, UInt16.self, defaulted: true) ?? 1) == 1
+      && (handle.field(TIFFTAG_FILLORDER, UInt16.self, defaulted: true) ?? 1) == 1
+      && (TIFFIsByteSwapped(tif) == 0 || dtype.size == 1)
+    guard rps >= 1 else { throw DeepCellError(.badData, path, "page \(page) has RowsPerStrip 0") }
+    let stripsPerPlane = (h + rps - 1) / rps
+    guard Int(TIFFNumberOfStrips(tif)) >= stripsPerPlane * planes else {
+      throw DeepCellError(.badData, path, "page \(page) has too few strips for its size")
+    }
+    if stripsPerPlane > 1, fastInflate,
+      inflateStripsInParallel(
+        handle, first: plane * stripsPerPlane, count: stripsPerPlane, rowsPerStrip: rps, height: h,
+        rowBytes: rowBytes, fileSize: fileSize, into: dst)
+    {
+      return
+    }
+    for s in 0..<stripsPerPlane {
+      let rows = min(rps, h - s * rps)
+      let size = rows * rowBytes
+      let strip = UInt32(plane * stripsPerPlane + s)
+      let n = TIFFReadEncodedStrip(tif, strip, dst + s * rps * rowBytes, tmsize_t(size))
+      guard n == size else {
+        throw handle.failure(
+          n < 0
+            ? "page \(page): cannot decode strip \(strip)"
+            : "page \(page): strip \(strip) is truncated")
+      }
+    }
+  }
+
+  /// Decodes the tiles of sample plane `plane` into `dst` (a full plane, `pixelBytes` a pixel).
+  private func decodeTiles(
+    into dst: UnsafeMutableRawPointer, plane: Int, pixelBytes: Int, page: Int
+  ) throws {
+    let tif = handle.tif
+    let h = pageHeight
+    let w = pageWidth
+    let tw = Int(handle.field(TIFFTAG_TILEWIDTH, UInt32.self) ?? 0)
+    let th = Int(handle.field(TIFFTAG_TILELENGTH, UInt32.self) ?? 0)
+    guard tw > 0, th > 0, tw <= 1 << 16, th <= 1 << 16 else {
+      throw DeepCellError(.badData, path, "page \(page) has an invalid tile size \(tw)×\(th)")
+    }
+    let tileBytes = tw * th * pixelBytes
+    guard TIFFTileSize(tif) == tileBytes else {
+      throw handle.failure("page \(page): unexpected tile size")
+    }
+    let scratch = UnsafeMutableRawPointer.allocate(byteCount: tileBytes, alignment: 16)
+    defer { scratch.deallocate() }
+    let rowBytes = w * pixelBytes
+    for y in stride(from: 0, to: h, by: th) {
+      for x in stride(from: 0, to: w, by: tw) {
+        let tile = TIFFComputeTile(tif, UInt32(x), UInt32(y), 0, UInt16(plane))
+        let n = TIFFReadEncodedTile(tif, tile, scratch, tmsize_t(tileBytes))
+        guard n == tileBytes else {
+          throw handle.failure(
+            n < 0
+              ? "page \(page): cannot decode tile \(tile)"
+              : "page \(page): tile \(tile) is truncated")
+        }
+        let rows = min(th, h - y)
+        let copy = min(tw, w - x) * pixelBytes
+        for r in 0..<rows {
+          (dst + (y + r) * rowBytes + x * pixelBytes).copyMemory(
+            from: scratch + r * tw * pixelBytes, byteCount: copy)
+        }
+      }
+    }
+  }
+}
+
+/// Copies `count` elements of `elementBytes` from packed `src` to `dst` every `stride` bytes.
+func interleave(
+  from src: UnsafeRawPointer, to dst: UnsafeMutableRawPointer, count: Int, elementBytes: Int,
+  stride: Int
+) {
+  switch elementBytes {
+  case 1:
+    let s = src.assumingMemoryBound(to: UInt8.self)
+    for i in 0..<count { dst.storeBytes(of: s[i], toByteOffset: i * stride, as: UInt8.self) }
+  case 2:
+    for i in 0..<count {
+      dst.storeBytes(
+        of: src.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self), toByteOffset: i * stride,
+        as: UInt16.self)
+    }
+  case 4:
+    for i in 0..<count {
+      dst.storeBytes(
+        of: src.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self), toByteOffset: i * stride,
+        as: UInt32.self)
+    }
+  case 8:
+    for i in 0..<count {
+      dst.storeBytes(
+        of: src.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self), toByteOffset: i * stride,
+        as: UInt64.self)
+    }
+  default:
+    for i in 0..<count {
+      (dst + i * stride).copyMemory(from: src + i * elementBytes, byteCount: elementBytes)
+    }
+  }
+}
+
+/// Reverses the byte order of `count` elements of `size` bytes in place.
+func swapBytes(_ p: UnsafeMutableRawPointer, count: Int, size: Int) {
+  switch size {
+  case 2:
+    let q = p.assumingMemoryBound(to: UInt16.self)
+    for i in 0..<count { q[i] = q[i].byteSwapped }
+  case 4:
+    let q = p.assumingMemoryBound(to: UInt32.self)
+    for i in 0..<count { q[i] = q[i].byteSwapped }
+  case 8:
+    let q = p.assumingMemoryBound(to: UInt64.self)
+    for i in 0..<count { q[i] = q[i].byteSwapped }
+  default: break
+  }
+}

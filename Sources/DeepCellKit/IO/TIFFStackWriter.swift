@@ -1,0 +1,370 @@
+import CTIFF
+import CZlib
+import Dispatch
+import Foundation
+
+/// How ``TIFFStackWriter`` stores a stack.
+public struct TIFFWriteOptions: Sendable, Equatable {
+  /// Pixel-data compression.
+  public enum Compression: Sendable, Equatable {
+    /// Uncompressed, one strip per plane.
+    case none
+    /// zlib ("Adobe Deflate", code 8), strips of about 256 KiB compressed in parallel.
+    case deflate
+  }
+
+  /// When to write BigTIFF (64-bit offsets) instead of classic TIFF.
+  public enum BigTIFF: Sendable, Equatable {
+    /// When the file could pass 4 GiB (``TIFFStackWriter/needsBigTIFF(dataBytes:pageCount:)``).
+    case automatic
+    /// Always BigTIFF.
+    case always
+    /// Always classic TIFF (fails when the file passes 4 GiB).
+    case never
+  }
+
+  /// Pixel-data compression; `.none` by default.
+  public var compression: Compression
+  /// zlib level 1–9 for `.deflate`.
+  public var deflateLevel: Int
+  /// Write the ImageJ hyperstack description so Fiji opens a (T, C) hyperstack, channels
+  /// as separate planes in TZCYX order. Applies to ImageJ's pixel types uint8, uint16 and
+  /// float32; other types get tifffile's shaped description.
+  public var imageJ: Bool
+  /// BigTIFF choice.
+  public var bigTIFF: BigTIFF
+
+  /// Options with the defaults: uncompressed, ImageJ description, automatic BigTIFF.
+  public init(
+    compression: Compression = .none, deflateLevel: Int = 6, imageJ: Bool = true,
+    bigTIFF: BigTIFF = .automatic
+  ) {
+    self.compression = compression
+    self.deflateLevel = deflateLevel
+    self.imageJ = imageJ
+    self.bigTIFF = bigTIFF
+  }
+}
+
+/// Writes a (frames, height, width, channels) stack to a multi-page TIFF through libtiff,
+/// frame by frame (spec/io.md §4).
+///
+/// With ImageJ metadata (the default, for uint8/uint16/float32) every channel of every frame
+/// is one grayscale page, in TZCYX order, and page 0 carries
+/// `ImageJ=1.11a\nimages=N\nchannels=C\nframes=T\nhyperstack=true\nmode=grayscale\nloop=false\n`.
+/// Otherwise a frame is one page with C samples per pixel (RGB for 3-channel uint8/uint16)
+/// and page 0 carries tifffile's `{"shape": [T, H, W(, C)]}`. Samples carry SampleFormat
+/// (uint, int, IEEE float). The file is written to `path` directly; ``abort()`` deletes it.
+public final class TIFFStackWriter: StackWriter {
+  /// The file written.
+  public let path: String
+  /// Element type of every frame.
+  public let dtype: DType
+  /// [height, width, channels] of every frame.
+  public let frameShape: [Int]
+  /// Number of frames the file will hold.
+  public let frameCount: Int
+  /// The options in force.
+  public let options: TIFFWriteOptions
+  /// Whether the file is a BigTIFF.
+  public let isBigTIFF: Bool
+  /// Whether the ImageJ hyperstack layout and description are written.
+  public let writesImageJ: Bool
+
+  private var handle: TIFFHandle?
+  private var written = 0
+  private var page = 0
+  private var currentDirectory = 0
+  private let pageTotal: Int
+  private let samplesPerPage: Int
+  private let description: String
+
+  /// Files whose data plus IFDs pass this size are written as BigTIFF: tifffile's
+  /// threshold, 4 GiB less 32 MiB of headroom (spec/io.md §4).
+  public static let bigTIFFThreshold = (1 << 32) - (1 << 25)
+
+  /// Whether a stack of `dataBytes` uncompressed pixel bytes in `pageCount` pages needs
+  /// BigTIFF: tifffile's rule (data > 2³² − 2²⁵ bytes) with the IFDs counted too (about
+  /// 256 bytes a page). Unlike tifffile it also applies to compressed and ImageJ files,
+  /// since deflate may not shrink the data and a classic TIFF cannot address past 4 GiB.
+  public static func needsBigTIFF(dataBytes: Int, pageCount: Int) -> Bool {
+    let (ifds, o1) = pageCount.multipliedReportingOverflow(by: 256)
+    let (total, o2) = dataBytes.addingReportingOverflow(ifds)
+    return o1 || o2 || total > bigTIFFThreshold
+  }
+
+  /// Pixel types ImageJ opens natively (spec/io.md §4).
+  public static func isImageJType(_ dtype: DType) -> Bool {
+    dtype == .uint8 || dtype == .uint16 || dtype == .float32
+  }
+
+  /// Creates `path` for `frameCount` frames of `frameShape` ([H, W, C] or [H, W]) `dtype`
+  /// elements. Throws `usage` for an unsupported dtype or shape, `cannotCreate` when the
+  /// file cannot be created.
+  public init(
+    path: String, dtype: DType, frameShape: [Int], frameCount: Int,
+    options: TIFFWriteOptions = .init()
+  ) throws {
+    let shape = frameShape.count == 2 ? frameShape + [1] : frameShape
+    guard shape.count == 3, shape.allSatisfy({ $0 >= 1 }), shape[0] <= Int(UInt32.max),
+      shape[1] <= Int(UInt32.max),
+      shape[2] <= Int(UInt16.max)
+    else { throw DeepCellError(.usage, path, "cannot write frames of shape \(frameShape) to TIFF") }
+    guard frameCount >= 1 else {
+      throw DeepCellError(.badData, path, "cannot write a TIFF stack of zero frames")
+    }
+    guard dtype != .bool else {
+      throw DeepCellError(.usage, path, "TIFF has no bool type; convert to uint8 first")
+    }
+    guard (1...9).contains(options.deflateLevel) else {
+      throw DeepCellError(.usage, path, "deflate level \(options.deflateLevel) is not in 1…9")
+    }
+    self.path = path
+    self.dtype = dtype
+    self.frameShape = shape
+    self.frameCount = frameCount
+    self.options = options
+    writesImageJ = options.imageJ && Self.isImageJType(dtype)
+    let frameBytes = shape.reduce(dtype.size, *)
+    let pages = writesImageJ ? frameCount * shape[2] : frameCount
+    switch options.bigTIFF {
+    case .always: isBigTIFF = true
+    case .never: isBigTIFF = false
+    case .automatic:
+      isBigTIFF = Self.needsBigTIFF(
+        dataBytes: frameBytes.multipliedReportingOverflow(by: frameCount).partialValue,
+        pageCount: pages)
+    }
+    if writesImageJ {
+      description = ImageJMetadata(channels: shape[2], frames: frameCount).text
+    } else {
+      let full = [frameCount, shape[0], shape[1]] + (shape[2] > 1 ? [shape[2]] : [])
+      description = "{\"shape\": [\(full.map(String.init).joined(separator: ", "))]}"
+    }
+    // All IFDs first (strip arrays deferred), pixel data after them in page order: the layout
+    // ImageJ writes and expects (it reads an `images=N` stack as N planes back to back from
+    // the first page's data), which other readers take page by page.
+    pageTotal = pages
+    samplesPerPage = writesImageJ ? 1 : shape[2]
+    let handle = try TIFFHandle(path: path, mode: isBigTIFF ? "w8" : "w", failure: .cannotCreate)
+    self.handle = handle
+    do {
+      for k in 0..<pages {
+        try setTags(handle, page: k, samples: samplesPerPage)
+        guard TIFFDeferStrileArrayWriting(handle.tif) != 0,
+          TIFFWriteCheck(handle.tif, 0, "TIFFStackWriter") != 0,
+          TIFFWriteDirectory(handle.tif) != 0
+        else { throw handle.failure("cannot write the TIFF directories", kind: .io) }
+      }
+      currentDirectory = -2  // the next page is reached with TIFFSetDirectory
+    } catch {
+      abort()
+      throw error
+    }
+  }
+
+  deinit { if handle != nil { abort() } }
+
+  /// Appends the next frame ([H, W, C] or [1, H, W, C] of ``dtype``).
+  public func append(_ frame: NDArray) throws {
+    guard let handle else { throw DeepCellError(.io, path, "TIFF writer is closed") }
+    let shape =
+      frame.shape.count == 4 && frame.shape[0] == 1 ? Array(frame.shape.dropFirst()) : frame.shape
+    guard shape == frameShape || (frameShape[2] == 1 && shape == Array(frameShape.prefix(2))) else {
+      throw DeepCellError(
+        .badData, path, "frame of shape \(frame.shape) does not match the stack's \(frameShape)")
+    }
+    guard frame.dtype == dtype else {
+      throw DeepCellError(.badData, path, "frame is \(frame.dtype), the stack is \(dtype)")
+    }
+    guard written < frameCount else {
+      throw DeepCellError(.badData, path, "more frames than the \(frameCount) declared")
+    }
+    let (h, w, c) = (frameShape[0], frameShape[1], frameShape[2])
+    let es = dtype.size
+    try frame.bytes.withUnsafeBytes { raw in
+      if writesImageJ && c > 1 {
+        let plane = UnsafeMutableRawPointer.allocate(byteCount: h * w * es, alignment: 16)
+        defer { plane.deallocate() }
+        for ch in 0..<c {
+          gather(
+            from: raw.baseAddress! + ch * es, to: plane, count: h * w, elementBytes: es,
+            stride: c * es)
+          try writePage(handle, UnsafeRawPointer(plane), samples: 1)
+        }
+      } else {
+        try writePage(handle, raw.baseAddress!, samples: writesImageJ ? 1 : c)
+      }
+    }
+    written += 1
+  }
+
+  /// Writes one page of `samples` chunky samples per pixel from `data`.
+  /// Strip height: one strip per plane uncompressed; tifffile's ~256 KiB strips for deflate.
+  private func rowsPerStrip(samples: Int) -> Int {
+    let (h, w) = (frameShape[0], frameShape[1])
+    let rowBytes = w * samples * dtype.size
+    return options.compression == .deflate ? max(1, min(h, 262_144 / rowBytes)) : h
+  }
+
+  /// Sets the tags of page `page` (`samples` chunky samples a pixel) on the current directory.
+  private func setTags(_ handle: TIFFHandle, page: Int, samples: Int) throws {
+    let (h, w) = (frameShape[0], frameShape[1])
+    let es = dtype.size
+    let deflate = options.compression == .deflate
+    let rowsPerStrip = rowsPerStrip(samples: samples)
+    let format: Int32 =
+      dtype.isFloat ? SAMPLEFORMAT_IEEEFP : (dtype.isSigned ? SAMPLEFORMAT_INT : SAMPLEFORMAT_UINT)
+    let rgb = samples == 3 && (dtype == .uint8 || dtype == .uint16)
+    var ok = true
+    ok = ok && handle.setField(TIFFTAG_SUBFILETYPE, UInt32(0))
+    ok = ok && handle.setField(TIFFTAG_IMAGEWIDTH, UInt32(w))
+    ok = ok && handle.setField(TIFFTAG_IMAGELENGTH, UInt32(h))
+    ok = ok && handle.setField(TIFFTAG_BITSPERSAMPLE, Int32(es * 8))
+    ok = ok && handle.setField(TIFFTAG_SAMPLESPERPIXEL, Int32(samples))
+    ok = ok && handle.setField(TIFFTAG_SAMPLEFORMAT, format)
+    ok = ok && handle.setField(TIFFTAG_PHOTOMETRIC, rgb ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK)
+    ok = ok && handle.setField(TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG)
+    ok =
+      ok
+      && handle.setField(
+        TIFFTAG_COMPRESSION, deflate ? COMPRESSION_ADOBE_DEFLATE : COMPRESSION_NONE)
+    ok = ok && handle.setField(TIFFTAG_ROWSPERSTRIP, UInt32(rowsPerStrip))
+    ok = ok && handle.setField(TIFFTAG_XRESOLUTION, Double(1))
+    ok = ok && handle.setField(TIFFTAG_YRESOLUTION, Double(1))
+    ok = ok && handle.setField(TIFFTAG_RESOLUTIONUNIT, RESUNIT_NONE)
+    if samples > 1 && !rgb {
+      let extra = [UInt16](repeating: UInt16(EXTRASAMPLE_UNSPECIFIED), count: samples - 1)
+      ok =
+        ok
+        && extra.withUnsafeBufferPointer {
+          handle.setField(TIFFTAG_EXTRASAMPLES, Int32(samples - 1), $0.baseAddress!)
+        }
+    }
+    if page == 0 {
+      ok = ok && description.withCString { handle.setField(TIFFTAG_IMAGEDESCRIPTION, $0) }
+      ok = ok && "dc-tools".withCString { handle.setField(TIFFTAG_SOFTWARE, $0) }
+    }
+    guard ok else { throw handle.failure("cannot set the TIFF tags", kind: .io) }
+  }
+
+  /// Writes the pixels of the next page into its (already written) IFD: the strips go to the
+  /// end of the file, then libtiff patches the IFD's deferred strip arrays in place.
+  private func writePage(_ handle: TIFFHandle, _ data: UnsafeRawPointer, samples: Int) throws {
+    let tif = handle.tif
+    if page != currentDirectory {
+      let ok =
+        page == currentDirectory + 1 ? TIFFReadDirectory(tif) : TIFFSetDirectory(tif, tdir_t(page))
+      guard ok != 0 else { throw handle.failure("cannot reach page \(page)", kind: .io) }
+      currentDirectory = page
+    }
+    let h = frameShape[0]
+    let rowBytes = frameShape[1] * samples * dtype.size
+    let rowsPerStrip = rowsPerStrip(samples: samples)
+    let strips = (h + rowsPerStrip - 1) / rowsPerStrip
+    if options.compression == .deflate {
+      try writeDeflateStrips(
+        handle, data, rowBytes: rowBytes, rowsPerStrip: rowsPerStrip, strips: strips)
+    } else {
+      // Native byte order, no codec: the samples are the strip bytes, written without a copy.
+      let n = TIFFWriteRawStrip(
+        tif, 0, UnsafeMutableRawPointer(mutating: data), tmsize_t(h * rowBytes))
+      guard n == h * rowBytes else { throw handle.failure("cannot write page \(page)", kind: .io) }
+    }
+    guard TIFFForceStrileArrayWriting(tif) != 0 else {
+      throw handle.failure("cannot write page \(page)", kind: .io)
+    }
+    page += 1
+  }
+
+  /// Compresses the strips of a page with zlib in parallel (each strip independently, so
+  /// the bytes do not depend on the thread count) and writes them as raw strips.
+  private func writeDeflateStrips(
+    _ handle: TIFFHandle, _ data: UnsafeRawPointer, rowBytes: Int, rowsPerStrip: Int, strips: Int
+  ) throws {
+    let h = frameShape[0]
+    let level = Int32(options.deflateLevel)
+    var outputs = [[UInt8]](repeating: [], count: strips)
+    var failed = false
+    outputs.withUnsafeMutableBufferPointer { outs in
+      let lock = NSLock()
+      DispatchQueue.concurrentPerform(iterations: strips) { s in
+        let rows = min(rowsPerStrip, h - s * rowsPerStrip)
+        let sourceLength = rows * rowBytes
+        var bound = compressBound(uLong(sourceLength))
+        var buffer = [UInt8](repeating: 0, count: Int(bound))
+        let status = buffer.withUnsafeMutableBufferPointer { dst in
+          compress2(
+            dst.baseAddress, &bound,
+            data.advanced(by: s * rowsPerStrip * rowBytes).assumingMemoryBound(to: Bytef.self),
+            uLong(sourceLength), level)
+        }
+        if status != Z_OK {
+          lock.lock()
+          failed = true
+          lock.unlock()
+          return
+        }
+        buffer.removeLast(buffer.count - Int(bound))
+        outs[s] = buffer
+      }
+    }
+    guard !failed else { throw DeepCellError(.io, path, "zlib failed to compress page \(page)") }
+    for (s, strip) in outputs.enumerated() {
+      let n = strip.withUnsafeBytes {
+        TIFFWriteRawStrip(
+          handle.tif, UInt32(s), UnsafeMutableRawPointer(mutating: $0.baseAddress!),
+          tmsize_t($0.count))
+      }
+      guard n == strip.count else { throw handle.failure("cannot write page \(page)", kind: .io) }
+    }
+  }
+
+  /// Completes the file; fails when fewer frames than declared were appended.
+  public func finish() throws {
+    guard let handle else { throw DeepCellError(.io, path, "TIFF writer is closed") }
+    guard written == frameCount else {
+      abort()
+      throw DeepCellError(.badData, path, "stack ended after \(written) of \(frameCount) frames")
+    }
+    handle.close()
+    let errors = handle.diagnostics.errors
+    self.handle = nil
+    if let error = errors.first {
+      unlink(path)
+      throw DeepCellError(.io, path, "cannot complete the TIFF: \(error)")
+    }
+  }
+
+  /// Closes and deletes the partial file.
+  public func abort() {
+    handle?.close()
+    handle = nil
+    unlink(path)
+  }
+}
+
+/// Copies `count` elements of `elementBytes` taken every `stride` bytes from `src` into packed `dst`.
+func gather(
+  from src: UnsafeRawPointer, to dst: UnsafeMutableRawPointer, count: Int, elementBytes: Int,
+  stride: Int
+) {
+  switch elementBytes {
+  case 1:
+    let d = dst.assumingMemoryBound(to: UInt8.self)
+    for i in 0..<count { d[i] = src.load(fromByteOffset: i * stride, as: UInt8.self) }
+  case 2:
+    let d = dst.assumingMemoryBound(to: UInt16.self)
+    for i in 0..<count { d[i] = src.loadUnaligned(fromByteOffset: i * stride, as: UInt16.self) }
+  case 4:
+    let d = dst.assumingMemoryBound(to: UInt32.self)
+    for i in 0..<count { d[i] = src.loadUnaligned(fromByteOffset: i * stride, as: UInt32.self) }
+  case 8:
+    let d = dst.assumingMemoryBound(to: UInt64.self)
+    for i in 0..<count { d[i] = src.loadUnaligned(fromByteOffset: i * stride, as: UInt64.self) }
+  default:
+    for i in 0..<count {
+      (dst + i * elementBytes).copyMemory(from: src + i * stride, byteCount: elementBytes)
+    }
+  }
+}

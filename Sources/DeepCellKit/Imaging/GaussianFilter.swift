@@ -1,0 +1,125 @@
+import Foundation
+
+/// scipy.ndimage `gaussian_filter(image, sigma, mode='reflect', truncate=4.0)` on a float32
+/// plane (watershed.md §2 step 2).
+///
+/// Separable: axis 0 (rows) first, then axis 1, each pass a 1-D correlation with the kernel
+/// `w(x) = exp(-x²/2σ²) / Σ exp(-x²/2σ²)`, `x = -r...r`, `r = int(truncate·σ + 0.5)`, computed
+/// in float64 and rounded to float32 after each pass, exactly as scipy's `correlate1d` does
+/// (symmetric-kernel branch: centre term first, then the outermost pairs inward).
+/// Boundary `reflect` (`dcba|abcd|dcba`). `sigma == 0` returns the image unchanged.
+public enum GaussianFilter {
+  /// The normalised 1-D kernel scipy builds for `sigma` (`_gaussian_kernel1d`, order 0).
+  public static func kernel(sigma: Double, truncate: Double = 4.0) -> [Double] {
+    let radius = Int(truncate * sigma + 0.5)
+    let c = -0.5 / (sigma * sigma)
+    let phi = (-radius...radius).map { x in Foundation.exp(c * Double(x * x)) }
+    let sum = NumpySum.pairwise(phi)
+    return phi.map { $0 / sum }
+  }
+
+  /// Filters the row-major `height × width` plane `image`; throws for a negative or
+  /// non-finite `sigma`.
+  public static func apply(
+    _ image: [Float], height: Int, width: Int, sigma: Double, truncate: Double = 4.0
+  ) throws -> [Float] {
+    precondition(image.count == height * width, "image does not match \(height)×\(width)")
+    guard sigma.isFinite, sigma >= 0 else {
+      throw DeepCellError(.usage, "sigma", "must be a finite number >= 0, got \(sigma)")
+    }
+    guard sigma > 1e-15, height > 0, width > 0 else { return image }
+    let weights = kernel(sigma: sigma, truncate: truncate)
+    var tmp = [Float](repeating: 0, count: image.count)
+    var out = [Float](repeating: 0, count: image.count)
+    image.withUnsafeBufferPointer { src in
+      tmp.withUnsafeMutableBufferPointer { dst in
+        correlateColumns(
+          src.baseAddress!, dst.baseAddress!, height: height, width: width, weights: weights)
+      }
+    }
+    tmp.withUnsafeBufferPointer { src in
+      out.withUnsafeMutableBufferPointer { dst in
+        correlateRows(
+          src.baseAddress!, dst.baseAddress!, height: height, width: width, weights: weights)
+      }
+    }
+    return out
+  }
+
+  /// Index of position `p` (any integer) in a line of `n` under scipy's `reflect` mode.
+  @inline(__always)
+  static func reflect(_ p: Int, _ n: Int) -> Int {
+    if p >= 0 && p < n { return p }
+    let period = 2 * n
+    var q = p % period
+    if q < 0 { q += period }
+    return q < n ? q : period - 1 - q
+  }
+
+  /// One symmetric correlation of an extended line (`line[r + i]` is position i) into `out`.
+  @inline(__always)
+  private static func correlateLine(
+    _ line: UnsafePointer<Double>, count: Int, weights: UnsafePointer<Double>, radius: Int,
+    into out: UnsafeMutablePointer<Float>, stride: Int
+  ) {
+    let centre = weights[radius]
+    for i in 0..<count {
+      let c = line + radius + i
+      var acc = c[0] * centre
+      var j = -radius
+      while j < 0 {
+        acc += (c[j] + c[-j]) * weights[radius + j]
+        j += 1
+      }
+      out[i * stride] = Float(acc)
+    }
+  }
+
+  /// The axis-0 pass, computed a whole output row at a time (same per-pixel operation order
+  /// as the line-by-line form, so the same bits, but cache friendly).
+  private static func correlateColumns(
+    _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, height: Int, width: Int,
+    weights: [Double]
+  ) {
+    let radius = weights.count / 2
+    var acc = [Double](repeating: 0, count: width)
+    acc.withUnsafeMutableBufferPointer { a in
+      for y in 0..<height {
+        let centre = weights[radius]
+        let row = src + y * width
+        for x in 0..<width { a[x] = Double(row[x]) * centre }
+        var j = -radius
+        while j < 0 {
+          let w = weights[radius + j]
+          let up = src + reflect(y + j, height) * width
+          let down = src + reflect(y - j, height) * width
+          for x in 0..<width { a[x] += (Double(up[x]) + Double(down[x])) * w }
+          j += 1
+        }
+        let out = dst + y * width
+        for x in 0..<width { out[x] = Float(a[x]) }
+      }
+    }
+  }
+
+  private static func correlateRows(
+    _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, height: Int, width: Int,
+    weights: [Double]
+  ) {
+    let radius = weights.count / 2
+    let ext = width + 2 * radius
+    let map = (0..<ext).map { reflect($0 - radius, width) }
+    var line = [Double](repeating: 0, count: ext)
+    weights.withUnsafeBufferPointer { w in
+      line.withUnsafeMutableBufferPointer { l in
+        for y in 0..<height {
+          let row = src + y * width
+          for k in 0..<ext { l[k] = Double(row[map[k]]) }
+          correlateLine(
+            l.baseAddress!, count: width, weights: w.baseAddress!, radius: radius,
+            into: dst + y * width, stride: 1)
+        }
+      }
+    }
+  }
+}

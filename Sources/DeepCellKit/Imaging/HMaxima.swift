@@ -1,0 +1,47 @@
+/// skimage 0.19–0.21 `h_maxima(image, h, footprint)` on a float32 plane (watershed.md §3):
+/// the maxima whose dynamic is at least `h`, as a 0/1 mask.
+///
+/// Steps, with numpy's float32 rounding at each one:
+/// 1. if `h > ptp(image)` (compared in float64) → all zeros;
+/// 2. `seed = (image − f32(h)) − f32(2e-6)·|image|` (skimage's `2·finfo.resolution` shift);
+/// 3. `rec` = ``GreyReconstruction/byDilation(seed:mask:height:width:footprint:)`` of `seed` under `image`;
+/// 4. marker where `image − rec ≥ f32(h)`.
+public enum HMaxima {
+  /// The 0/1 h-maxima mask of the row-major `height × width` plane. Throws for `h == 0`
+  /// (skimage: "h = 0 is ambiguous"), for a negative or non-finite `h`, and for NaN pixels.
+  public static func mask(
+    _ image: [Float], height: Int, width: Int, h: Double, footprint: Footprint
+  ) throws -> [UInt8] {
+    precondition(image.count == height * width, "image does not match \(height)×\(width)")
+    guard h.isFinite else { throw DeepCellError(.usage, "h", "must be finite, got \(h)") }
+    if image.isEmpty { return [] }
+    var lo = Float.infinity
+    var hi = -Float.infinity
+    for v in image {
+      if v.isNaN { throw DeepCellError(.badData, "h-maxima", "image contains NaN") }
+      lo = min(lo, v)
+      hi = max(hi, v)
+    }
+    let ptp = hi - lo
+    if h > Double(ptp) { return [UInt8](repeating: 0, count: image.count) }
+    if h == 0 { throw DeepCellError(.usage, "h", "h = 0 is ambiguous (use local maxima instead)") }
+    guard h > 0 else { throw DeepCellError(.usage, "h", "must be > 0, got \(h)") }
+    let hf = Float(h)
+    let resolution = Float(2e-6 as Double)  // 2 * np.finfo(float32).resolution, as float32
+    var seed = [Float](repeating: 0, count: image.count)
+    for k in image.indices {
+      let v = image[k]
+      let shifted: Float = v - hf
+      let res: Float = resolution * abs(v)
+      seed[k] = shifted - res
+    }
+    let rec = try GreyReconstruction.byDilation(
+      seed: seed, mask: image, height: height, width: width, footprint: footprint)
+    var out = [UInt8](repeating: 0, count: image.count)
+    for k in image.indices {
+      let residue: Float = image[k] - rec[k]
+      out[k] = residue >= hf ? 1 : 0
+    }
+    return out
+  }
+}

@@ -1,0 +1,123 @@
+/// The Cell Tracking Challenge track table, `res_track.txt` / `man_track.txt` (spec/track.md
+/// §6): one `L B E P` line per track — label, first frame, last frame (inclusive), parent label
+/// or 0.
+public struct TrackTable: Sendable, Equatable {
+  /// One line of the table.
+  public struct Row: Sendable, Equatable {
+    /// Track label L.
+    public var label: Int
+    /// First frame B.
+    public var begin: Int
+    /// Last frame E (inclusive).
+    public var end: Int
+    /// Parent label P, 0 for none.
+    public var parent: Int
+
+    /// A row `L B E P`.
+    public init(label: Int, begin: Int, end: Int, parent: Int) {
+      self.label = label
+      self.begin = begin
+      self.end = end
+      self.parent = parent
+    }
+  }
+
+  /// The rows, in file order.
+  public var rows: [Row]
+
+  /// A table of the given rows.
+  public init(rows: [Row]) { self.rows = rows }
+
+  /// The text: one `L B E P` line per row, single spaces, trailing newline.
+  public func text() -> String {
+    rows.map { "\($0.label) \($0.begin) \($0.end) \($0.parent)\n" }.joined()
+  }
+
+  /// Parses the text (fields separated by any whitespace; blank lines ignored) and checks the
+  /// CTC rules that need no masks: unique positive labels, `0 ≤ B ≤ E`, `P ≥ 0`, a parent
+  /// listed and ending strictly before its child begins.
+  ///
+  /// - Throws: ``DeepCellError`` (`badData`) naming `subject` and the offending line.
+  public static func parse(_ text: String, subject: String) throws -> TrackTable {
+    var rows: [Row] = []
+    for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+      if fields.isEmpty { continue }
+      guard fields.count == 4, let l = Int(fields[0]), let b = Int(fields[1]),
+        let e = Int(fields[2]), let p = Int(fields[3])
+      else {
+        throw DeepCellError(.badData, subject, "line \(n + 1) is not four integers `L B E P`")
+      }
+      guard l > 0, b >= 0, b <= e, p >= 0, p != l else {
+        throw DeepCellError(
+          .badData, subject, "line \(n + 1) (\(l) \(b) \(e) \(p)) breaks the CTC rules")
+      }
+      rows.append(Row(label: l, begin: b, end: e, parent: p))
+    }
+    var byLabel = [Int: Row]()
+    for r in rows {
+      guard byLabel[r.label] == nil else {
+        throw DeepCellError(.badData, subject, "label \(r.label) is listed twice")
+      }
+      byLabel[r.label] = r
+    }
+    for r in rows where r.parent != 0 {
+      guard let p = byLabel[r.parent] else {
+        throw DeepCellError(
+          .badData, subject, "parent \(r.parent) of track \(r.label) is not listed")
+      }
+      guard p.end < r.begin else {
+        throw DeepCellError(
+          .badData, subject, "parent \(r.parent) of track \(r.label) does not end before it begins")
+      }
+    }
+    return TrackTable(rows: rows)
+  }
+
+  /// The track history of this table, and the map from CTC label to track id. A track that
+  /// is its parent's only child and begins after a gap (`B > E_parent + 1`) is the same
+  /// cell re-appearing: it joins its parent's track (one id across the gap). Every other
+  /// parent link is a division (deepcell's `isbi_to_lineage`, spec/track.md §6).
+  public func history() -> (history: TrackHistory, trackOfLabel: [Int: Int]) {
+    var byLabel = [Int: Row]()
+    for r in rows { byLabel[r.label] = r }
+    var children = [Int: [Int]]()
+    for r in rows where r.parent != 0 { children[r.parent, default: []].append(r.label) }
+    func isContinuation(_ r: Row) -> Bool {
+      guard r.parent != 0, let p = byLabel[r.parent], children[r.parent]?.count == 1 else {
+        return false
+      }
+      return r.begin > p.end + 1
+    }
+    var trackOf = [Int: Int]()
+    func root(_ label: Int) -> Int {
+      if let t = trackOf[label] { return t }
+      let r = byLabel[label]!
+      let t = isContinuation(r) ? root(r.parent) : label
+      trackOf[label] = t
+      return t
+    }
+    for r in rows { _ = root(r.label) }
+    var records = [Int: TrackHistoryRecord]()
+    for r in rows.sorted(by: { ($0.begin, $0.label) < ($1.begin, $1.label) }) {
+      let id = trackOf[r.label]!
+      let span = TrackSpan(first: r.begin, last: r.end, label: r.label)
+      if records[id] == nil {
+        let parent = r.parent != 0 ? trackOf[r.parent] : nil
+        records[id] = TrackHistoryRecord(id: id, spans: [span], parent: parent)
+      } else {
+        records[id]!.spans.append(span)
+        records[id]!.spans.sort { $0.first < $1.first }
+      }
+    }
+    for id in records.keys.sorted() {
+      if let p = records[id]!.parent { records[p]?.daughters.append(id) }
+    }
+    for (id, r) in records where !r.daughters.isEmpty {
+      records[id]!.daughters.sort()
+      records[id]!.capped = true
+      records[id]!.frameDivision = r.daughters.compactMap { records[$0]?.firstFrame }.min()
+    }
+    return (TrackHistory(records: records), trackOf)
+  }
+}

@@ -1,0 +1,60 @@
+/// The settings of the classical tracker (spec/track.md §8): link-cost scale, birth and death
+/// costs, gap closing and division thresholds. Distances are in pixels, areas in pixels².
+public struct TrackingParameters: Sendable, Equatable {
+  /// Largest centroid displacement (from the track's predicted position) a link may span;
+  /// also the scale of the distance cost `(d / maxDistance)²`. deepcell's `distance_threshold`.
+  public var maxDistance: Double = 64
+  /// Cost of starting a new track for a cell (deepcell `birth`, §1).
+  public var birthCost: Double = 0.99
+  /// Cost of ending a track (deepcell `death`, §1).
+  public var deathCost: Double = 0.99
+  /// Weight of the area-change term `|ln(area_j / area_i)|` in the link cost.
+  public var areaWeight: Double = 0.1
+  /// Weight of the mean-intensity term `|I_j − I_i| / (I_j + I_i)` (used only with a raw stack).
+  public var intensityWeight: Double = 0.1
+  /// Most frames a cell may be missing and still be reconnected to its track (0 disables gap closing).
+  public var maxGap: Int = 3
+  /// Extra cost per missing frame of a gap-closing link, so a track ending one frame ago
+  /// wins over an older one.
+  public var gapCost: Double = 0.1
+  /// Largest distance from the parent's last centroid to a daughter's centroid.
+  public var divisionDistance: Double = 48
+  /// Smallest daughter area as a fraction of the parent's last area.
+  public var minDaughterAreaRatio: Double = 0.2
+  /// Largest daughter area as a fraction of the parent's last area.
+  public var maxDaughterAreaRatio: Double = 1.3
+  /// Whether the link distance is measured from the position extrapolated with the track's
+  /// last velocity (constant-velocity model) rather than its last centroid.
+  public var predictMotion: Bool = true
+
+  /// The default settings.
+  public init() {}
+
+  /// Throws ``DeepCellError`` (`usage`) naming the first parameter out of range.
+  public func validate() throws {
+    func check(_ ok: Bool, _ name: String, _ why: String) throws {
+      if !ok { throw DeepCellError(.usage, name, why) }
+    }
+    try check(
+      maxDistance.isFinite && maxDistance > 0, "--max-distance",
+      "must be a positive number of pixels")
+    try check(birthCost.isFinite && birthCost > 0, "--birth-cost", "must be positive")
+    try check(deathCost.isFinite && deathCost > 0, "--death-cost", "must be positive")
+    try check(areaWeight.isFinite && areaWeight >= 0, "--area-weight", "must be zero or positive")
+    try check(
+      intensityWeight.isFinite && intensityWeight >= 0, "--intensity-weight",
+      "must be zero or positive")
+    try check(maxGap >= 0 && maxGap <= 1000, "--max-gap", "must be between 0 and 1000 frames")
+    try check(gapCost.isFinite && gapCost >= 0, "--gap-cost", "must be zero or positive")
+    try check(
+      divisionDistance.isFinite && divisionDistance >= 0, "--division-distance",
+      "must be zero or positive")
+    try check(
+      minDaughterAreaRatio.isFinite && minDaughterAreaRatio >= 0, "--min-daughter-area-ratio",
+      "must be zero or positive")
+    try check(
+      maxDaughterAreaRatio.isFinite && maxDaughterAreaRatio >= minDaughterAreaRatio,
+      "--max-daughter-area-ratio",
+      "must be at least --min-daughter-area-ratio")
+  }
+}
