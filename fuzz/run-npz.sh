@@ -14,7 +14,7 @@ io=Sources/DeepCellKit/IO
 arrays=Sources/DeepCellKit/Arrays
 sources=($arrays/NDArray.swift $arrays/DType.swift $arrays/DeepCellError.swift $arrays/ArrayBundle.swift
     $io/NPY.swift $io/StackStreams.swift $io/RandomAccessFile.swift $io/StackLayout.swift $io/ArrayStackReader.swift
-    $io/NPYStackReader.swift fuzz/FuzzInputFile.swift)
+    $io/NPYStackReader.swift fuzz/npz/FuzzInputFile.swift)
 case $format in
 npy)
     harness=fuzz/npy/FuzzNPY.swift

@@ -257,6 +257,9 @@ extension DCMetrics {
         }
         _ = try options.resolvedFormat()
         var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: result) else {
+          throw DeepCellError(.noInput, result, "no such file or folder")
+        }
         let evaluation: TrackingEvaluation
         if FileManager.default.fileExists(atPath: result, isDirectory: &isFolder),
           isFolder.boolValue

@@ -8,7 +8,8 @@ import Foundation
 struct DCTrack: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "dc-track",
-    abstract: "Track labelled nuclei over time: divisions, gap closing, lineage in CTC, .trk and JSON.",
+    abstract:
+      "Track labelled nuclei over time: divisions, gap closing, lineage in CTC, .trk and JSON.",
     discussion: """
       INPUT is a label movie (T, H, W) — a multi-page TIFF from dc-watershed, an NPY, or an NPZ
       whose `y` is used — or a Cell Tracking Challenge folder of masks, or a DeepCell .trk.
@@ -32,10 +33,13 @@ struct DCTrack: ParsableCommand {
   @Argument(help: "Label movie (TIFF/NPY/NPZ/PNG, '-' = stdin), CTC mask folder, or .trk.")
   var input: String = "-"
 
-  @Option(name: .shortAndLong, help: "Write the relabelled stack (each track one id) here ('-' = stdout).")
+  @Option(
+    name: .shortAndLong, help: "Write the relabelled stack (each track one id) here ('-' = stdout)."
+  )
   var output: String?
 
-  @Option(name: .customLong("ctc"), help: "Write a CTC result folder (maskTTT.tif + res_track.txt) here.")
+  @Option(
+    name: .customLong("ctc"), help: "Write a CTC result folder (maskTTT.tif + res_track.txt) here.")
   var ctc: String?
 
   @Option(name: .customLong("trk"), help: "Write a DeepCell .trk (needs the raw movie).")
@@ -53,10 +57,13 @@ struct DCTrack: ParsableCommand {
   @Option(name: .customLong("raw-name"), help: "Array of the raw NPZ (default: X).")
   var rawName: String?
 
-  @Option(name: .customLong("max-distance"), help: "Largest centroid displacement of a link, pixels.")
+  @Option(
+    name: .customLong("max-distance"), help: "Largest centroid displacement of a link, pixels.")
   var maxDistance: Double = TrackingParameters().maxDistance
 
-  @Option(name: .customLong("max-gap"), help: "Most frames a cell may be missing and keep its track (0: off).")
+  @Option(
+    name: .customLong("max-gap"),
+    help: "Most frames a cell may be missing and keep its track (0: off).")
   var maxGap: Int = TrackingParameters().maxGap
 
   @Option(name: .customLong("birth-cost"), help: "Cost of starting a track.")
@@ -65,31 +72,45 @@ struct DCTrack: ParsableCommand {
   @Option(name: .customLong("death-cost"), help: "Cost of ending a track.")
   var deathCost: Double = TrackingParameters().deathCost
 
-  @Option(name: .customLong("area-weight"), help: "Weight of the area change |ln(A'/A)| in the link cost.")
+  @Option(
+    name: .customLong("area-weight"), help: "Weight of the area change |ln(A'/A)| in the link cost."
+  )
   var areaWeight: Double = TrackingParameters().areaWeight
 
-  @Option(name: .customLong("intensity-weight"), help: "Weight of the mean-intensity change (with --raw).")
+  @Option(
+    name: .customLong("intensity-weight"), help: "Weight of the mean-intensity change (with --raw)."
+  )
   var intensityWeight: Double = TrackingParameters().intensityWeight
 
   @Option(name: .customLong("gap-cost"), help: "Extra link cost per missing frame of a closed gap.")
   var gapCost: Double = TrackingParameters().gapCost
 
-  @Option(name: .customLong("division-distance"), help: "Largest parent-to-daughter centroid distance, pixels.")
+  @Option(
+    name: .customLong("division-distance"),
+    help: "Largest parent-to-daughter centroid distance, pixels.")
   var divisionDistance: Double = TrackingParameters().divisionDistance
 
-  @Option(name: .customLong("min-daughter-area-ratio"), help: "Smallest daughter area / parent area.")
+  @Option(
+    name: .customLong("min-daughter-area-ratio"), help: "Smallest daughter area / parent area.")
   var minDaughterAreaRatio: Double = TrackingParameters().minDaughterAreaRatio
 
-  @Option(name: .customLong("max-daughter-area-ratio"), help: "Largest daughter area / parent area.")
+  @Option(
+    name: .customLong("max-daughter-area-ratio"), help: "Largest daughter area / parent area.")
   var maxDaughterAreaRatio: Double = TrackingParameters().maxDaughterAreaRatio
 
-  @Flag(name: .customLong("no-motion"), help: "Measure link distances from the last centroid, not the extrapolated one.")
+  @Flag(
+    name: .customLong("no-motion"),
+    help: "Measure link distances from the last centroid, not the extrapolated one.")
   var noMotion = false
 
-  @Flag(name: .customLong("retrack"), help: "Track a CTC folder or .trk anew instead of converting its tracks.")
+  @Flag(
+    name: .customLong("retrack"),
+    help: "Track a CTC folder or .trk anew instead of converting its tracks.")
   var retrack = false
 
-  @Flag(name: .customLong("drop-gap-links"), help: "CTC: give a track's run after a gap no parent (deepcell's behaviour).")
+  @Flag(
+    name: .customLong("drop-gap-links"),
+    help: "CTC: give a track's run after a gap no parent (deepcell's behaviour).")
   var dropGapLinks = false
 
   @Flag(name: .shortAndLong, help: "No summary on stderr.")
@@ -108,14 +129,17 @@ struct DCTrack: ParsableCommand {
     p.minDaughterAreaRatio = minDaughterAreaRatio
     p.maxDaughterAreaRatio = maxDaughterAreaRatio
     p.predictMotion = !noMotion
-    let outputs = TrackingOutputs(tracked: output, ctcFolder: ctc, trk: trk, lineage: lineage, keepGapLinks: !dropGapLinks)
+    let outputs = TrackingOutputs(
+      tracked: output, ctcFolder: ctc, trk: trk, lineage: lineage, keepGapLinks: !dropGapLinks)
     do {
       if outputs.isEmpty {
-        throw DeepCellError(.usage, "outputs", "nothing to write: give -o, --ctc, --trk and/or --lineage")
+        throw DeepCellError(
+          .usage, "outputs", "nothing to write: give -o, --ctc, --trk and/or --lineage")
       }
       try p.validate()
       let start = Date()
-      let job = try TrackingJob(input: input, labelName: labelName, raw: raw, rawName: rawName, retrack: retrack)
+      let job = try TrackingJob(
+        input: input, labelName: labelName, raw: raw, rawName: rawName, retrack: retrack)
       let summary = try job.run(parameters: p, outputs: outputs)
       if !quiet {
         let seconds = Date().timeIntervalSince(start)
@@ -123,8 +147,10 @@ struct DCTrack: ParsableCommand {
         FileHandle.standardError.write(
           Data(
             String(
-              format: "dc-track: %@ %d frames, %d cells: %d tracks, %d divisions, %d gaps closed (%.2f s, %.1f ms/frame)\n",
-              what, summary.frames, summary.cells, summary.tracks, summary.divisions, summary.gapsClosed, seconds,
+              format:
+                "dc-track: %@ %d frames, %d cells: %d tracks, %d divisions, %d gaps closed (%.2f s, %.1f ms/frame)\n",
+              what, summary.frames, summary.cells, summary.tracks, summary.divisions,
+              summary.gapsClosed, seconds,
               1000 * seconds / Double(max(1, summary.frames))
             ).utf8))
       }
