@@ -7,7 +7,7 @@ APT_PACKAGES = libtiff-dev libpng-dev zlib1g-dev libopenblas-dev libdnnl-dev pkg
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTHON ?= python3
 
-.PHONY: deps venv build test demo man check-man clean
+.PHONY: deps venv build test demo man check-man fuzz clean
 
 # Debian packages (system libraries); installed only when one is missing.
 deps:
@@ -32,6 +32,21 @@ demo: build
 	@mkdir -p demo-out
 	$(BIN)/dc-normalize samples/dsb2018/images/$$(ls samples/dsb2018/images | head -1) -o demo-out/normalized.tif
 	@echo "demo: wrote demo-out/normalized.tif"
+
+# Man pages from the argument parsers (swift-argument-parser's generate-manual plugin).
+man:
+	scripts/generate-man.sh
+
+check-man:
+	scripts/check-man.sh
+
+# Fuzz every reader for FUZZ_SECONDS each (libFuzzer + ASan; see fuzz/README.md).
+FUZZ_SECONDS ?= 600
+fuzz:
+	nice -n 19 fuzz/run.sh tiff $(FUZZ_SECONDS)
+	nice -n 19 fuzz/run.sh png $(FUZZ_SECONDS)
+	nice -n 19 fuzz/run-npz.sh npy $(FUZZ_SECONDS)
+	nice -n 19 fuzz/run-npz.sh npz $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build demo-out

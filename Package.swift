@@ -6,6 +6,7 @@ import PackageDescription
 let toolNames = [
     "dc-normalize", "dc-watershed", "dc-metrics", "dc-track",
     "normalize-bench", "tiffio-bench", "augment-bench", "watershed-bench", "nn-bench",
+    "metrics-bench", "track-bench",
 ]
 
 /// Numeric kernels use raw pointers across Dispatch workers; Swift 5 mode keeps them
