@@ -4,7 +4,7 @@ import PackageDescription
 /// The executables: the tools (thin mains over DeepCellKit, built with swift-argument-parser)
 /// and the benchmark drivers that `bench/` runs. One folder `Sources/NAME` each.
 let toolNames = [
-    "dc-normalize", "dc-watershed", "dc-metrics", "dc-track", "dc-predict",
+    "dc-normalize", "dc-watershed", "dc-metrics", "dc-track", "dc-predict", "dc-train",
     "normalize-bench", "tiffio-bench", "augment-bench", "watershed-bench", "nn-bench",
 ]
 

@@ -56,12 +56,17 @@ public final class FeatureNetBackbone {
   /// Filters of every convolution (32 in the reference).
   public let filters: Int
 
-  /// A backbone reading `inputChannels` channels, kernels Glorot-uniform from `rng`.
-  public init(inputChannels: Int, filters: Int = 32, rng: inout RandomGenerator) {
+  /// A backbone reading `inputChannels` channels with the first `depth` blocks (C1…C_depth;
+  /// deeper blocks feed nothing in a model whose pyramid stops at C_depth, so the reference
+  /// model has no weights for them), kernels Glorot-uniform from `rng`.
+  public init(
+    inputChannels: Int, filters: Int = 32, depth: Int = levelCount, rng: inout RandomGenerator
+  ) {
+    precondition(depth >= 1 && depth <= Self.levelCount)
     self.filters = filters
     var b: [Block] = []
     var c = inputChannels
-    for k in 0..<Self.levelCount {
+    for k in 0..<depth {
       b.append(Block(index: k, inputChannels: c, filters: filters, rng: &rng))
       c = filters
     }

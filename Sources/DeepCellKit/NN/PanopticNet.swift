@@ -41,9 +41,10 @@ public final class PanopticNet {
       name: "conv_channels", inputChannels: c, outputChannels: Self.requiredChannels,
       kernelSize: 1, rng: &rng)
     convChannels.computesInputGradient = false
-    backbone = FeatureNetBackbone(
-      inputChannels: Self.requiredChannels, filters: configuration.backboneFilters, rng: &rng)
     let levels = configuration.backboneLevels.sorted()
+    backbone = FeatureNetBackbone(
+      inputChannels: Self.requiredChannels, filters: configuration.backboneFilters,
+      depth: levels.last!, rng: &rng)
     pyramid = FeaturePyramid(
       levels: levels, backboneChannels: configuration.backboneFilters,
       featureSize: configuration.featureSize, rng: &rng)

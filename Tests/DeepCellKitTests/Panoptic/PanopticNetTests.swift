@@ -108,7 +108,7 @@ final class PanopticNetTests: XCTestCase {
       let norm = sqrt(g.reduce(0) { $0 + Double($1) * Double($1) })
       XCTAssertGreaterThan(norm, 0, name)
       let saved = p.value.values
-      let h = 1e-3
+      let h = 2e-4
       func shifted(_ sign: Double) throws -> Double {
         for k in 0..<p.count {
           p.value.pointer[k] = saved[k] + Float(sign * h * Double(g[k]) / norm)
