@@ -179,4 +179,22 @@ final class DCTrackToolTests: XCTestCase {
       Set(try FileManager.default.contentsOfDirectory(atPath: out.path)),
       ["RES", "t.tif", "l.json"])
   }
+
+  func testNPZInputUsesYAndItsXAsRaw() throws {
+    let folder = try TestPaths.temporaryFolder(self)
+    let (gt, h, w) = try TrackFixtures.groundTruth()
+    let frames = Array(gt.prefix(4))
+    let y = NDArray(shape: [4, h, w, 1], values: frames.flatMap { $0 }.map { Int32($0) })
+    let x = NDArray(
+      shape: [4, h, w, 1], values: frames.flatMap { $0 }.map { Float($0 > 0 ? 900 : 50) })
+    let npz = folder.appendingPathComponent("data.npz").path
+    try writeBundle(ArrayBundle([("X", x), ("y", y)]), to: OutputFile(path: npz))
+    let trk = folder.appendingPathComponent("m.trk").path
+    let run = try runTool("dc-track", [npz, "--trk", trk])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    XCTAssertTrue(run.stderr.contains("4 frames"), run.stderr)
+    let file = try TRKFile(path: trk)
+    XCTAssertEqual(try file.raw.readFrame(2), x.frame(2))
+    XCTAssertEqual(file.lineage.entries.count, 16)
+  }
 }
