@@ -197,4 +197,46 @@ final class DCTrackToolTests: XCTestCase {
     XCTAssertEqual(try file.raw.readFrame(2), x.frame(2))
     XCTAssertEqual(file.lineage.entries.count, 16)
   }
+
+  /// deepcell-tracking itself (the reference env, `.oracle`, when present) loads the .trk
+  /// dc-track writes, finds its lineage valid, and converts it to the same CTC table.
+  func testTRKLoadsInDeepcellTracking() throws {
+    let python = TestPaths.packageRoot.appendingPathComponent(".oracle/bin/python").path
+    guard FileManager.default.isExecutableFile(atPath: python) else {
+      throw XCTSkip("no reference Python env (.oracle)")
+    }
+    let folder = try TestPaths.temporaryFolder(self)
+    let (input, gt, h, w) = try writeInput(folder)
+    let raw = folder.appendingPathComponent("raw.npy")
+    try writeNPY(
+      NDArray(shape: [gt.count, h, w], values: gt.flatMap { $0 }.map { Float($0) }), raw)
+    let trk = folder.appendingPathComponent("m.trk").path
+    let ctc = folder.appendingPathComponent("RES").path
+    XCTAssertEqual(
+      try runTool("dc-track", [input, "--raw", raw.path, "--trk", trk, "--ctc", ctc, "--quiet"])
+        .status, 0)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = [
+      "-c",
+      """
+      import sys
+      from deepcell_tracking.trk_io import load_trks
+      from deepcell_tracking.utils import is_valid_lineage
+      from deepcell_tracking.isbi_utils import trk_to_isbi
+      d = load_trks(sys.argv[1])
+      assert is_valid_lineage(d['y'][..., 0], d['lineages'][0])
+      for row in sorted(trk_to_isbi(d['lineages'][0]).to_numpy().tolist()):
+          print(*row)
+      """, trk,
+    ]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationStatus, 0)
+    XCTAssertEqual(
+      Set(text.split(separator: "\n").map(String.init)), try rows(ctc + "/res_track.txt"))
+  }
 }
