@@ -4,7 +4,7 @@ import PackageDescription
 /// The executables: the tools (thin mains over DeepCellKit, built with swift-argument-parser)
 /// and the benchmark drivers that `bench/` runs. One folder `Sources/NAME` each.
 let toolNames = [
-    "dc-normalize", "dc-watershed", "dc-metrics", "dc-track",
+    "dc-normalize", "dc-augment", "dc-watershed", "dc-metrics", "dc-track",
     "normalize-bench", "tiffio-bench", "augment-bench", "watershed-bench", "nn-bench",
     "metrics-bench", "track-bench",
 ]
