@@ -1,13 +1,13 @@
 // swift-tools-version:6.0
-import Foundation
 import PackageDescription
 
-/// Every folder `Sources/dc-*` (and the benchmark executables `Sources/*-bench`) is one
-/// executable target: a thin main over DeepCellKit, built with swift-argument-parser.
-let sourceFolders =
-    (try? FileManager.default.contentsOfDirectory(atPath: Context.packageDirectory + "/Sources"))?
-    .sorted() ?? []
-let toolNames = sourceFolders.filter { $0.hasPrefix("dc-") || $0.hasSuffix("-bench") }
+/// The executables: the tools (thin mains over DeepCellKit, built with swift-argument-parser)
+/// and the benchmark drivers that `bench/` runs. One folder `Sources/NAME` each.
+let toolNames = [
+    "dc-normalize", "dc-augment", "dc-watershed", "dc-metrics", "dc-track",
+    "normalize-bench", "tiffio-bench", "augment-bench", "watershed-bench", "nn-bench",
+    "metrics-bench", "track-bench",
+]
 
 /// Numeric kernels use raw pointers across Dispatch workers; Swift 5 mode keeps them
 /// free of strict-concurrency noise (see backend.md, "Swift compiler settings").

@@ -63,10 +63,29 @@ struct ToolRun {
     var stderr: String
 }
 
-/// Runs the built tool `name` with `arguments`, feeding `stdin`, and collects its output.
-func runTool(_ name: String, _ arguments: [String], stdin: Data? = nil, currentDirectory: URL? = nil) throws -> ToolRun {
+/// Collects a pipe's bytes on a background thread.
+private final class PipeDrain: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+    init(_ pipe: Pipe) {
+        Thread { [self] in
+            data = pipe.fileHandleForReading.readDataToEndOfFile()
+            done.signal()
+        }.start()
+    }
+    /// The bytes, once the writer closed the pipe.
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
+}
+
+/// Runs `executable` with `arguments`, feeding `stdin`, and collects its output.
+func runProcess(_ executable: URL, _ arguments: [String], stdin: Data? = nil, currentDirectory: URL? = nil) throws
+    -> ToolRun
+{
     let process = Process()
-    process.executableURL = TestPaths.executable(name)
+    process.executableURL = executable
     process.arguments = arguments
     if let currentDirectory { process.currentDirectoryURL = currentDirectory }
     let input = Pipe()
@@ -77,17 +96,19 @@ func runTool(_ name: String, _ arguments: [String], stdin: Data? = nil, currentD
     process.standardError = errors
     try process.run()
     let writer = Thread {
-        if let stdin { input.fileHandleForWriting.write(stdin) }
+        if let stdin { try? input.fileHandleForWriting.write(contentsOf: stdin) }
         try? input.fileHandleForWriting.close()
     }
     writer.start()
-    var errData = Data()
-    let errReader = Thread { errData = errors.fileHandleForReading.readDataToEndOfFile() }
-    errReader.start()
+    let errDrain = PipeDrain(errors)
     let out = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    while errReader.isExecuting { usleep(1000) }
-    return ToolRun(status: process.terminationStatus, stdout: out, stderr: String(decoding: errData, as: UTF8.self))
+    return ToolRun(status: process.terminationStatus, stdout: out, stderr: String(decoding: errDrain.wait(), as: UTF8.self))
+}
+
+/// Runs the built tool `name` with `arguments`, feeding `stdin`, and collects its output.
+func runTool(_ name: String, _ arguments: [String], stdin: Data? = nil, currentDirectory: URL? = nil) throws -> ToolRun {
+    try runProcess(TestPaths.executable(name), arguments, stdin: stdin, currentDirectory: currentDirectory)
 }
 
 /// The Python interpreter with numpy and tifffile for interop tests (`DC_PYTHON`, set by
@@ -107,22 +128,9 @@ func interopPython() throws -> String {
 /// Runs a Python snippet with the interop interpreter; returns stdout, fails the test on error.
 @discardableResult
 func runPython(_ script: String, _ arguments: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try interopPython())
-    process.arguments = ["-c", script] + arguments
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    var errData = Data()
-    let errReader = Thread { errData = errors.fileHandleForReading.readDataToEndOfFile() }
-    errReader.start()
-    let out = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    while errReader.isExecuting { usleep(1000) }
-    if process.terminationStatus != 0 {
-        XCTFail("python failed: \(String(decoding: errData, as: UTF8.self))", file: file, line: line)
+    let run = try runProcess(URL(fileURLWithPath: try interopPython()), ["-c", script] + arguments)
+    if run.status != 0 {
+        XCTFail("python failed: \(run.stderr)", file: file, line: line)
     }
-    return String(decoding: out, as: UTF8.self)
+    return String(decoding: run.stdout, as: UTF8.self)
 }

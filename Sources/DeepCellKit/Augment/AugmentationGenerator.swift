@@ -18,7 +18,7 @@ public struct AugmentationGenerator {
   public let settings: AugmentationSettings
   /// The seed of every random draw.
   public let seed: UInt64
-  /// Workers for a batch (0 = all cores); the output does not depend on it.
+  /// Workers for a batch (0: `Parallel.defaultThreads`); the output does not depend on it.
   public var threads: Int
   /// Input frame index of each kept image (after the min-objects filter).
   public let keptIndices: [Int]
@@ -187,7 +187,7 @@ public struct AugmentationGenerator {
       failures.deallocate()
     }
     let targetStrides = settings.targets.map { outPixels * $0.channelCount * $0.dtype.size }
-    ParallelFrames.run(count: b, threads: threads) { k in
+    Parallel.forEach(b, threads: threads > 0 ? threads : nil) { k in
       do {
         try renderSample(
           position: first + k, source: sources[k],

@@ -1,7 +1,8 @@
-/// An input of a dc tool (design.md, "Inputs"): a path, or `-`/nil for stdin (spooled so
-/// it can be read at any offset). The format comes from the magic bytes only — TIFF,
-/// PNG, NPY or NPZ — and the content is seen as named arrays: the members of an NPZ, or
-/// one array named `arr_0` for the single-array formats, as numpy names positional arrays.
+/// An input of a dc tool (design.md, "Inputs"): a path, or `-`/nil for stdin (a pipe is
+/// spooled so it can be read at any offset; so is a named pipe such as `<(cmd)`). The
+/// format comes from the magic bytes only — TIFF, PNG, NPY or NPZ — and the content is
+/// seen as named arrays: the members of an NPZ, or one array named `arr_0` for the
+/// single-array formats, as numpy names positional arrays.
 public final class InputFile {
   /// The path, or `-` for stdin: what error messages name.
   public let subject: String
@@ -26,7 +27,7 @@ public final class InputFile {
   /// As ``init(path:)`` with another descriptor standing for stdin (tests).
   init(path: String?, standardInput: Int32) throws {
     if let path, path != "-" {
-      file = try RandomAccessFile(path: path)
+      file = try StdinSpool.open(path: path)
       subject = path
     } else {
       file = try StdinSpool.open(descriptor: standardInput)

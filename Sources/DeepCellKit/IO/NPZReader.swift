@@ -57,9 +57,10 @@ public final class NPZReader {
   public func readArray(_ name: String) throws -> NDArray {
     let header = try header(name)
     let member = try ZipMemberReader(entry: entries[name + ".npy"]!, file: file)
-    let data = try member.read(at: 0, count: header.dataOffset + header.dataBytes)
+    _ = try member.read(at: 0, count: header.dataOffset)  // in sequence, for the checksum
+    let data = try member.read(at: header.dataOffset, count: header.dataBytes)
     try member.verifyToEnd()
-    return NPY.array(header: header, data: Array(data[header.dataOffset...]))
+    return NPY.array(header: header, data: data)
   }
 
   /// Reads every readable array, in archive order.

@@ -16,17 +16,27 @@ public enum PNGCodec {
   /// with straight (unassociated) colour, exact where alpha is opaque.
   /// Throws `noInput` for a missing path or a directory, `badData` for a corrupt file.
   public static func read(path: String) throws -> NDArray {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw DeepCellError(.noInput, path, "no such file")
+    var info = stat()
+    guard stat(path, &info) == 0 else {
+      throw DeepCellError(
+        .noInput, path, errno == ENOENT ? "no such file" : String(cString: strerror(errno)))
     }
-    if isDirectory.boolValue {
+    if (info.st_mode & S_IFMT) == S_IFDIR {
       throw DeepCellError(.noInput, path, "is a directory, not a PNG file")
     }
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw DeepCellError(.noInput, path, "cannot read the file")
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw DeepCellError(.noInput, path, String(cString: strerror(errno))) }
+    defer { close(fd) }
+    var data = [UInt8]()
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+      if n < 0 && errno == EINTR { continue }
+      guard n >= 0 else { throw DeepCellError(.io, path, String(cString: strerror(errno))) }
+      if n == 0 { break }
+      data.append(contentsOf: chunk[0..<n])
     }
-    return try decode([UInt8](data), subject: path)
+    return try decode(data, subject: path)
   }
 
   /// Decodes a whole PNG file image (see ``read(path:)``); `subject` names it in errors.
@@ -35,13 +45,16 @@ public enum PNGCodec {
     guard bytes.count >= 8, Array(bytes.prefix(8)) == signature else {
       throw DeepCellError(.badData, subject, "not a PNG file (bad signature)")
     }
-    let stream = withoutColorSpaceChunks(bytes)
+    // libpng keeps reading from this memory until png_image_finish_read: it must outlive
+    // both calls, so it lives in a buffer owned here, not in a Swift array's closure scope.
+    let chunks = withoutColorSpaceChunks(bytes)
+    let stream = UnsafeMutableRawBufferPointer.allocate(byteCount: chunks.count, alignment: 16)
+    defer { stream.deallocate() }
+    stream.copyBytes(from: chunks)
     var image = png_image()
     image.version = UInt32(PNG_IMAGE_VERSION)
     defer { png_image_free(&image) }
-    let begun = stream.withUnsafeBytes {
-      png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count)
-    }
+    let begun = png_image_begin_read_from_memory(&image, stream.baseAddress, stream.count)
     guard begun != 0 else {
       throw DeepCellError(.badData, subject, "corrupt PNG: \(message(&image))")
     }

@@ -11,6 +11,17 @@ import Foundation
 /// chunks to a temporary file in `$TMPDIR` (or /tmp) that is unlinked at once, so memory
 /// stays bounded, readers can seek, and nothing is left behind however the tool ends.
 enum StdinSpool {
+  /// The file at `path` for random access; a named pipe or device (a shell's `<(cmd)` gives
+  /// `/dev/fd/63`) is spooled like stdin. Throws `noInput` as ``RandomAccessFile`` does.
+  static func open(path: String) throws -> RandomAccessFile {
+    let file = try RandomAccessFile(path: path)
+    var info = stat()
+    guard fstat(file.descriptor, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG else {
+      return file
+    }
+    return try open(descriptor: file.descriptor, subject: path)
+  }
+
   /// A random-access view of everything on `descriptor` (stdin by default).
   static func open(descriptor: Int32 = 0, subject: String = "-") throws -> RandomAccessFile {
     var info = stat()
@@ -25,7 +36,7 @@ enum StdinSpool {
     let spool = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
     guard spool >= 0 else {
       throw DeepCellError(
-        .io, subject, "cannot spool stdin to \(folder): \(systemErrorText(errno))")
+        .io, subject, "cannot spool the input to \(folder): \(systemErrorText(errno))")
     }
     template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
     do {
@@ -45,7 +56,7 @@ enum StdinSpool {
           if w < 0 {
             if errno == EINTR { continue }
             throw DeepCellError(
-              .io, subject, "cannot spool stdin to \(folder): \(systemErrorText(errno))")
+              .io, subject, "cannot spool the input to \(folder): \(systemErrorText(errno))")
           }
           done += w
         }

@@ -137,7 +137,8 @@ final class ZipMemberReader {
     var produced = 0
     while produced < buffer.count {
       if inputStart == inputEnd && compressedConsumed < entry.compressedSize {
-        let n = min(1 << 18, entry.compressedSize - compressedConsumed)
+        // small first reads for headers, then up to 256 KiB at a time
+        let n = min(max(4096, min(compressedConsumed, 1 << 18)), entry.compressedSize - compressedConsumed)
         if input.count < n { input = [UInt8](repeating: 0, count: n) }
         try input.withUnsafeMutableBytes {
           try file.read(

@@ -87,27 +87,34 @@ private struct Hybrid {
     // Window maxima (and, backward, minima of unsaturated values) of the last `reach` rows.
     let maxRows = UnsafeMutablePointer<Float>.allocate(capacity: max(ring * nw * width, 1))
     let minRows = UnsafeMutablePointer<Float>.allocate(capacity: max(ring * nw * width, 1))
-    let scratchCount =
-      windows.map { SlidingExtremum.scratchCount(n: width, lo: $0.0, hi: $0.1) }.max() ?? 1
-    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+    let sliding = SlidingExtremum(n: width, windows: windows.map { (lo: $0.0, hi: $0.1) })
     let unsat = UnsafeMutablePointer<Float>.allocate(capacity: width)
-    defer {
-      maxRows.deallocate()
-      minRows.deallocate()
-      scratch.deallocate()
-      unsat.deallocate()
-    }
     let rowMax = UnsafeMutablePointer<Float>.allocate(capacity: width)
     let rowMin = UnsafeMutablePointer<Float>.allocate(capacity: width)
+    let c = max(0, forward ? -cLo : cHi)
+    let g = UnsafeMutablePointer<Float>.allocate(capacity: width)
+    let h = UnsafeMutablePointer<Float>.allocate(capacity: width)
+    let gm = UnsafeMutablePointer<Float>.allocate(capacity: width)
+    let hm = UnsafeMutablePointer<Float>.allocate(capacity: width)
     defer {
+      g.deallocate()
+      h.deallocate()
+      gm.deallocate()
+      hm.deallocate()
+      maxRows.deallocate()
+      minRows.deallocate()
+      sliding.deallocate()
+      unsat.deallocate()
       rowMax.deallocate()
       rowMin.deallocate()
     }
     for step in 0..<height {
       let y = forward ? step : height - 1 - step
+      let jr = j + y * width
+      let ir = i + y * width
       // Combine the precomputed window extrema of the finished rows on this side.
       for x in 0..<width {
-        rowMax[x] = -.infinity
+        rowMax[x] = jr[x]
         rowMin[x] = .infinity
       }
       for r in rows {
@@ -121,54 +128,55 @@ private struct Hybrid {
           for x in 0..<width { rowMin[x] = min(rowMin[x], wn[x]) }
         }
       }
-      let jr = j + y * width
-      let ir = i + y * width
-      if forward {
-        for x in 0..<width {
-          var m = max(rowMax[x], jr[x])
-          var dx = max(cLo, -x)
-          while dx <= cHi {
-            m = max(m, jr[x + dx])
-            dx += 1
-          }
-          jr[x] = min(m, ir[x])
+      // The current row, in scan order s (x = s forward, width − 1 − s backward): the
+      // window is the c previously processed pixels [s − c, s − 1], whose maxima (and
+      // minima of unsaturated values) come from blocks of length c — prefix extrema g
+      // kept as we go, suffix extrema h filled when a block completes — O(1) a pixel.
+      for s in 0..<width {
+        let x = forward ? s : width - 1 - s
+        var m = rowMax[x]
+        var low = rowMin[x]
+        if c > 0 && s > 0 {
+          let a = s - c
+          let b = s - 1
+          m = max(m, a <= 0 ? g[b] : max(h[a], g[b]))
+          if !forward { low = min(low, a <= 0 ? gm[b] : min(hm[a], gm[b])) }
         }
-      } else {
-        var x = width - 1
-        while x >= 0 {
-          var m = max(rowMax[x], jr[x])
-          let top = min(cHi, width - 1 - x)
-          var dx = cLo
-          while dx <= top {
-            m = max(m, jr[x + dx])
-            dx += 1
+        let v = min(m, ir[x])
+        jr[x] = v
+        if c > 0 {
+          let start = s % c == 0
+          g[s] = start ? v : max(g[s - 1], v)
+          if !forward {
+            let u = v < ir[x] ? v : Float.infinity
+            gm[s] = start ? u : min(gm[s - 1], u)
           }
-          let v = min(m, ir[x])
-          jr[x] = v
-          // Vincent's queue seed: a neighbour q in N⁻(p) with J(q) < J(p), J(q) < I(q).
-          var lowest = rowMin[x]
-          dx = cLo
-          while dx <= top {
-            let q = x + dx
-            if jr[q] < ir[q] { lowest = min(lowest, jr[q]) }
-            dx += 1
+          if s % c == c - 1 {
+            var t = s
+            var accMax = -Float.infinity
+            var accMin = Float.infinity
+            while t > s - c {
+              let xt = forward ? t : width - 1 - t
+              accMax = max(accMax, jr[xt])
+              h[t] = accMax
+              if !forward {
+                accMin = min(accMin, jr[xt] < ir[xt] ? jr[xt] : .infinity)
+                hm[t] = accMin
+              }
+              t -= 1
+            }
           }
-          if lowest < v { queue.append(Int32(y * width + x)) }
-          x -= 1
         }
+        // Vincent's queue seed: a neighbour q in N⁻(p) with J(q) < J(p) and J(q) < I(q).
+        if !forward && low < v { queue.append(Int32(y * width + x)) }
       }
       // This row is final for the scan: store its window extrema for later rows.
       if reach > 0 {
+        let slots = (0..<nw).map { maxRows + ((y % ring) * nw + $0) * width }
+        sliding.max(jr, into: slots)
         if !forward {
           for x in 0..<width { unsat[x] = jr[x] < ir[x] ? jr[x] : .infinity }
-        }
-        for (k, w) in windows.enumerated() {
-          let slot = ((y % ring) * nw + k) * width
-          SlidingExtremum.max(jr, width, lo: w.0, hi: w.1, into: maxRows + slot, scratch: scratch)
-          if !forward {
-            SlidingExtremum.min(
-              unsat, width, lo: w.0, hi: w.1, into: minRows + slot, scratch: scratch)
-          }
+          sliding.min(unsat, into: (0..<nw).map { minRows + ((y % ring) * nw + $0) * width })
         }
       }
     }

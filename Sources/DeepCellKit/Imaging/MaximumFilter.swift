@@ -17,33 +17,29 @@ public enum MaximumFilter {
     for r in footprint.runs where !windows.contains(where: { $0 == (r.dxMin, r.dxMax) }) {
       windows.append((r.dxMin, r.dxMax))
     }
-    var rowMax = [[Float]](
-      repeating: [Float](repeating: 0, count: image.count), count: windows.count)
-    let scratchCount =
-      windows.map { SlidingExtremum.scratchCount(n: width, lo: $0.0, hi: $0.1) }.max() ?? 1
-    var scratch = [Float](repeating: 0, count: scratchCount)
+    let n = image.count
+    let rowMax = UnsafeMutablePointer<Float>.allocate(capacity: windows.count * n)
+    let sliding = SlidingExtremum(n: width, windows: windows.map { (lo: $0.0, hi: $0.1) })
+    defer {
+      rowMax.deallocate()
+      sliding.deallocate()
+    }
     image.withUnsafeBufferPointer { src in
-      scratch.withUnsafeMutableBufferPointer { s in
-        for (k, w) in windows.enumerated() {
-          rowMax[k].withUnsafeMutableBufferPointer { dst in
-            for y in 0..<height {
-              SlidingExtremum.max(
-                src.baseAddress! + y * width, width, lo: w.0, hi: w.1,
-                into: dst.baseAddress! + y * width, scratch: s.baseAddress!)
-            }
-          }
-        }
+      for y in 0..<height {
+        sliding.max(
+          src.baseAddress! + y * width, into: windows.indices.map { rowMax + $0 * n + y * width })
       }
     }
-    var out = [Float](repeating: -.infinity, count: image.count)
-    for r in footprint.runs {
-      let k = windows.firstIndex { $0 == (r.dxMin, r.dxMax) }!
-      rowMax[k].withUnsafeBufferPointer { rm in
+    var out = [Float](repeating: -.infinity, count: n)
+    out.withUnsafeMutableBufferPointer { o in
+      for r in footprint.runs {
+        let k = windows.firstIndex { $0 == (r.dxMin, r.dxMax) }!
         for y in 0..<height {
           let yy = y + r.dy
           if yy < 0 || yy >= height { continue }
-          let src = rm.baseAddress! + yy * width
-          for x in 0..<width { out[y * width + x] = max(out[y * width + x], src[x]) }
+          let src = rowMax + k * n + yy * width
+          let dst = o.baseAddress! + y * width
+          for x in 0..<width { dst[x] = max(dst[x], src[x]) }
         }
       }
     }

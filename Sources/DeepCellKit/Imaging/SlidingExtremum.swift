@@ -1,85 +1,80 @@
-/// Sliding-window maximum and minimum of a row over a window `[x + lo, x + hi]` clipped to
-/// the row, by the van Herk / Gil–Werman algorithm (three comparisons a pixel whatever the
-/// window length). Positions outside the row are ignored, which is what scipy's `nearest`
-/// and `reflect` modes amount to for a max or min filter.
-enum SlidingExtremum {
-  /// `out[x] = max(row[max(0, x+lo) ... min(n-1, x+hi)])`; `scratch` must hold
-  /// ``scratchCount(n:lo:hi:)`` floats. A window that misses the row entirely gives `-infinity`.
-  static func max(
-    _ row: UnsafePointer<Float>, _ n: Int, lo: Int, hi: Int,
-    into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
-  ) {
-    run(row, n, lo: lo, hi: hi, into: out, scratch: scratch, pad: -Float.infinity) {
-      Swift.max($0, $1)
+/// Sliding-window maxima and minima of one row for several windows `[x + lo, x + hi]` at
+/// once, by a sparse table of power-of-two blocks: `T_1 = row`, `T_2k[i] = max(T_k[i], T_k[i+k])`;
+/// a window of length `L` with `P ≤ L < 2P` is `max(T_P[x+lo], T_P[x+hi−P+1])`. Every pass is a
+/// plain elementwise loop the compiler vectorises; pixels outside the row are ignored (as in
+/// scipy's `nearest` or `reflect` modes for a max or min filter; an empty window gives ∓∞).
+struct SlidingExtremum {
+  /// The windows, as `(lo, hi)` offsets.
+  let windows: [(lo: Int, hi: Int)]
+  /// Row length.
+  let n: Int
+  private let pad: Int
+  private let m: Int
+  private let levels: Int
+  private let table: UnsafeMutablePointer<Float>
+
+  /// Prepares the tables for rows of `n` pixels and the given windows (`lo ≤ hi`).
+  init(n: Int, windows: [(lo: Int, hi: Int)]) {
+    self.n = n
+    self.windows = windows
+    pad = (windows.map { Swift.max(abs($0.lo), abs($0.hi)) }.max() ?? 0) + 1
+    m = n + 2 * pad
+    let longest = windows.map { $0.hi - $0.lo + 1 }.max() ?? 1
+    var lv = 1
+    while (1 << lv) <= longest { lv += 1 }
+    levels = lv  // T_1 … T_{2^(lv-1)}
+    table = UnsafeMutablePointer<Float>.allocate(capacity: levels * m)
+  }
+
+  /// Frees the tables.
+  func deallocate() { table.deallocate() }
+
+  /// `outs[k][x] = max(row[x + windows[k].lo ... x + windows[k].hi])`.
+  func max(_ row: UnsafePointer<Float>, into outs: [UnsafeMutablePointer<Float>]) {
+    build(row, padValue: -.infinity, isMax: true)
+    for (k, w) in windows.enumerated() { combine(w, outs[k], isMax: true) }
+  }
+
+  /// `outs[k][x] = min(row[x + windows[k].lo ... x + windows[k].hi])`.
+  func min(_ row: UnsafePointer<Float>, into outs: [UnsafeMutablePointer<Float>]) {
+    build(row, padValue: .infinity, isMax: false)
+    for (k, w) in windows.enumerated() { combine(w, outs[k], isMax: false) }
+  }
+
+  private func build(_ row: UnsafePointer<Float>, padValue: Float, isMax: Bool) {
+    let t0 = table
+    for i in 0..<pad {
+      t0[i] = padValue
+      t0[pad + n + i] = padValue
+    }
+    (t0 + pad).update(from: row, count: n)
+    var step = 1
+    for level in 1..<levels {
+      let src = table + (level - 1) * m
+      let dst = table + level * m
+      let count = m - step
+      if isMax {
+        for i in 0..<count { dst[i] = Swift.max(src[i], src[i + step]) }
+      } else {
+        for i in 0..<count { dst[i] = Swift.min(src[i], src[i + step]) }
+      }
+      for i in count..<m { dst[i] = padValue }
+      step *= 2
     }
   }
 
-  /// `out[x] = min(row[max(0, x+lo) ... min(n-1, x+hi)])`, `+infinity` for an empty window.
-  static func min(
-    _ row: UnsafePointer<Float>, _ n: Int, lo: Int, hi: Int,
-    into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
-  ) {
-    run(row, n, lo: lo, hi: hi, into: out, scratch: scratch, pad: Float.infinity) {
-      Swift.min($0, $1)
-    }
-  }
-
-  /// Scratch floats that ``max(_:_:lo:hi:into:scratch:)`` needs for a row of `n` and window `[lo, hi]`.
-  static func scratchCount(n: Int, lo: Int, hi: Int) -> Int {
-    2 * (n + 2 * padding(lo: lo, hi: hi))
-  }
-
-  @inline(__always)
-  static func padding(lo: Int, hi: Int) -> Int { Swift.max(abs(lo), abs(hi)) + 1 }
-
-  @inline(__always)
-  private static func run(
-    _ row: UnsafePointer<Float>, _ n: Int, lo: Int, hi: Int,
-    into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-    pad: Float, _ op: (Float, Float) -> Float
-  ) {
-    let k = hi - lo + 1
-    if k == 1 {
-      for x in 0..<n {
-        let p = x + lo
-        out[x] = (p >= 0 && p < n) ? row[p] : pad
-      }
-      return
-    }
-    // Padded coordinates: index j of the padded row is row position j - pd.
-    let pd = padding(lo: lo, hi: hi)
-    let m = n + 2 * pd
-    let g = scratch  // prefix extremum within blocks of length k
-    let h = scratch + m  // suffix extremum within blocks of length k
-    @inline(__always) func value(_ j: Int) -> Float {
-      let p = j - pd
-      return (p >= 0 && p < n) ? row[p] : pad
-    }
-    var j = 0
-    while j < m {
-      let end = Swift.min(j + k, m)
-      var acc = value(j)
-      g[j] = acc
-      var t = j + 1
-      while t < end {
-        acc = op(acc, value(t))
-        g[t] = acc
-        t += 1
-      }
-      acc = value(end - 1)
-      h[end - 1] = acc
-      t = end - 2
-      while t >= j {
-        acc = op(acc, value(t))
-        h[t] = acc
-        t -= 1
-      }
-      j = end
-    }
-    for x in 0..<n {
-      let a = x + lo + pd
-      let b = x + hi + pd
-      out[x] = op(h[a], g[b])
+  private func combine(_ w: (lo: Int, hi: Int), _ out: UnsafeMutablePointer<Float>, isMax: Bool) {
+    let length = w.hi - w.lo + 1
+    var level = 0
+    while (2 << level) <= length { level += 1 }
+    let p = 1 << level
+    let t = table + level * m
+    let a = t + pad + w.lo
+    let b = t + pad + w.hi - p + 1
+    if isMax {
+      for x in 0..<n { out[x] = Swift.max(a[x], b[x]) }
+    } else {
+      for x in 0..<n { out[x] = Swift.min(a[x], b[x]) }
     }
   }
 }

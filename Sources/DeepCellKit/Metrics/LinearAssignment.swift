@@ -50,7 +50,9 @@ public enum LinearAssignment {
   /// Same optimum and tie rule as ``solve(cost:rows:columns:)``.
   public static func columnForEachRow(_ cost: [Double], rows: Int, columns: Int) throws -> [Int] {
     var result = [Int](repeating: -1, count: rows)
-    for pair in try solve(cost: cost, rows: rows, columns: columns) { result[pair.row] = pair.column }
+    for pair in try solve(cost: cost, rows: rows, columns: columns) {
+      result[pair.row] = pair.column
+    }
     return result
   }
 

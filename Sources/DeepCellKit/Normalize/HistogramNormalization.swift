@@ -17,14 +17,9 @@ public struct HistogramNormalization: PlaneNormalization, Equatable {
     let n = height * width
     guard n > 0 else { return }
     // 2. Constant plane (every pixel equals the first): zeros.
-    let first = input[0]
-    var lo = first
-    var hi = first
-    for i in 0..<n {
-      let v = input[i]
-      lo = min(lo, v)
-      hi = max(hi, v)
-    }
+    let extremes = PlaneExtremes(UnsafeBufferPointer(rebasing: input[0..<n]))
+    let lo = extremes.min
+    let hi = extremes.max
     if lo == hi {
       for i in 0..<n { output[i] = 0 }
       return

@@ -164,7 +164,7 @@ public enum DeepWatershed {
     // 6. Watershed of −interior inside interior > threshold (float32 compare, as numpy does).
     let t = Float(p.effectiveInteriorThreshold)
     let mask = interior.map { $0 > t }
-    let image = interior.map { Double(-$0) }
+    let image = interior.map { -$0 }
     var labels = Watershed.flood(
       image: image, markers: markers, mask: mask, height: height, width: width)
     // 7. Erosion of label edges.

@@ -15,18 +15,22 @@ enum TargetComponents {
     into out: UnsafeMutableBufferPointer<Int32>
   ) -> Int {
     let n = height * width
-    // Union-find over provisional labels, two passes.
-    var parent: [Int32] = [0]
-    parent.reserveCapacity(256)
-    func find(_ x: Int32) -> Int32 {
+    // Union-find over provisional labels (at most one per pixel), two passes.
+    let parent = UnsafeMutableBufferPointer<Int32>.allocate(capacity: n + 1)
+    defer { parent.deallocate() }
+    parent[0] = 0
+    var next: Int32 = 1
+    @inline(__always) func find(_ x: Int32) -> Int32 {
       var x = x
       while parent[Int(x)] != x {
-        parent[Int(x)] = parent[Int(parent[Int(x)])]
-        x = parent[Int(x)]
+        let p = parent[Int(parent[Int(x)])]
+        parent[Int(x)] = p
+        x = p
       }
       return x
     }
-    func union(_ a: Int32, _ b: Int32) -> Int32 {
+    @inline(__always) func union(_ a: Int32, _ b: Int32) -> Int32 {
+      if a == b { return a }
       let ra = find(a)
       let rb = find(b)
       if ra == rb { return ra }
@@ -60,14 +64,17 @@ enum TargetComponents {
           }
         }
         if current == 0 {
-          current = Int32(parent.count)
-          parent.append(current)
+          current = next
+          parent[Int(next)] = next
+          next += 1
         }
         out[i] = current
       }
     }
     // Final numbering in raster order of first pixel.
-    var final = [Int32](repeating: 0, count: parent.count)
+    let final = UnsafeMutableBufferPointer<Int32>.allocate(capacity: Int(next))
+    defer { final.deallocate() }
+    final.initialize(repeating: 0)
     var count: Int32 = 0
     for i in 0..<n where out[i] != 0 {
       let root = Int(find(out[i]))

@@ -131,7 +131,8 @@ public enum TargetTransform: Sendable, Equatable {
 
   /// The target of every frame of a label stack — `(N, H, W, 1)`, `(N, H, W)` or a single
   /// `(H, W)` image — as an `(N, H, W, channelCount)` array; frames run in parallel on
-  /// `threads` workers (the result does not depend on it). Throws `badData` for labels
+  /// `threads` workers (0: `Parallel.defaultThreads`; the result does not depend on it).
+  /// Throws `badData` for labels
   /// that are not integers, negative, above the int32 range, or have more than one channel.
   public func apply(to labels: NDArray, subject: String = ArrayName.labels, threads: Int = 0) throws
     -> NDArray
@@ -150,7 +151,7 @@ public enum TargetTransform: Sendable, Equatable {
     out.bytes.withUnsafeMutableBytes { raw in
       let base = UnsafeMutableRawBufferPointer(raw)
       stack.values.withUnsafeBufferPointer { all in
-        ParallelFrames.run(count: frameCount, threads: threads) { f in
+        Parallel.forEach(frameCount, threads: threads > 0 ? threads : nil) { f in
           let frame = UnsafeBufferPointer(
             rebasing: all[(f * stack.frameSize)..<((f + 1) * stack.frameSize)])
           let dst = UnsafeMutableRawBufferPointer(

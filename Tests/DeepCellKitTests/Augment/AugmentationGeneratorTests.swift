@@ -261,3 +261,33 @@ extension AugmentationRandom {
     return copy.permutation(n).sorted()
   }
 }
+
+/// The QC montage: layout and colour map.
+final class AugmentationPreviewTests: XCTestCase {
+  func testMontageLayoutAndColours() throws {
+    var labels = [Int32](repeating: 0, count: 2 * 16 * 12)
+    for i in 40..<80 { labels[i] = 1 }
+    for i in (192 + 50)..<(192 + 90) { labels[i] = 2 }
+    let y = NDArray(shape: [2, 16, 12, 1], values: labels)
+    let x = NDArray(shape: [2, 16, 12, 1], values: (0..<(2 * 16 * 12)).map { Float($0) })
+    var s = AugmentationSettings.cropOnly
+    s.cropSize = nil
+    s.shuffle = false
+    var g = try AugmentationGenerator(images: x, labels: y, settings: s)
+    let montage = AugmentationPreview.montage(try g.nextSamples(2), maxSamples: 4)
+    // 2 rows × 4 panels (X, inner, outer, fgbg) of 16×12 with 2-pixel gaps.
+    XCTAssertEqual(montage.shape, [16 * 2 + 2, 12 * 4 + 3 * 2, 3])
+    XCTAssertEqual(montage.dtype, .uint8)
+    let rgb = montage.values(UInt8.self)
+    let width = 12 * 4 + 6
+    func pixel(_ r: Int, _ c: Int) -> [UInt8] {
+      Array(rgb[((r * width + c) * 3)..<((r * width + c) * 3 + 3)])
+    }
+    XCTAssertEqual(pixel(0, 0), [68, 1, 84], "image minimum is viridis' first colour")
+    XCTAssertEqual(pixel(15, 11), [253, 231, 37], "image maximum is viridis' last colour")
+    XCTAssertEqual(pixel(0, 12), [255, 255, 255], "white gap between panels")
+    XCTAssertEqual(pixel(0, 3 * 14), [68, 1, 84], "fgbg background is class 0")
+    XCTAssertEqual(pixel(4, 3 * 14 + 2), [253, 231, 37], "fgbg foreground is class 1")
+    XCTAssertEqual(AugmentationPreview.viridis(0.5).0, 33)
+  }
+}

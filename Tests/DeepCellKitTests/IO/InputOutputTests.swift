@@ -13,7 +13,7 @@ import XCTest
 /// The unified input/output layer (design.md, "Inputs"/"Outputs"): stdin spooling, format
 /// from magic bytes, named arrays, atomic outputs, stdout, streaming writers.
 final class InputOutputTests: XCTestCase {
-  private func npzBytes(_ bundle: ArrayBundle, compressed: Bool = false) throws -> [UInt8] {
+  func npzBytes(_ bundle: ArrayBundle, compressed: Bool = false) throws -> [UInt8] {
     let data = try collectThroughPipe { fd in
       let w = try NPZWriter(fileDescriptor: fd, compressed: compressed)
       try w.write(bundle)
@@ -325,5 +325,25 @@ final class InputOutputTests: XCTestCase {
     assertDeepCellError(.badData, "-") { try inputFromPipe(broken).readArray() }
     XCTAssertEqual(
       folderListing(folder).filter { $0.hasPrefix(".") }, [], "no temporary files left")
+  }
+}
+
+extension InputOutputTests {
+  /// A named pipe given as the path (what `<(cmd)` hands a tool) is spooled like stdin.
+  func testNamedPipeInput() throws {
+    let folder = try TestPaths.temporaryFolder(self)
+    let fifo = folder.appendingPathComponent("in.fifo").path
+    XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+    let bytes = try npzBytes(NPZSamples.bundle, compressed: true)
+    let writer = Thread {
+      if let handle = FileHandle(forWritingAtPath: fifo) {
+        handle.write(Data(bytes))
+        try? handle.close()
+      }
+    }
+    writer.start()
+    let input = try InputFile(path: fifo)
+    XCTAssertEqual(input.subject, fifo)
+    XCTAssertEqual(try input.readBundle(), NPZSamples.bundle)
   }
 }

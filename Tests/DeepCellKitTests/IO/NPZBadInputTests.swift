@@ -157,4 +157,27 @@ final class NPZBadInputTests: XCTestCase {
     encrypted[central + 8] |= 1
     assertDeepCellError(.badData, "encrypted") { try readEverything(try save(encrypted)) }
   }
+
+  func testArchivesWithoutReadableArrays() throws {
+    let folder = try TestPaths.temporaryFolder(self)
+    let empty = folder.appendingPathComponent("empty.npz").path
+    try NPZWriter(path: empty).finish()
+    XCTAssertEqual(
+      [UInt8](try Data(contentsOf: URL(fileURLWithPath: empty))).prefix(4),
+      [0x50, 0x4B, 0x05, 0x06])
+    let input = try InputFile(path: empty)
+    XCTAssertEqual(input.arrayNames, [])
+    XCTAssertEqual(try input.readBundle(), ArrayBundle())
+    assertDeepCellError(.badData, "no readable array") { try input.stackReader() }
+
+    let objects = folder.appendingPathComponent("meta.npz").path
+    let writer = try NPZWriter(path: objects)
+    try writer.writeMember(
+      "meta.npy",
+      bytes: npyHeader("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }") + [0x80])
+    try writer.finish()
+    let onlyObjects = try InputFile(path: objects)
+    XCTAssertEqual(onlyObjects.warnings.count, 1)
+    assertDeepCellError(.badData, "no readable array") { try onlyObjects.readArray() }
+  }
 }

@@ -13,16 +13,21 @@ enum PNGBuilder {
     return be32(UInt32(data.count)) + body + be32(crc)
   }
 
-  static func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+  static func be32(_ v: UInt32) -> [UInt8] {
+    [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)]
+  }
 
   /// A PNG of `rows` (each already prefixed with its filter byte).
-  static func png(width: Int, height: Int, depth: UInt8, colorType: UInt8, rows: [UInt8], extra: [[UInt8]] = []) -> [UInt8] {
+  static func png(
+    width: Int, height: Int, depth: UInt8, colorType: UInt8, rows: [UInt8], extra: [[UInt8]] = []
+  ) -> [UInt8] {
     var bound = compressBound(uLong(rows.count))
     var packed = [UInt8](repeating: 0, count: Int(bound))
     _ = compress2(&packed, &bound, rows, uLong(rows.count), 6)
     packed.removeLast(packed.count - Int(bound))
     let ihdr = be32(UInt32(width)) + be32(UInt32(height)) + [depth, colorType, 0, 0, 0]
-    return PNGCodec.signature + chunk("IHDR", ihdr) + extra.flatMap { $0 } + chunk("IDAT", packed) + chunk("IEND", [])
+    return PNGCodec.signature + chunk("IHDR", ihdr) + extra.flatMap { $0 } + chunk("IDAT", packed)
+      + chunk("IEND", [])
   }
 
   /// Filter-0 rows from row-major sample bytes.
@@ -41,20 +46,40 @@ final class PNGCodecTests: XCTestCase {
   func testRoundTripGrayRGBAndLabels() throws {
     let dir = try TestPaths.temporaryFolder(self)
     let cases: [(NDArray, NDArray)] = [
-      (makeTestStack(.uint8, frames: 1, height: 9, width: 7, channels: 1).frame(0), makeTestStack(.uint8, frames: 1, height: 9, width: 7, channels: 1)),
-      (makeTestStack(.uint16, frames: 1, height: 9, width: 7, channels: 1).frame(0), makeTestStack(.uint16, frames: 1, height: 9, width: 7, channels: 1)),
-      (makeTestStack(.uint8, frames: 1, height: 5, width: 6, channels: 2).frame(0), makeTestStack(.uint8, frames: 1, height: 5, width: 6, channels: 2)),
-      (makeTestStack(.uint8, frames: 1, height: 5, width: 6, channels: 3), makeTestStack(.uint8, frames: 1, height: 5, width: 6, channels: 3)),
-      (makeTestStack(.uint8, frames: 1, height: 5, width: 6, channels: 4).frame(0), makeTestStack(.uint8, frames: 1, height: 5, width: 6, channels: 4)),
-      (makeTestStack(.uint16, frames: 1, height: 5, width: 6, channels: 3).frame(0), makeTestStack(.uint16, frames: 1, height: 5, width: 6, channels: 3)),
+      (
+        makeTestStack(.uint8, frames: 1, height: 9, width: 7, channels: 1).frame(0),
+        makeTestStack(.uint8, frames: 1, height: 9, width: 7, channels: 1)
+      ),
+      (
+        makeTestStack(.uint16, frames: 1, height: 9, width: 7, channels: 1).frame(0),
+        makeTestStack(.uint16, frames: 1, height: 9, width: 7, channels: 1)
+      ),
+      (
+        makeTestStack(.uint8, frames: 1, height: 5, width: 6, channels: 2).frame(0),
+        makeTestStack(.uint8, frames: 1, height: 5, width: 6, channels: 2)
+      ),
+      (
+        makeTestStack(.uint8, frames: 1, height: 5, width: 6, channels: 3),
+        makeTestStack(.uint8, frames: 1, height: 5, width: 6, channels: 3)
+      ),
+      (
+        makeTestStack(.uint8, frames: 1, height: 5, width: 6, channels: 4).frame(0),
+        makeTestStack(.uint8, frames: 1, height: 5, width: 6, channels: 4)
+      ),
+      (
+        makeTestStack(.uint16, frames: 1, height: 5, width: 6, channels: 3).frame(0),
+        makeTestStack(.uint16, frames: 1, height: 5, width: 6, channels: 3)
+      ),
     ]
     for (i, (input, expected)) in cases.enumerated() {
       let path = dir.appendingPathComponent("case\(i).png").path
       try PNGCodec.write(input, to: path)
-      XCTAssertEqual(try PNGCodec.read(path: path), expected, "case \(i): \(input.shape) \(input.dtype)")
+      XCTAssertEqual(
+        try PNGCodec.read(path: path), expected, "case \(i): \(input.shape) \(input.dtype)")
     }
     // int32 labels up to 65535 become a 16-bit PNG; a 2-D array is one gray image.
-    let labels = NDArray(shape: [3, 4], values: [Int32](arrayLiteral: 0, 1, 2, 65535, 300, 0, 7, 7, 40000, 1, 0, 5))
+    let labels = NDArray(
+      shape: [3, 4], values: [Int32](arrayLiteral: 0, 1, 2, 65535, 300, 0, 7, 7, 40000, 1, 0, 5))
     let path = dir.appendingPathComponent("labels.png").path
     try PNGCodec.write(labels, to: path)
     let back = try PNGCodec.read(path: path)
@@ -76,42 +101,57 @@ final class PNGCodecTests: XCTestCase {
       } catch let error as DeepCellError { return error.kind } catch { return nil }
     }
     do {
-      try PNGCodec.write(NDArray(shape: [1, 2], values: [Int32(0), 70000]), to: dir.appendingPathComponent("big.png").path)
+      try PNGCodec.write(
+        NDArray(shape: [1, 2], values: [Int32(0), 70000]),
+        to: dir.appendingPathComponent("big.png").path)
       XCTFail("labels above 65535 must fail")
     } catch let error as DeepCellError {
       XCTAssertEqual(error.kind, .badData)
       XCTAssertTrue(error.reason.contains("TIFF"), error.reason)
     }
-    XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("big.png").path))
+    XCTAssertFalse(
+      FileManager.default.fileExists(atPath: dir.appendingPathComponent("big.png").path))
     XCTAssertEqual(kind(NDArray(shape: [1, 2], values: [Int16(-1), 3])), .badData)
     XCTAssertEqual(kind(NDArray(zeros: [4, 4, 1], dtype: .float32)), .badData)
     XCTAssertEqual(kind(NDArray(zeros: [4, 4, 4], dtype: .uint16)), .badData)
     XCTAssertEqual(kind(NDArray(zeros: [2, 4, 4, 1], dtype: .uint8)), .badData)
     XCTAssertEqual(kind(NDArray(zeros: [4, 4, 5], dtype: .uint8)), .badData)
-    XCTAssertEqual(kind(NDArray(zeros: [4, 4, 1], dtype: .uint8), "missing/dir/x.png"), .cannotCreate)
+    XCTAssertEqual(
+      kind(NDArray(zeros: [4, 4, 1], dtype: .uint8), "missing/dir/x.png"), .cannotCreate)
   }
 
   func testReadsPaletteLowBitGammaTaggedAndFilteredImagesAsStored() throws {
     // Palette with tRNS → RGBA.
     let palette = PNGBuilder.png(
-      width: 3, height: 2, depth: 8, colorType: 3, rows: PNGBuilder.unfilteredRows([0, 1, 2, 2, 1, 0], rowBytes: 3),
+      width: 3, height: 2, depth: 8, colorType: 3,
+      rows: PNGBuilder.unfilteredRows([0, 1, 2, 2, 1, 0], rowBytes: 3),
       extra: [PNGBuilder.chunk("PLTE", Array(10..<19)), PNGBuilder.chunk("tRNS", [0x80])])
     let rgba = try PNGCodec.read(path: try write(palette, "pal.png"))
     XCTAssertEqual(rgba.shape, [1, 2, 3, 4])
-    XCTAssertEqual(rgba.values(UInt8.self), [10, 11, 12, 128, 13, 14, 15, 255, 16, 17, 18, 255, 16, 17, 18, 255, 13, 14, 15, 255, 10, 11, 12, 128])
+    XCTAssertEqual(
+      rgba.values(UInt8.self),
+      [
+        10, 11, 12, 128, 13, 14, 15, 255, 16, 17, 18, 255, 16, 17, 18, 255, 13, 14, 15, 255, 10, 11,
+        12, 128,
+      ])
     // 1-bit gray expands to 0/255.
     let bits = PNGBuilder.png(width: 8, height: 1, depth: 1, colorType: 0, rows: [0, 0b1010_0001])
-    XCTAssertEqual(try PNGCodec.read(path: try write(bits, "bits.png")).values(UInt8.self), [255, 0, 255, 0, 0, 0, 0, 255])
+    XCTAssertEqual(
+      try PNGCodec.read(path: try write(bits, "bits.png")).values(UInt8.self),
+      [255, 0, 255, 0, 0, 0, 0, 255])
     // A gAMA chunk (linear 8-bit, 1/2.2 16-bit) does not change the stored values.
     let gray8: [UInt8] = [0, 1, 64, 128, 200, 255]
     let linear = PNGBuilder.png(
-      width: 3, height: 2, depth: 8, colorType: 0, rows: PNGBuilder.unfilteredRows(gray8, rowBytes: 3),
+      width: 3, height: 2, depth: 8, colorType: 0,
+      rows: PNGBuilder.unfilteredRows(gray8, rowBytes: 3),
       extra: [PNGBuilder.chunk("gAMA", PNGBuilder.be32(100_000))])
-    XCTAssertEqual(try PNGCodec.read(path: try write(linear, "gamma8.png")).values(UInt8.self), gray8)
+    XCTAssertEqual(
+      try PNGCodec.read(path: try write(linear, "gamma8.png")).values(UInt8.self), gray8)
     let gray16: [UInt16] = [0, 1, 300, 32768, 65534, 65535]
     let be16 = gray16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
     let tagged = PNGBuilder.png(
-      width: 3, height: 2, depth: 16, colorType: 0, rows: PNGBuilder.unfilteredRows(be16, rowBytes: 6),
+      width: 3, height: 2, depth: 16, colorType: 0,
+      rows: PNGBuilder.unfilteredRows(be16, rowBytes: 6),
       extra: [PNGBuilder.chunk("gAMA", PNGBuilder.be32(45455)), PNGBuilder.chunk("sRGB", [0])])
     let read16 = try PNGCodec.read(path: try write(tagged, "gamma16.png"))
     XCTAssertEqual(read16.dtype, .uint16)
@@ -149,11 +189,14 @@ final class PNGCodecTests: XCTestCase {
       }
     }
     let filtered = PNGBuilder.png(width: 3, height: 4, depth: 8, colorType: 0, rows: rows)
-    XCTAssertEqual(try PNGCodec.read(path: try write(filtered, "filters.png")).values(UInt8.self), raw)
+    XCTAssertEqual(
+      try PNGCodec.read(path: try write(filtered, "filters.png")).values(UInt8.self), raw)
   }
 
   func testBadInputGivesTypedErrorsAndNothingOnStderr() throws {
-    let good = PNGBuilder.png(width: 16, height: 16, depth: 8, colorType: 0, rows: PNGBuilder.unfilteredRows((0..<256).map { UInt8($0) }, rowBytes: 16))
+    let good = PNGBuilder.png(
+      width: 16, height: 16, depth: 8, colorType: 0,
+      rows: PNGBuilder.unfilteredRows((0..<256).map { UInt8($0) }, rowBytes: 16))
     XCTAssertEqual(try PNGCodec.read(path: try write(good, "good.png")).count, 256)
     func kind(_ path: String) -> DeepCellError.Kind? {
       do {
@@ -175,11 +218,24 @@ final class PNGCodecTests: XCTestCase {
       XCTAssertEqual(kind(try! write([], "empty.png")), .badData)
       XCTAssertEqual(kind(try! write(Array("II*\0 not a png".utf8), "magic.png")), .badData)
       for cut in [8, 20, 40, good.count / 2, good.count - 13] {
-        XCTAssertEqual(kind(try! write(Array(good.prefix(cut)), "cut\(cut).png")), .badData, "cut at \(cut)")
+        XCTAssertEqual(
+          kind(try! write(Array(good.prefix(cut)), "cut\(cut).png")), .badData, "cut at \(cut)")
       }
       XCTAssertEqual(kind(try! write(badCRC, "crc.png")), .badData)
       XCTAssertEqual(kind(try! write(badIHDR, "ihdr.png")), .badData)
     }
     XCTAssertEqual(stderr, "")
+  }
+
+  /// Inputs the PNG fuzzer found (fuzz/README.md). This one made libpng read the input after
+  /// Swift had freed it: the stream passed to png_image_begin_read_from_memory must live
+  /// until png_image_finish_read (ASan heap-use-after-free, fixed in PNGCodec.decode).
+  func testFuzzFindingsDecode() throws {
+    let finding =
+      "iVBORw0KGgoAAAANSUhEUgAAABAAAAACAQAAAAB5lmFcAAAADklEQVR4nGNYys/wnwEABXkBtNnFYO8AAAAASUVORK5CYII="
+    let image = try PNGCodec.read(
+      path: try write([UInt8](Data(base64Encoded: finding)!), "finding.png"))
+    XCTAssertEqual(image.shape, [1, 2, 16, 1])
+    XCTAssertEqual(image.dtype, .uint8)
   }
 }

@@ -203,3 +203,30 @@ final class ObjectMetricsParityTests: XCTestCase {
     XCTAssertTrue(pythonRound(.nan, digits: 4).isNaN)
   }
 }
+
+/// `Metrics.calc_pixel_stats` on a 3-channel semantic map.
+final class SemanticPixelStatisticsTests: XCTestCase {
+  func testAgainstReference() throws {
+    let reference = try XCTUnwrap(
+      loadMetricsJSON("reference_object_metrics.json") as? [String: Any])
+    let records = try XCTUnwrap(reference["pixel_stats_semantic"] as? [[String: Any]])
+    let s = try SemanticPixelStatistics(
+      truth: loadFixtureNPY("metrics/semantic_true.npy"),
+      prediction: loadFixtureNPY("metrics/semantic_pred.npy"))
+    for r in records {
+      let name = r["name"] as! String
+      if name == "confusion_matrix" {
+        XCTAssertEqual(s.confusion, r["value"] as? [[Int]])
+        continue
+      }
+      let values = s.channels.map { m in m.record.first { $0.0 == name }!.1 }
+      if let channel = r["feature"] as? Int {
+        assertClose(values[channel], jsonDouble(r["value"]), 1e-12, "\(name) channel \(channel)")
+      } else {
+        assertClose(
+          values.reduce(0, +) / Double(values.count), jsonDouble(r["value"]), 1e-12,
+          "\(name) average")
+      }
+    }
+  }
+}

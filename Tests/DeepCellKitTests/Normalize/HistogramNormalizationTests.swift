@@ -154,6 +154,28 @@ final class HistogramNormalizationTests: XCTestCase {
     }
   }
 
+  func testPlaneExtremesFindsNonFiniteValuesAnywhere() {
+    let values: [Float] = (0..<37).map { Float($0 % 11) - 3.5 }
+    values.withUnsafeBufferPointer {
+      let e = PlaneExtremes($0)
+      XCTAssertEqual(e.min, -3.5)
+      XCTAssertEqual(e.max, 6.5)
+      XCTAssertTrue(PlaneExtremes.allFinite($0))
+    }
+    for position in [0, 5, 31, 32, 36] {
+      for bad in [Float.nan, .infinity, -.infinity, -Float.nan] {
+        var copy = values
+        copy[position] = bad
+        copy.withUnsafeBufferPointer {
+          XCTAssertFalse(PlaneExtremes.allFinite($0), "\(bad) at \(position)")
+        }
+      }
+    }
+    [Float.greatestFiniteMagnitude, -1].withUnsafeBufferPointer {
+      XCTAssertTrue(PlaneExtremes.allFinite($0))
+    }
+  }
+
   func testKernelSizeParsing() {
     XCTAssertEqual(KernelSize(parsing: "16"), KernelSize(16))
     XCTAssertEqual(KernelSize(parsing: "9,5"), KernelSize(height: 9, width: 5))

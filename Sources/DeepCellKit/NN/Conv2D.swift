@@ -1,0 +1,201 @@
+import COpenBLAS
+
+/// 2-D convolution with `same` padding, square odd kernel (1×1, 3×3, …), stride 1 or 2,
+/// optional bias — Keras `Conv2D(padding="same")`:
+/// y[n,o,i,j] = b[o] + Σ_{c,u,v} W[o,c,u,v] · x[n,c, s·i+u−p, s·j+v−p], zero outside the image,
+/// output ⌈H/s⌉×⌈W/s⌉, padding p split TF-style (the odd pixel goes after; model.md §6).
+///
+/// Runs on oneDNN (forward, backward-data, backward-weights primitives cached per shape);
+/// 1×1 stride-1 convolutions on plain-layout tensors (few channels, e.g. heads) run as
+/// OpenBLAS GEMMs. Kernels are stored OIHW and exported HWIO.
+public final class Conv2D: Layer {
+  public let name: String
+  /// Input channels.
+  public let inputChannels: Int
+  /// Output channels (filters).
+  public let outputChannels: Int
+  /// Kernel height = width.
+  public let kernelSize: Int
+  /// Stride (both axes).
+  public let stride: Int
+  /// Kernel, OIHW; model-file key `NAME/kernel` (HWIO).
+  public let kernel: Parameter
+  /// Bias (model-file key `NAME/bias`), nil for a bias-free convolution.
+  public let bias: Parameter?
+  /// When false, `backward` skips ∂L/∂input (a first layer) and returns zeros.
+  public var computesInputGradient = true
+
+  private var savedInput: Tensor?
+  private var output = TensorSlot()
+  private var inputGradient = TensorSlot()
+
+  public var parameters: [Parameter] { [kernel] + (bias.map { [$0] } ?? []) }
+
+  /// A convolution with Glorot-uniform kernel and zero bias (Keras defaults).
+  public init(
+    name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int = 3, stride: Int = 1,
+    bias: Bool = true, rng: inout RandomGenerator
+  ) {
+    precondition(inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && stride > 0)
+    self.name = name
+    self.inputChannels = inputChannels
+    self.outputChannels = outputChannels
+    self.kernelSize = kernelSize
+    self.stride = stride
+    kernel = Parameter(
+      name: "\(name)/kernel", shape: [outputChannels, inputChannels, kernelSize, kernelSize],
+      exportOrder: .oihwAsHWIO)
+    self.bias = bias ? Parameter(name: "\(name)/bias", shape: [outputChannels]) : nil
+    Initializers.glorotUniform(kernel, using: &rng)
+  }
+
+  /// TF `same` padding for one axis of extent `n`: (before, after).
+  public static func samePadding(extent n: Int, kernel k: Int, stride s: Int) -> (Int, Int) {
+    let out = (n + s - 1) / s
+    let total = max((out - 1) * s + k - n, 0)
+    return (total / 2, total - total / 2)
+  }
+
+  /// Output shape for an input of shape `s`.
+  public func outputShape(_ s: TensorShape) -> TensorShape {
+    TensorShape(s.n, outputChannels, (s.h + stride - 1) / stride, (s.w + stride - 1) / stride)
+  }
+
+  private var usesGEMM: Bool { kernelSize == 1 && stride == 1 }
+
+  private func key(_ input: Tensor, training: Bool) -> ConvolutionKey {
+    let s = input.shape
+    let (pb, pa) = Self.samePadding(extent: s.h, kernel: kernelSize, stride: stride)
+    return ConvolutionKey(
+      input: s, outputChannels: outputChannels, kernel: kernelSize, stride: stride, padBefore: pb,
+      padAfter: pa, bias: bias != nil, inputLayout: input.layout,
+      outputLayout: .preferred(channels: outputChannels), training: training)
+  }
+
+  private func validate(_ input: Tensor) throws {
+    let s = input.shape
+    guard s.c == inputChannels else {
+      throw DeepCellError(
+        .badData, name, "input has \(s.c) channels, the layer expects \(inputChannels)")
+    }
+    guard s.n > 0, s.h > 0, s.w > 0 else {
+      throw DeepCellError(.badData, name, "empty input of shape \(s)")
+    }
+    guard s.h == s.w || kernelSize == 1 || stride == 1 || (s.h % stride == 0 && s.w % stride == 0)
+    else {
+      throw DeepCellError(
+        .badData, name, "strided convolution needs equal padding on both axes, got \(s)")
+    }
+  }
+
+  /// Names of the oneDNN implementations chosen for `input` (diagnostics; "gemm" for BLAS).
+  public func implementations(for input: Tensor) throws -> [String] {
+    if usesGEMM && input.layout == .nchw
+      && TensorLayout.preferred(channels: outputChannels) == .nchw
+    {
+      return ["openblas sgemm"]
+    }
+    return try OneDNNConvolution.cached(key(input, training: true)).implementations
+  }
+
+  public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
+    try validate(input)
+    let outShape = outputShape(input.shape)
+    let outLayout = TensorLayout.preferred(channels: outputChannels)
+    let y = output.get(outShape, outLayout)
+    if usesGEMM && input.layout == .nchw && outLayout == .nchw {
+      gemmForward(input, y)
+    } else {
+      let conv = try OneDNNConvolution.cached(key(input, training: training))
+      try conv.forward(
+        input: input.data, weights: kernel.value.pointer, bias: bias?.value.pointer, output: y.data)
+    }
+    savedInput = training ? input : nil
+    return y
+  }
+
+  public func backward(_ outputGradient: Tensor) throws -> Tensor {
+    let x = try requireSaved(savedInput, name)
+    try requireShape(outputGradient.shape, outputShape(x.shape), name)
+    let outLayout = TensorLayout.preferred(channels: outputChannels)
+    let dy =
+      outputGradient.layout == outLayout ? outputGradient : outputGradient.converted(to: outLayout)
+    let dx = inputGradient.get(x.shape, x.layout)
+    let dw = kernel.gradientBuffer()
+    let db = bias?.gradientBuffer()
+    if usesGEMM && x.layout == .nchw && outLayout == .nchw {
+      gemmBackward(x, dy, dx, dw, db)
+    } else {
+      let conv = try OneDNNConvolution.cached(key(x, training: true))
+      try conv.backwardWeights(
+        input: x.data, outputGradient: dy.data, weightGradient: dw.pointer,
+        biasGradient: db?.pointer)
+      if computesInputGradient {
+        try conv.backwardData(
+          outputGradient: dy.data, weights: kernel.value.pointer, inputGradient: dx.data)
+      }
+    }
+    return dx
+  }
+
+  // MARK: 1×1 convolution as GEMM (plain layout): Y_n = W · X_n, W is O×I, X_n is I×HW.
+
+  private func gemmForward(_ x: Tensor, _ y: Tensor) {
+    let s = x.shape
+    let hw = s.h * s.w
+    let o = outputChannels
+    let i = inputChannels
+    for n in 0..<s.n {
+      let xn = x.data + n * i * hw
+      let yn = y.data + n * o * hw
+      cblas_sgemm(
+        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(o), Int32(hw), Int32(i), 1,
+        kernel.value.pointer,
+        Int32(i), xn, Int32(hw), 0, yn, Int32(hw))
+      if let b = bias?.value.pointer {
+        for c in 0..<o {
+          let row = yn + c * hw
+          let bc = b[c]
+          for k in 0..<hw { row[k] += bc }
+        }
+      }
+    }
+  }
+
+  private func gemmBackward(
+    _ x: Tensor, _ dy: Tensor, _ dx: Tensor, _ dw: FloatBuffer, _ db: FloatBuffer?
+  ) {
+    let s = x.shape
+    let hw = s.h * s.w
+    let o = outputChannels
+    let i = inputChannels
+    for n in 0..<s.n {
+      let xn = x.data + n * i * hw
+      let dyn = dy.data + n * o * hw
+      // dW (O×I) += dY_n (O×HW) · X_nᵀ (HW×I)
+      cblas_sgemm(
+        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(o), Int32(i), Int32(hw), 1, dyn, Int32(hw),
+        xn,
+        Int32(hw), n == 0 ? 0 : 1, dw.pointer, Int32(i))
+      if computesInputGradient {
+        // dX_n (I×HW) = Wᵀ (I×O) · dY_n (O×HW)
+        cblas_sgemm(
+          CblasRowMajor, CblasTrans, CblasNoTrans, Int32(i), Int32(hw), Int32(o), 1,
+          kernel.value.pointer,
+          Int32(i), dyn, Int32(hw), 0, dx.data + n * i * hw, Int32(hw))
+      }
+    }
+    if let db {
+      for c in 0..<o {
+        var acc: Double = 0
+        for n in 0..<s.n {
+          let row = dy.data + (n * o + c) * hw
+          var part: Float = 0
+          for k in 0..<hw { part += row[k] }
+          acc += Double(part)
+        }
+        db.pointer[c] = Float(acc)
+      }
+    }
+  }
+}

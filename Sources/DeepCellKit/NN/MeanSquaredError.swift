@@ -1,0 +1,43 @@
+/// Mean squared error over every element of the batch (Keras `mean_squared_error` reduced
+/// to a scalar, model.md §8): L = (1/M) Σ (y − t)², ∂L/∂y = 2(y − t)/M, M = N·C·H·W.
+public struct MeanSquaredError {
+  private var gradient = TensorSlot()
+
+  /// An MSE loss.
+  public init() {}
+
+  /// The loss and its gradient with respect to `prediction` (in `prediction`'s layout).
+  public mutating func evaluate(prediction y: Tensor, target t: Tensor) throws -> (
+    loss: Float, gradient: Tensor
+  ) {
+    guard y.shape == t.shape else {
+      throw DeepCellError(.badData, "mse", "prediction has shape \(y.shape), target \(t.shape)")
+    }
+    let tt = t.layout == y.layout ? t : t.converted(to: y.layout)
+    let g = gradient.get(y.shape, y.layout)
+    let m = Float(y.shape.count)
+    let scale = 2 / m
+    var partial = [SIMD16<Double>](repeating: .zero, count: y.shape.n * y.channelBlocks)
+    partial.withUnsafeMutableBufferPointer { part in
+      forEachChannelRun(y) { r, off, len in
+        let yp = y.data + off
+        let tp = tt.data + off
+        let gp = g.data + off
+        part[r] = runSum(
+          yp, len,
+          { v, i in
+            let d = v - Vec16.load(tp + i)
+            (d * scale).store(gp + i)
+            return d * d
+          },
+          { v, i in
+            let d = v - tp[i]
+            gp[i] = d * scale
+            return d * d
+          })
+      }
+    }
+    let total = partial.reduce(0) { $0 + $1.sum() }
+    return (Float(total / Double(m)), g)
+  }
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# dc-normalize benchmarks (issue 2):
+#  1. CLAHE speed: DeepCellKit's histogram normalization (in process, release build) vs
+#     deepcell-toolbox's histogram_normalization on the same seeded (16, 512, 512, 1)
+#     float32 stack; prints both best-of-5 times, the ratio and the max abs difference.
+#     Also the whole dc-normalize run (read + normalize + write) on that file.
+#  2. Streaming memory: dc-normalize on 500 and on 4000 frames of 128×128; peak RSS stays flat.
+# Needs the reference environment: ${ORACLE:-.oracle} (../shared/oracle/setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY="${ORACLE:-.oracle}/bin/python"
+DRIVER=bench/normalize_reference.py
+OUT=bench/out/normalize
+THREADS="${THREADS:-$(nproc)}"
+mkdir -p "$OUT"
+
+# --manifest-cache none: new executable folders are found even with a stale manifest cache.
+swift build -c release --manifest-cache none >/dev/null
+BIN=.build/release
+
+echo "== CLAHE (16, 512, 512, 1) float32, $THREADS threads on $(nproc) cores"
+[ -f "$OUT/clahe16.npy" ] || "$PY" "$DRIVER" input "$OUT/clahe16.npy" 16 512 512
+ref=$("$PY" "$DRIVER" time "$OUT/clahe16.npy" 5 "$OUT/reference.npy")
+ours=$("$BIN/normalize-bench" "$OUT/clahe16.npy" --repeats 5 --threads "$THREADS" --output "$OUT/ours.npy")
+ours1=$("$BIN/normalize-bench" "$OUT/clahe16.npy" --repeats 5 --threads 1)
+diff=$("$PY" "$DRIVER" compare "$OUT/ours.npy" "$OUT/reference.npy")
+start=$(date +%s.%N)
+"$BIN/dc-normalize" "$OUT/clahe16.npy" -o "$OUT/tool.npy" --threads "$THREADS" --quiet
+tool=$(echo "$(date +%s.%N) - $start" | bc)
+awk -v n="$THREADS" -v r="$ref" -v o="$ours" -v o1="$ours1" -v t="$tool" -v d="$diff" 'BEGIN {
+  printf "reference histogram_normalization  %8.4f s\n", r
+  printf "DeepCellKit (%d threads)            %8.4f s   %6.1fx faster\n", n, o, r / o
+  printf "DeepCellKit (1 thread)             %8.4f s   %6.1fx faster\n", o1, r / o1
+  printf "dc-normalize end to end (npy->npy) %8.4f s   %6.1fx faster\n", t, r / t
+  printf "max abs difference                 %s\n", d
+}'
+
+echo "== streaming memory: dc-normalize on 128x128 frames (npy -> npy)"
+for n in 500 4000; do
+  [ -f "$OUT/stream$n.npy" ] || "$PY" "$DRIVER" input "$OUT/stream$n.npy" "$n" 128 128
+  start=$(date +%s.%N)
+  rss=$("$PY" "$DRIVER" rss -- "$BIN/dc-normalize" "$OUT/stream$n.npy" -o "$OUT/stream$n-norm.npy" --quiet)
+  secs=$(echo "$(date +%s.%N) - $start" | bc)
+  size=$(du -m "$OUT/stream$n.npy" | cut -f1)
+  printf "%5d frames (%4d MB in): peak RSS %6.1f MB, %.1f s\n" "$n" "$size" "$(echo "$rss / 1024" | bc -l)" "$secs"
+  rm -f "$OUT/stream$n-norm.npy"
+done

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# NPZ write and read of a (100, 512, 512) uint16 stack (52 MB), stored and deflated:
+# DeepCellKit's NPZWriter/NPZReader against numpy's savez / savez_compressed / load on the
+# same values, in one run; prints seconds and the numpy/ours ratio (> 1: we are faster).
+#   bench/npz-io.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python=${DC_PYTHON:-.venv/bin/python}
+folder=$(mktemp -d)
+trap 'rm -rf "$folder"' EXIT
+io=Sources/DeepCellKit/IO
+arrays=Sources/DeepCellKit/Arrays
+mkdir -p bench/out
+[ bench/out/npz-io -nt $io/NPZWriter.swift ] && [ bench/out/npz-io -nt $io/ZipMemberReader.swift ] &&
+    [ bench/out/npz-io -nt bench/npz-io.swift ] ||
+    swiftc -Ounchecked -wmo -parse-as-library -module-name DeepCellKit -I Sources/CZlib -lz \
+        $arrays/NDArray.swift $arrays/DType.swift $arrays/DeepCellError.swift $arrays/ArrayBundle.swift \
+        $io/NPY.swift $io/StackStreams.swift $io/RandomAccessFile.swift $io/StackLayout.swift $io/ArrayStackReader.swift \
+        $io/FileSink.swift $io/RawDeflate.swift $io/ZipRecords.swift $io/ZipCentralDirectory.swift \
+        $io/ZipMemberReader.swift $io/NPZReader.swift $io/NPZWriter.swift bench/npz-io.swift -o bench/out/npz-io
+bench/out/npz-io "$folder" >"$folder/swift.txt"
+"$python" - "$folder" >"$folder/numpy.txt" <<'PY'
+import sys, time, numpy as np
+folder = sys.argv[1]
+stack = (((np.arange(100 * 512 * 512, dtype=np.uint64) * 2654435761) >> 20) & 0xFFF).astype(np.uint16).reshape(100, 512, 512)
+for mode, save in [("stored", np.savez), ("deflated", np.savez_compressed)]:
+    path = f"{folder}/numpy-{mode}.npz"
+    t = time.perf_counter(); save(path, X=stack); w = time.perf_counter() - t
+    t = time.perf_counter(); back = np.load(path)["X"]; r = time.perf_counter() - t
+    assert (back == stack).all()
+    # numpy reads our file too
+    assert (np.load(f"{folder}/swift-{mode}.npz")["X"] == stack).all()
+    print(f"write-{mode} {w}")
+    print(f"read-{mode} {r}")
+PY
+printf "%-16s %10s %10s %8s\n" step numpy ours ratio
+join <(sort "$folder/numpy.txt") <(sort "$folder/swift.txt") | while read -r step numpy ours; do
+    printf "%-16s %10.3f %10.3f %8.2f\n" "$step" "$numpy" "$ours" "$(echo "$numpy / $ours" | bc -l)"
+done
+echo "sizes: ours stored $(stat -c %s "$folder/swift-stored.npz"), deflated $(stat -c %s "$folder/swift-deflated.npz");" \
+    "numpy stored $(stat -c %s "$folder/numpy-stored.npz"), deflated $(stat -c %s "$folder/numpy-deflated.npz") bytes"

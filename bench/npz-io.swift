@@ -1,0 +1,37 @@
+import Foundation
+
+/// Times NPZ writing and reading of one (100, 512, 512) uint16 stack with the DeepCellKit
+/// codec (see npz-io.sh, which runs numpy on the same data):
+///   npz-io FOLDER   — prints "write-stored S", "read-stored S", "write-deflated S", "read-deflated S"
+@main
+struct NPZInputOutputBenchmark {
+  static func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+  }
+
+  static func main() throws {
+    let folder = CommandLine.arguments[1]
+    let shape = [100, 512, 512]
+    let n = shape.reduce(1, *)
+    // the same values as numpy's ((arange * 2654435761) >> 20) & 0xFFF
+    let values = (0..<n).map {
+      UInt16(truncatingIfNeeded: (UInt64($0) &* 2_654_435_761) >> 20) & 0xFFF
+    }
+    let stack = NDArray(shape: shape, values: values)
+    for mode in ["stored", "deflated"] {
+      let path = "\(folder)/swift-\(mode).npz"
+      let write = try seconds {
+        let writer = try NPZWriter(path: path, compressed: mode == "deflated")
+        try writer.write("X", stack)
+        try writer.finish()
+      }
+      var read: NDArray?
+      let readTime = try seconds { read = try NPZReader(path: path).readArray("X") }
+      precondition(read == stack, "round trip differs")
+      print("write-\(mode) \(write)")
+      print("read-\(mode) \(readTime)")
+    }
+  }
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Manual Zip64 check with a real member over 4 GiB (not part of the test suite: it writes
+# about 4.4 GB per archive). Writes (N, 2048, 2048) uint16 with N = 520 (4.36 GB) stored, deflated
+# and through a pipe, reads each back with NPZReader (every frame, CRC-32) and lets
+# Python's zipfile (what np.load uses) check the CRCs and numpy parse the array header.
+#   bench/npz-large-zip64.sh [FOLDER] [FRAMES]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+folder=${1:-${TMPDIR:-/tmp}}
+frames=${2:-520}
+python=${DC_PYTHON:-.venv/bin/python}
+io=Sources/DeepCellKit/IO
+arrays=Sources/DeepCellKit/Arrays
+mkdir -p bench/out
+[ bench/out/npz-large-zip64 -nt $io/NPZWriter.swift ] && [ bench/out/npz-large-zip64 -nt bench/npz-large-zip64.swift ] ||
+swiftc -O -parse-as-library -module-name DeepCellKit -I Sources/CZlib -lz \
+    $arrays/NDArray.swift $arrays/DType.swift $arrays/DeepCellError.swift $arrays/ArrayBundle.swift \
+    $io/NPY.swift $io/StackStreams.swift $io/RandomAccessFile.swift $io/StackLayout.swift $io/ArrayStackReader.swift \
+    $io/FileSink.swift $io/RawDeflate.swift $io/ZipRecords.swift $io/ZipCentralDirectory.swift $io/ZipMemberReader.swift \
+    $io/NPZReader.swift $io/NPZWriter.swift bench/npz-large-zip64.swift -o bench/out/npz-large-zip64
+for mode in stored deflated pipe; do
+    path=$folder/dc-zip64-$mode.npz
+    start=$(date +%s.%N)
+    case $mode in
+    pipe) bench/out/npz-large-zip64 write - stored "$frames" | cat >"$path" ;;
+    *) bench/out/npz-large-zip64 write "$path" "$mode" "$frames" ;;
+    esac
+    written=$(date +%s.%N)
+    bench/out/npz-large-zip64 read "$path" "$frames"
+    read=$(date +%s.%N)
+    "$python" - "$path" "$frames" <<'PY'
+import sys, zipfile, numpy as np
+path, frames = sys.argv[1], int(sys.argv[2])
+with zipfile.ZipFile(path) as z:
+    info = z.getinfo('X.npy')
+    assert z.testzip() is None, 'CRC mismatch'
+    with z.open('X.npy') as f:
+        version = np.lib.format.read_magic(f)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read_header(f)
+        assert shape == (frames, 2048, 2048) and dtype == np.uint16, (shape, dtype)
+    assert list(np.load(path)['after']) == [1.5, 1.5, 1.5]
+    print(f'zipfile/numpy: X.npy {info.file_size} bytes ({info.compress_size} stored), CRC ok, header {shape} {dtype}')
+PY
+    echo "$mode: $(stat -c %s "$path") bytes; write $(echo "$written - $start" | bc) s, read $(echo "$read - $written" | bc) s"
+    rm -f "$path"
+done

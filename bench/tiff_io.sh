@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# TIFF read/write speed: DeepCellKit (tiffio-bench, release build) against tifffile on the
+# same (100, 512, 512) uint16 stack, uncompressed and deflate (zlib). Best of REPEATS runs.
+# Usage: bench/tiff_io.sh [REPEATS]   (ORACLE=path of the Python env with tifffile)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repeats=${1:-3}
+python=${ORACLE:-.oracle}/bin/python
+out=bench/out/tiff_io
+mkdir -p "$out"
+# The manifest discovers Sources/*-bench at evaluation time; skip the cached evaluation.
+swift build -c release --manifest-cache none --product tiffio-bench >/dev/null
+bench=$(swift build -c release --manifest-cache none --show-bin-path)/tiffio-bench
+# A microscopy-like stack: nuclei-sized blobs over a background with shot noise.
+"$python" - "$out/stack.npy" <<'PY'
+import sys, numpy as np
+r = np.random.default_rng(0)
+n, h, w = 100, 512, 512
+yy, xx = np.mgrid[0:h, 0:w]
+base = np.full((h, w), 100.0)
+for _ in range(60):
+    cy, cx, s, a = r.uniform(0, h), r.uniform(0, w), r.uniform(5, 15), r.uniform(500, 3000)
+    base += a * np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * s * s))
+stack = r.poisson(np.broadcast_to(base, (n, h, w)) * r.uniform(0.8, 1.2, (n, 1, 1))).astype(np.uint16)
+np.save(sys.argv[1], stack)
+PY
+printf '%-22s %10s %10s %8s\n' "case (100x512x512 u16)" "ours s" "tifffile s" "speedup"
+for compression in none deflate; do
+  ours_w=$("$bench" write "$out/stack.npy" "$out/ours-$compression.tif" "$compression" "$repeats")
+  ours_r=$("$bench" read "$out/ours-$compression.tif" "$repeats")
+  read -r ref_w ref_r < <("$python" - "$out/stack.npy" "$out/ref-$compression.tif" "$compression" "$repeats" <<'PY'
+import sys, time, numpy as np, tifffile
+stack, path, compression, repeats = np.load(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+kw = {'compression': 'zlib'} if compression == 'deflate' else {}
+def best(f):
+    t = []
+    for _ in range(repeats):
+        s = time.perf_counter(); f(); t.append(time.perf_counter() - s)
+    return min(t)
+w = best(lambda: tifffile.imwrite(path, stack, **kw))
+r = best(lambda: tifffile.imread(path))
+assert np.array_equal(tifffile.imread(path), stack)
+print(f'{w:.4f} {r:.4f}')
+PY
+)
+  # Both files hold the same pixels, whoever wrote them.
+  "$python" -c "import sys,numpy as np,tifffile; s=np.load(sys.argv[1]); assert np.array_equal(tifffile.imread(sys.argv[2]).reshape(s.shape), s)" \
+    "$out/stack.npy" "$out/ours-$compression.tif"
+  for op in write read; do
+    if [ $op = write ]; then o=$ours_w; t=$ref_w; else o=$ours_r; t=$ref_r; fi
+    printf '%-22s %10s %10s %7.2fx\n' "$op $compression" "$o" "$t" "$(echo "$t / $o" | bc -l)"
+  done
+  printf '%-22s %10s %10s\n' "  file size MB" "$(du -m "$out/ours-$compression.tif" | cut -f1)" "$(du -m "$out/ref-$compression.tif" | cut -f1)"
+done
