@@ -139,10 +139,10 @@ struct DCTrack: ParsableCommand {
     help: "CTC: give a track's run after a gap no parent (deepcell's behaviour).")
   var dropGapLinks = false
 
-  @Flag(name: .shortAndLong, help: "No summary on stderr.")
-  var quiet = false
+  @OptionGroup var runtime: RuntimeOptions
 
   func run() throws {
+    runtime.apply()
     var p = TrackingParameters()
     p.maxDistance = maxDistance
     p.maxGap = maxGap
@@ -157,34 +157,29 @@ struct DCTrack: ParsableCommand {
     p.predictMotion = !noMotion
     let outputs = TrackingOutputs(
       tracked: output, ctcFolder: ctc, trk: trk, lineage: lineage, keepGapLinks: !dropGapLinks)
-    do {
-      if outputs.isEmpty {
-        throw DeepCellError(
-          .usage, "outputs", "nothing to write: give -o, --ctc, --trk and/or --lineage")
-      }
-      try p.validate()
-      let start = Date()
-      let job = try TrackingJob(
-        input: input, labelName: labelName, raw: raw, rawName: rawName, retrack: retrack)
-      let summary = try job.run(parameters: p, outputs: outputs)
-      if !quiet {
-        let seconds = Date().timeIntervalSince(start)
-        let what = summary.converted ? "converted" : "tracked"
-        FileHandle.standardError.write(
-          Data(
-            String(
-              format:
-                "dc-track: %@ %d frames, %d cells: %d tracks, %d divisions, %d gaps closed (%.2f s, %.1f ms/frame)\n",
-              what, summary.frames, summary.cells, summary.tracks, summary.divisions,
-              summary.gapsClosed, seconds,
-              1000 * seconds / Double(max(1, summary.frames))
-            ).utf8))
-      }
-    } catch let error as DeepCellError {
-      FileHandle.standardError.write(Data("dc-track: error: \(error)\n".utf8))
-      throw ExitCode(error.kind.exitCode)
+    if outputs.isEmpty {
+      throw DeepCellError(
+        .usage, "outputs", "nothing to write: give -o, --ctc, --trk and/or --lineage")
+    }
+    try p.validate()
+    let start = Date()
+    let job = try TrackingJob(
+      input: input, labelName: labelName, raw: raw, rawName: rawName, retrack: retrack)
+    let summary = try job.run(parameters: p, outputs: outputs)
+    if !runtime.quiet {
+      let seconds = Date().timeIntervalSince(start)
+      let what = summary.converted ? "converted" : "tracked"
+      FileHandle.standardError.write(
+        Data(
+          String(
+            format:
+              "dc-track: %@ %d frames, %d cells: %d tracks, %d divisions, %d gaps closed (%.2f s, %.1f ms/frame)\n",
+            what, summary.frames, summary.cells, summary.tracks, summary.divisions,
+            summary.gapsClosed, seconds,
+            1000 * seconds / Double(max(1, summary.frames))
+          ).utf8))
     }
   }
 }
 
-DCTrack.main()
+ToolRunner.main(DCTrack.self)
