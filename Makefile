@@ -23,10 +23,10 @@ venv: .venv/.done
 	touch $@
 
 build: deps
-	$(SWIFT) build -c $(CONFIG)
+	$(SWIFT) build --manifest-cache none -c $(CONFIG)
 
 test: deps venv
-	DC_PYTHON=$(CURDIR)/.venv/bin/python $(SWIFT) test
+	DC_PYTHON=$(CURDIR)/.venv/bin/python $(SWIFT) test --manifest-cache none
 
 # The pipeline on the bundled CC0 samples. Until a trained model ships (dc-predict), the
 # distance maps come from the ground-truth labels (dc-augment --targets-only), so the demo
