@@ -100,6 +100,13 @@ final class DCMetricsToolTests: XCTestCase {
     try expectFailure(
       [fixture("edge_y_pred.npy"), "--truth", fixture("edge_y_true.npy"), "--thresholds", "0.5,2"],
       64, "--thresholds")
+    // The shared runtime options (RuntimeOptions), in both subcommands.
+    try expectFailure(
+      [fixture("edge_y_pred.npy"), "--truth", fixture("edge_y_true.npy"), "--threads", "0"], 64,
+      "--threads must be at least 1")
+    try expectFailure(
+      ["track", dir.path, "--truth", dir.path, "--threads", "0"], 64,
+      "--threads must be at least 1")
     // Output folder missing.
     let bad = try runTool(
       "dc-metrics",
@@ -160,7 +167,8 @@ final class DCMetricsToolTests: XCTestCase {
     let e = try TrackingEvaluation(
       frames: frames, segmentationFrames: segFrames, referenceTracks: s.manTrack,
       resultTracks: s.resTrack)
-    assertClose(jsonDouble(json["SEG"]), e.seg, 1e-12, "SEG (JSON parsing on Linux may lose the last bit)")
+    assertClose(
+      jsonDouble(json["SEG"]), e.seg, 1e-12, "SEG (JSON parsing on Linux may lose the last bit)")
   }
 
   func testTrackOnStacksWithLineages() throws {
