@@ -15,6 +15,7 @@ SHARED=${SHARED:-../shared}
 OUT=bench/out
 mkdir -p "$OUT"
 [ -x .build/release/augment-bench ] || swift build -c release --product augment-bench >&2
+command -v bc >/dev/null || { echo "bench/augment.sh needs bc" >&2; exit 1; }
 
 "$ORACLE/bin/python" - "$SHARED/oracle" "$OUT/labels_16x256x256.npy" "$RUNS" > "$OUT/augment-reference.json" <<'PY'
 import json, statistics, sys, time, warnings
@@ -39,6 +40,18 @@ with warnings.catch_warnings():
 print(json.dumps({"median_s": times[runs // 2], "min_s": times[0], "runs": runs}))
 PY
 .build/release/augment-bench "$OUT/labels_16x256x256.npy" "$RUNS" > "$OUT/augment-ours.json"
+# End to end through the tool as well (process start, NPY read, NPZ write), when it is built.
+if [ -x .build/release/dc-augment ]; then
+  tool_times=()
+  for _ in $(seq 0 "$RUNS"); do
+    start=$(date +%s.%N)
+    .build/release/dc-augment "$OUT/labels_16x256x256.npy" --targets-only -q -o "$OUT/targets.npz"
+    tool_times+=("$(echo "$(date +%s.%N) - $start" | bc)")
+  done
+  printf '%s\n' "${tool_times[@]:1}" | sort -g | awk '{a[NR]=$1} END {print "{\"median_s\": " a[int((NR+1)/2)] "}"}' > "$OUT/augment-tool.json"
+else
+  rm -f "$OUT/augment-tool.json"
+fi
 python3 - "$OUT/augment-reference.json" "$OUT/augment-ours.json" <<'PY'
 import json, sys
 ref = json.load(open(sys.argv[1])); ours = json.load(open(sys.argv[2]))
@@ -46,4 +59,10 @@ print(f"targets inner+outer+fgbg on (16, 256, 256, 1) labels, median of {ref['ru
 print(f"  reference (deepcell _transform_masks): {ref['median_s']*1000:8.1f} ms")
 print(f"  dc-tools  (DeepCellKit TargetTransform): {ours['median_s']*1000:8.1f} ms")
 print(f"  speed-up: {ref['median_s'] / ours['median_s']:.1f}x  (goal >= 5x)")
+import os
+tool = os.path.join(os.path.dirname(sys.argv[1]), "augment-tool.json")
+if os.path.exists(tool):
+    t = json.load(open(tool))["median_s"]
+    print(f"  dc-augment --targets-only, end to end (NPY in, NPZ out): {t*1000:8.1f} ms"
+          f"  ({ref['median_s'] / t:.1f}x)")
 PY

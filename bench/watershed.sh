@@ -6,7 +6,9 @@
 # deepcell's inner-distance (alpha auto, beta 1) and outer-distance (erosion 1) transforms).
 # Runs deepcell_toolbox.deep_watershed (h_maxima and peak_local_max) and ours with the same
 # parameters (radius 10, maxima_threshold 0.1, interior_threshold 0.01), prints the median
-# times and the ratio, and checks that the labels are identical.
+# wall times and their ratio, and checks that the labels are identical. It also prints CPU
+# seconds (all threads) and their ratio — the per-core speed-up, which stays meaningful when
+# the machine is shared — and ours on one thread.
 #
 # Usage: bench/watershed.sh [RUNS]        (ORACLE=path/to/venv, default .oracle; SHARED=../shared)
 set -euo pipefail
@@ -17,7 +19,7 @@ SHARED=${SHARED:-../shared}
 OUT=bench/out/watershed
 mkdir -p "$OUT"
 
-nice swift build -c release --manifest-cache none --product watershed-bench >&2
+nice swift build -c release --product watershed-bench >&2
 BIN=$(swift build -c release --show-bin-path)/watershed-bench
 
 if [ ! -f "$OUT/inner.npy" ] || [ ! -f "$OUT/outer.npy" ]; then
@@ -48,31 +50,39 @@ kw = dict(radius=10, maxima_threshold=0.1, interior_threshold=0.01, exclude_bord
           small_objects_threshold=0)
 for algo in ("h_maxima", "peak_local_max"):
     lab = deep_watershed([inner, outer], maxima_algorithm=algo, **kw)  # warm-up
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         lab = deep_watershed([inner, outer], maxima_algorithm=algo, **kw)
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     np.save(f"{out}/reference_{algo}.npy", lab[..., 0].astype(np.int32))
-    print(algo, statistics.median(times))
+    print(algo, statistics.median(times), statistics.median(cpu))
 PYEOF
 
 ours_h=$("$BIN" "$OUT/inner.npy" "$OUT/outer.npy" --runs "$RUNS" --out "$OUT/ours_h_maxima.npy")
 ours_p=$("$BIN" "$OUT/inner.npy" "$OUT/outer.npy" --runs "$RUNS" --peak-local-max --out "$OUT/ours_peak_local_max.npy")
+ours_h1=$("$BIN" "$OUT/inner.npy" "$OUT/outer.npy" --runs "$RUNS" --threads 1)
 
-"$PY" - "$OUT" "$ours_h" "$ours_p" "$(nproc)" <<'PYEOF'
-import sys
+"$PY" - "$OUT" "$ours_h" "$ours_p" "$ours_h1" "$(nproc)" <<'PYEOF'
+import os, sys
 import numpy as np
 out = sys.argv[1]
-ref = dict(line.split() for line in open(out + "/reference.txt"))
-ours = {"h_maxima": sys.argv[2], "peak_local_max": sys.argv[3]}
-print(f"deep_watershed, 16 x 512 x 512 maps, {sys.argv[4]} cores")
+ref = {l.split()[0]: [float(v) for v in l.split()[1:]] for l in open(out + "/reference.txt")}
+def parse(line):
+    return {k: float(v) for k, v in (f.split("=") for f in line.split())}
+ours = {"h_maxima": parse(sys.argv[2]), "peak_local_max": parse(sys.argv[3])}
+one = parse(sys.argv[4])
+print(f"deep_watershed, 16 x 512 x 512 maps, {sys.argv[5]} cores, load average {os.getloadavg()[0]:.1f}")
 for algo in ("h_maxima", "peak_local_max"):
-    t_ref = float(ref[algo])
-    t_ours = float(ours[algo].split()[0].split("=")[1])
+    (t_ref, c_ref), o = ref[algo], ours[algo]
     a = np.load(f"{out}/reference_{algo}.npy")
     b = np.load(f"{out}/ours_{algo}.npy")[..., 0]
     same = a.shape == b.shape and np.array_equal(a, b)
-    print(f"{algo:15s} reference {t_ref:8.3f} s   ours {t_ours:8.4f} s   ratio {t_ref / t_ours:7.1f}x   "
-          f"labels {'identical' if same else 'DIFFER (%d px)' % int((a != b).sum())}")
+    print(f"{algo:15s} wall: reference {t_ref:7.3f} s  ours {o['median_s']:7.4f} s  ratio {t_ref / o['median_s']:6.1f}x"
+          f"   CPU: reference {c_ref:7.3f} s  ours {o['cpu_s']:7.4f} s  ratio {c_ref / o['cpu_s']:6.1f}x"
+          f"   labels {'identical' if same else 'DIFFER (%d px)' % int((a != b).sum())}")
+t_ref = ref["h_maxima"][0]
+print(f"h_maxima, ours on 1 thread: {one['median_s']:.4f} s wall (ratio {t_ref / one['median_s']:.1f}x), "
+      f"{one['cpu_s']:.4f} s CPU")
 PYEOF

@@ -11,7 +11,7 @@ corpus=fuzz/corpus-$format
 io=Sources/DeepCellKit/IO
 case $format in
 tiff)
-    sources=($io/TIFFHandle.swift $io/TIFFStackReader.swift $io/TIFFFrameLayout.swift $io/ImageJMetadata.swift)
+    sources=($io/TIFFHandle.swift $io/TIFFWriteBackFile.swift $io/TIFFStackReader.swift $io/TIFFFrameLayout.swift $io/ImageJMetadata.swift)
     modules=(-I Sources/CTIFF -ltiff)
     harness=fuzz/tiff/FuzzTIFF.swift
     ;;

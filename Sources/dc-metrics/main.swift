@@ -31,7 +31,7 @@ struct DCMetrics: ParsableCommand {
     defaultSubcommand: Segment.self)
 }
 
-/// Options both subcommands share.
+/// The report options both subcommands share (`--format`, `-o`).
 struct OutputOptions: ParsableArguments {
   @Option(
     name: .customLong("format"),
@@ -42,14 +42,6 @@ struct OutputOptions: ParsableArguments {
     name: [.customShort("o"), .customLong("output")],
     help: "Write the report to PATH (default: stdout).")
   var output: String?
-
-  @Option(
-    name: .customLong("threads"),
-    help: "Worker threads (0: all cores). Results do not depend on it.")
-  var threads: Int = 0
-
-  @Flag(name: .customLong("quiet"), help: "No table or warnings on stderr.")
-  var quiet = false
 
   func resolvedFormat() throws -> MetricsReport.Format {
     if let format {
@@ -62,14 +54,13 @@ struct OutputOptions: ParsableArguments {
     return .json
   }
 
-  func validateThreads() throws {
-    if threads < 0 { throw DeepCellError(.usage, "--threads", "must be 0 or more, got \(threads)") }
-  }
-
-  /// Writes the report atomically (temporary file renamed into place) or to stdout.
+  /// Writes the report atomically (temporary file renamed into place) or to stdout; the
+  /// temporary file is removed if the tool is interrupted (``InterruptCleanup``).
   func write(_ report: MetricsReport) throws {
     let text = report.render(try resolvedFormat())
     let out = try OutputFile(path: output, format: .npy)
+    InterruptCleanup.track(out.temporaryPath)
+    defer { InterruptCleanup.untrack(out.temporaryPath) }
     do {
       guard FileManager.default.createFile(atPath: out.temporaryPath, contents: Data(text.utf8))
       else {
@@ -145,6 +136,8 @@ extension DCMetrics {
 
     @OptionGroup var options: OutputOptions
 
+    @OptionGroup var runtime: RuntimeOptions
+
     func parsedThresholds() throws -> [Double] {
       guard let thresholds else { return ThresholdMatching.standardThresholds }
       if thresholds.lowercased() == "none" { return [] }
@@ -157,30 +150,28 @@ extension DCMetrics {
     }
 
     func run() throws {
-      try runReporting {
-        try options.validateThreads()
-        guard cutoff1 > 0, cutoff1 < 1, cutoff2 >= 0, cutoff2 <= 1 else {
-          throw DeepCellError(.usage, "--cutoff1/--cutoff2", "cutoffs must lie in (0, 1)")
+      runtime.apply()
+      guard cutoff1 > 0, cutoff1 < 1, cutoff2 >= 0, cutoff2 <= 1 else {
+        throw DeepCellError(.usage, "--cutoff1/--cutoff2", "cutoffs must lie in (0, 1)")
+      }
+      guard (0...15).contains(digits) else {
+        throw DeepCellError(.usage, "--digits", "must be 0…15")
+      }
+      let tau = try parsedThresholds()
+      _ = try options.resolvedFormat()
+      let truthLabels = try readLabels(truth, array: truthArray)
+      let predicted = try readLabels(prediction, array: predictionArray)
+      let evaluation = try SegmentationEvaluation(
+        truth: truthLabels, prediction: predicted,
+        parameters: .init(cutoff1: cutoff1, cutoff2: cutoff2, forceEventLinks: forceEventLinks),
+        thresholds: tau, volumetric: volumetric, digits: digits, threads: runtime.workerCount,
+        truthName: truth, predictionName: prediction == "-" ? "-" : prediction)
+      try options.write(MetricsReport(evaluation))
+      if !runtime.quiet {
+        if evaluation.relabelled {
+          warn("labels were renumbered 1…n per image; object ids in the report follow that order")
         }
-        guard (0...15).contains(digits) else {
-          throw DeepCellError(.usage, "--digits", "must be 0…15")
-        }
-        let tau = try parsedThresholds()
-        _ = try options.resolvedFormat()
-        let truthLabels = try readLabels(truth, array: truthArray)
-        let predicted = try readLabels(prediction, array: predictionArray)
-        let evaluation = try SegmentationEvaluation(
-          truth: truthLabels, prediction: predicted,
-          parameters: .init(cutoff1: cutoff1, cutoff2: cutoff2, forceEventLinks: forceEventLinks),
-          thresholds: tau, volumetric: volumetric, digits: digits, threads: options.threads,
-          truthName: truth, predictionName: prediction == "-" ? "-" : prediction)
-        try options.write(MetricsReport(evaluation))
-        if !options.quiet {
-          if evaluation.relabelled {
-            warn("labels were renumbered 1…n per image; object ids in the report follow that order")
-          }
-          FileHandle.standardError.write(Data(table(evaluation).utf8))
-        }
+        FileHandle.standardError.write(Data(table(evaluation).utf8))
       }
     }
 
@@ -249,61 +240,64 @@ extension DCMetrics {
 
     @OptionGroup var options: OutputOptions
 
+    @OptionGroup var runtime: RuntimeOptions
+
     func run() throws {
-      try runReporting {
-        try options.validateThreads()
-        guard divisionTolerance >= 0 else {
-          throw DeepCellError(.usage, "--division-tolerance", "must be 0 or more")
+      runtime.apply()
+      guard divisionTolerance >= 0 else {
+        throw DeepCellError(.usage, "--division-tolerance", "must be 0 or more")
+      }
+      _ = try options.resolvedFormat()
+      var isFolder: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: result) else {
+        throw DeepCellError(.noInput, result, "no such file or folder")
+      }
+      let evaluation: TrackingEvaluation
+      if FileManager.default.fileExists(atPath: result, isDirectory: &isFolder),
+        isFolder.boolValue
+      {
+        evaluation = try CTCFolderEvaluation.evaluate(
+          resultFolder: result, truthFolder: truth, measureSEG: !noSeg,
+          divisionTolerance: divisionTolerance, threads: runtime.workerCount)
+      } else {
+        guard let resultLineage, let truthLineage else {
+          throw DeepCellError(
+            .usage, result,
+            "a result stack needs --result-lineage and --truth-lineage (or give CTC folders)")
         }
-        _ = try options.resolvedFormat()
-        var isFolder: ObjCBool = false
-        let evaluation: TrackingEvaluation
-        if FileManager.default.fileExists(atPath: result, isDirectory: &isFolder),
-          isFolder.boolValue
-        {
-          evaluation = try CTCFolderEvaluation.evaluate(
-            resultFolder: result, truthFolder: truth, measureSEG: !noSeg,
-            divisionTolerance: divisionTolerance, threads: options.threads)
-        } else {
-          guard let resultLineage, let truthLineage else {
-            throw DeepCellError(
-              .usage, result,
-              "a result stack needs --result-lineage and --truth-lineage (or give CTC folders)")
-          }
-          let res = try InputFile(path: result).readArray()
-          let gt = try InputFile(path: truth).readArray()
-          let frames = try CTCFrameMatch.matchStacks(
-            reference: gt, result: res, referenceName: truth, resultName: result,
-            threads: options.threads)
-          var segFrames: [CTCFrameMatch]?
-          if let truthSeg, !noSeg {
-            segFrames = try CTCFrameMatch.matchStacks(
-              reference: InputFile(path: truthSeg).readArray(), result: res,
-              referenceName: truthSeg,
-              resultName: result, threads: options.threads)
-          }
-          evaluation = try TrackingEvaluation(
-            frames: frames, segmentationFrames: segFrames,
-            referenceTracks: CTCTrackTable.read(path: truthLineage),
-            resultTracks: CTCTrackTable.read(path: resultLineage),
-            divisionTolerance: divisionTolerance,
-            referenceName: truthLineage, resultName: resultLineage,
-            resultMaskName: { "\(result): frame \($0)" })
+        let res = try InputFile(path: result).readArray()
+        let gt = try InputFile(path: truth).readArray()
+        let frames = try CTCFrameMatch.matchStacks(
+          reference: gt, result: res, referenceName: truth, resultName: result,
+          threads: runtime.workerCount)
+        var segFrames: [CTCFrameMatch]?
+        if let truthSeg, !noSeg {
+          segFrames = try CTCFrameMatch.matchStacks(
+            reference: InputFile(path: truthSeg).readArray(), result: res,
+            referenceName: truthSeg,
+            resultName: result, threads: runtime.workerCount)
         }
-        try options.write(MetricsReport(evaluation))
-        if !options.quiet {
-          let d = evaluation.divisions
-          var text =
-            "dc-metrics: DET \(fmt(evaluation.det))  SEG \(fmt(evaluation.seg))  TRA \(fmt(evaluation.tra))"
-          text += "  LNK \(fmt(evaluation.lnk))\n"
-          let o = evaluation.operations
-          text +=
-            "  AOGM \(o.aogm): NS \(o.ns) FN \(o.fn) FP \(o.fp) ED \(o.ed) EA \(o.ea) EC \(o.ec)\n"
-          text +=
-            "  divisions: \(d.truePositives) found, \(d.falsePositives) spurious, \(d.falseNegatives) missed"
-          text += "  (F1 \(fmt(d.f1)))\n"
-          FileHandle.standardError.write(Data(text.utf8))
-        }
+        evaluation = try TrackingEvaluation(
+          frames: frames, segmentationFrames: segFrames,
+          referenceTracks: CTCTrackTable.read(path: truthLineage),
+          resultTracks: CTCTrackTable.read(path: resultLineage),
+          divisionTolerance: divisionTolerance,
+          referenceName: truthLineage, resultName: resultLineage,
+          resultMaskName: { "\(result): frame \($0)" })
+      }
+      try options.write(MetricsReport(evaluation))
+      if !runtime.quiet {
+        let d = evaluation.divisions
+        var text =
+          "dc-metrics: DET \(fmt(evaluation.det))  SEG \(fmt(evaluation.seg))  TRA \(fmt(evaluation.tra))"
+        text += "  LNK \(fmt(evaluation.lnk))\n"
+        let o = evaluation.operations
+        text +=
+          "  AOGM \(o.aogm): NS \(o.ns) FN \(o.fn) FP \(o.fp) ED \(o.ed) EA \(o.ea) EC \(o.ec)\n"
+        text +=
+          "  divisions: \(d.truePositives) found, \(d.falsePositives) spurious, \(d.falseNegatives) missed"
+        text += "  (F1 \(fmt(d.f1)))\n"
+        FileHandle.standardError.write(Data(text.utf8))
       }
     }
 
@@ -316,15 +310,5 @@ func warn(_ text: String) {
   FileHandle.standardError.write(Data("dc-metrics: warning: \(text)\n".utf8))
 }
 
-/// Runs `body`; a ``DeepCellError`` becomes one line on stderr and its sysexits code.
-func runReporting(_ body: () throws -> Void) throws {
-  do {
-    try body()
-  } catch let error as DeepCellError {
-    FileHandle.standardError.write(Data("dc-metrics: error: \(error)\n".utf8))
-    throw ExitCode(error.kind.exitCode)
-  }
-}
-
 signal(SIGPIPE, SIG_IGN)
-DCMetrics.main()
+ToolRunner.main(DCMetrics.self)

@@ -7,7 +7,6 @@ import Foundation
 #endif
 
 /// dc-watershed: DeepCell's deep watershed post-processing (watershed.md §8) as a Unix tool.
-@main
 struct DCWatershed: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "dc-watershed",
@@ -102,23 +101,7 @@ struct DCWatershed: ParsableCommand {
   @Option(help: ArgumentHelp("Deprecated alias of --maxima-threshold.", visibility: .hidden))
   var detectionThreshold: Double?
 
-  @Option(help: "Worker threads (default: all cores).")
-  var threads: Int?
-
-  @Flag(name: .shortAndLong, help: "Print nothing but errors.")
-  var quiet = false
-
-  static func main() {
-    do {
-      var command = try parseAsRoot()
-      try command.run()
-    } catch let error as DeepCellError {
-      FileHandle.standardError.write(Data("dc-watershed: error: \(error)\n".utf8))
-      Foundation.exit(error.kind.exitCode)
-    } catch {
-      exit(withError: error)
-    }
-  }
+  @OptionGroup var runtime: RuntimeOptions
 
   func parameters() throws -> DeepWatershedParameters {
     var p = DeepWatershedParameters()
@@ -146,10 +129,8 @@ struct DCWatershed: ParsableCommand {
   }
 
   func run() throws {
+    runtime.apply()
     let p = try parameters()
-    if let threads, threads < 1 {
-      throw DeepCellError(.usage, "--threads", "must be >= 1, got \(threads)")
-    }
     if overlay != nil && image == nil { throw DeepCellError(.usage, "--overlay", "needs --image") }
     if pngDir != nil && output != nil {
       throw DeepCellError(.usage, "--png-dir", "cannot be combined with -o")
@@ -174,21 +155,30 @@ struct DCWatershed: ParsableCommand {
         "image has \(imageReader.frameCount) frames of \(imageReader.frameShape.prefix(2)), maps \(maps.frameCount) of [\(maps.height), \(maps.width)]"
       )
     }
-    let workers = threads ?? ProcessInfo.processInfo.activeProcessorCount
+    let workers = runtime.workerCount
     let sink = try LabelSink(
       output: output, format: outputFormat, pngDir: pngDir, overlay: overlay,
       frameCount: maps.frameCount, height: maps.height, width: maps.width)
     do {
-      try Segmenter(maps: maps, parameters: p, workers: workers, imageReader: imageReader).run(
-        into: sink)
+      try Segmenter(
+        maps: maps, parameters: p, workers: workers, imageReader: imageReader,
+        quiet: runtime.quiet
+      ).run(into: sink)
     } catch LabelSink.Overflow.needsUInt32 {
       // A frame has more than 65535 objects: start again with a uint32 stack.
       sink.abort()
       let wide = try LabelSink(
         output: output, format: outputFormat, pngDir: pngDir, overlay: overlay,
         frameCount: maps.frameCount, height: maps.height, width: maps.width, wide: true)
-      try Segmenter(maps: maps, parameters: p, workers: workers, imageReader: imageReader).run(
-        into: wide)
+      do {
+        try Segmenter(
+          maps: maps, parameters: p, workers: workers, imageReader: imageReader,
+          quiet: runtime.quiet
+        ).run(into: wide)
+      } catch {
+        wide.abort()
+        throw error
+      }
     } catch {
       sink.abort()
       throw error
@@ -256,9 +246,13 @@ struct Segmenter {
   let parameters: DeepWatershedParameters
   let workers: Int
   let imageReader: StackReader?
+  /// No progress bar on stderr.
+  let quiet: Bool
 
   func run(into sink: LabelSink) throws {
     let (h, w) = (maps.height, maps.width)
+    let progress = ProgressBar(label: "dc-watershed", total: maps.frameCount, quiet: quiet)
+    defer { progress.finish() }
     var start = 0
     while start < maps.frameCount {
       let count = min(workers, maps.frameCount - start)
@@ -294,6 +288,7 @@ struct Segmenter {
         let picture = try imageReader.map { try MapReaders.plane($0, start + k) }
         try sink.append(labels, frame: start + k, image: picture)
       }
+      progress.advance(by: count)
       start += count
     }
     try sink.finish()
@@ -308,6 +303,8 @@ final class LabelSink {
   let frameCount: Int
   let wide: Bool
   let writer: StackWriter?
+  /// The temporary file of the stack output, removed on interrupt (``InterruptCleanup``).
+  let temporaryPath: String?
   let pngDir: String?
   let overlay: String?
   let overlayIsFolder: Bool
@@ -335,15 +332,24 @@ final class LabelSink {
     }
     if pngDir == nil {
       let out = try OutputFile(path: output, format: format, arrayCount: 1)
-      if out.format == .png && frameCount > 1 {
-        throw DeepCellError(
-          .usage, out.subject, "a PNG holds one frame, not \(frameCount): use --png-dir or TIFF")
+      InterruptCleanup.track(out.temporaryPath)
+      temporaryPath = out.temporaryPath
+      do {
+        if out.format == .png && frameCount > 1 {
+          throw DeepCellError(
+            .usage, out.subject, "a PNG holds one frame, not \(frameCount): use --png-dir or TIFF")
+        }
+        writer = try makeStackWriter(
+          out, name: "labels", dtype: wide ? .uint32 : .uint16, frameShape: [height, width, 1],
+          frameCount: frameCount)
+      } catch {
+        out.abort()
+        InterruptCleanup.untrack(out.temporaryPath)
+        throw error
       }
-      writer = try makeStackWriter(
-        out, name: "labels", dtype: wide ? .uint32 : .uint16, frameShape: [height, width, 1],
-        frameCount: frameCount)
     } else {
       writer = nil
+      temporaryPath = nil
     }
   }
 
@@ -378,25 +384,42 @@ final class LabelSink {
     let tmp = url.deletingLastPathComponent().appendingPathComponent(
       ".\(url.lastPathComponent).tmp-\(getpid())"
     ).path
+    InterruptCleanup.track(tmp)
+    defer { InterruptCleanup.untrack(tmp) }
     do {
       try PNGCodec.write(array, to: tmp)
     } catch let e as DeepCellError {
       unlink(tmp)
       throw e.about(path)
     }
+    // Until the run ends, a written frame is removed if the tool fails or is interrupted.
+    InterruptCleanup.track(path)
     guard rename(tmp, path) == 0 else {
       unlink(tmp)
+      InterruptCleanup.untrack(path)
       throw DeepCellError(.cannotCreate, path, "cannot rename the written file into place")
     }
     written.append(path)
   }
 
-  func finish() throws { try writer?.finish() }
+  /// Completes the stack and keeps every written file.
+  func finish() throws {
+    try writer?.finish()
+    if let temporaryPath { InterruptCleanup.untrack(temporaryPath) }
+    for path in written { InterruptCleanup.untrack(path) }
+    written.removeAll()
+  }
 
   /// Removes what was written.
   func abort() {
     writer?.abort()
-    for path in written { unlink(path) }
+    if let temporaryPath { InterruptCleanup.untrack(temporaryPath) }
+    for path in written {
+      unlink(path)
+      InterruptCleanup.untrack(path)
+    }
     written.removeAll()
   }
 }
+
+ToolRunner.main(DCWatershed.self)

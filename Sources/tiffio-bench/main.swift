@@ -5,6 +5,7 @@ import Foundation
 ///
 ///     tiffio-bench write STACK.npy OUT.tif none|deflate[:LEVEL] REPEATS
 ///     tiffio-bench read IN.tif REPEATS
+///     tiffio-bench bigtiff OUT.tif FRAMES
 ///
 /// Prints the best wall time in seconds over REPEATS runs.
 func seconds(_ body: () throws -> Void) rethrows -> Double {
@@ -55,6 +56,32 @@ do {
         })
     }
     print(String(format: "%.4f", best))
+  case ("bigtiff", 4):
+    // Streams FRAMES frames of 1024×1024 uint16 (frame i filled with i, pixel (0, x) = x) to
+    // OUT.tif with the automatic BigTIFF choice, then checks it back frame by frame.
+    let count = Int(arguments[3]) ?? 0
+    var frame = NDArray(zeros: [1024, 1024, 1], dtype: .uint16)
+    let writer = try TIFFStackWriter(
+      path: arguments[2], dtype: .uint16, frameShape: [1024, 1024, 1], frameCount: count)
+    let written = try seconds {
+      for i in 0..<count {
+        frame.withUnsafeMutableBufferPointer(UInt16.self) { p in
+          p.update(repeating: UInt16(truncatingIfNeeded: i))
+          for x in 0..<1024 { p[x] = UInt16(x) }
+        }
+        try writer.append(frame)
+      }
+      try writer.finish()
+    }
+    let reader = try TIFFStackReader(path: arguments[2])
+    var bad = 0
+    for i in [0, 1, count / 2, count - 2, count - 1] {
+      let values = try reader.readFrame(i).values(UInt16.self)
+      if values[5] != 5 || values[1024 * 1024 - 1] != UInt16(truncatingIfNeeded: i) { bad += 1 }
+    }
+    print(
+      "wrote \(count) frames (BigTIFF: \(writer.isBigTIFF)) in \(String(format: "%.1f", written)) s; read back \(reader.frameCount) frames, BigTIFF: \(reader.isBigTIFF), bad frames: \(bad)"
+    )
   default:
     FileHandle.standardError.write(
       Data(

@@ -11,6 +11,34 @@ public struct AugmentedBatch: Sendable {
   public var labels: NDArray
   /// For each sample, the index of its source frame in the generator's input.
   public var sourceIndices: [Int]
+  /// A batch of the given arrays (all with the same sample count).
+  public init(
+    images: NDArray, targets: [(name: String, array: NDArray)], labels: NDArray,
+    sourceIndices: [Int]
+  ) {
+    self.images = images
+    self.targets = targets
+    self.labels = labels
+    self.sourceIndices = sourceIndices
+  }
+
+  /// The batches one after the other (same targets, same sample size), as one batch.
+  public static func concatenating(_ batches: [AugmentedBatch]) -> AugmentedBatch? {
+    guard let first = batches.first else { return nil }
+    if batches.count == 1 { return first }
+    func join(_ arrays: [NDArray]) -> NDArray {
+      var shape = arrays[0].shape
+      shape[0] = arrays.reduce(0) { $0 + $1.shape[0] }
+      return NDArray(shape: shape, dtype: arrays[0].dtype, bytes: arrays.flatMap(\.bytes))
+    }
+    return AugmentedBatch(
+      images: join(batches.map(\.images)),
+      targets: first.targets.indices.map { i in
+        (first.targets[i].name, join(batches.map { $0.targets[i].array }))
+      },
+      labels: join(batches.map(\.labels)), sourceIndices: batches.flatMap(\.sourceIndices))
+  }
+
   /// Samples in the batch.
   public var count: Int { sourceIndices.count }
 

@@ -22,6 +22,7 @@ public final class ProgressBar: @unchecked Sendable {
   private let start = Date()
   private var lastDraw = Date.distantPast
   private var drewSomething = false
+  private var drawnDone = -1
 
   /// A bar for `total` items named `unit`, labelled `label` (the tool name). Drawn only
   /// when `enabled` (default: stderr is a terminal) and not `quiet`.
@@ -52,7 +53,7 @@ public final class ProgressBar: @unchecked Sendable {
   public func finish() {
     guard isEnabled else { return }
     lock.withLock {
-      draw(now: Date())
+      if drawnDone != done { draw(now: Date()) }
       if drewSomething { FileHandle.standardError.write(Data("\n".utf8)) }
       drewSomething = false
     }
@@ -89,5 +90,6 @@ public final class ProgressBar: @unchecked Sendable {
       label: label, done: done, total: total, unit: unit, elapsed: now.timeIntervalSince(start))
     FileHandle.standardError.write(Data(("\r" + text + "\u{1B}[K").utf8))
     drewSomething = true
+    drawnDone = done
   }
 }

@@ -16,17 +16,27 @@ public enum PNGCodec {
   /// with straight (unassociated) colour, exact where alpha is opaque.
   /// Throws `noInput` for a missing path or a directory, `badData` for a corrupt file.
   public static func read(path: String) throws -> NDArray {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw DeepCellError(.noInput, path, "no such file")
+    var info = stat()
+    guard stat(path, &info) == 0 else {
+      throw DeepCellError(
+        .noInput, path, errno == ENOENT ? "no such file" : String(cString: strerror(errno)))
     }
-    if isDirectory.boolValue {
+    if (info.st_mode & S_IFMT) == S_IFDIR {
       throw DeepCellError(.noInput, path, "is a directory, not a PNG file")
     }
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw DeepCellError(.noInput, path, "cannot read the file")
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw DeepCellError(.noInput, path, String(cString: strerror(errno))) }
+    defer { close(fd) }
+    var data = [UInt8]()
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+      if n < 0 && errno == EINTR { continue }
+      guard n >= 0 else { throw DeepCellError(.io, path, String(cString: strerror(errno))) }
+      if n == 0 { break }
+      data.append(contentsOf: chunk[0..<n])
     }
-    return try decode([UInt8](data), subject: path)
+    return try decode(data, subject: path)
   }
 
   /// Decodes a whole PNG file image (see ``read(path:)``); `subject` names it in errors.

@@ -67,6 +67,8 @@ final class TIFFHandle {
   let tif: OpaquePointer
   let diagnostics: TIFFDiagnostics
   let path: String
+  /// The client file libtiff writes through (kept alive until TIFFClose has closed it).
+  private var client: TIFFWriteBackFile?
   private var closed = false
 
   /// Opens `path` with libtiff `mode` ("r", "w", "w8" …); throws `failure` with libtiff's
@@ -85,6 +87,30 @@ final class TIFFHandle {
     self.tif = tif
     self.diagnostics = diagnostics
     self.path = path
+  }
+
+  /// Opens a new TIFF over `file` (client I/O) with libtiff `mode` ("w", "w8").
+  init(writingTo file: TIFFWriteBackFile, mode: String) throws {
+    _ = silenceGlobalTIFFHandlers
+    let diagnostics = TIFFDiagnostics()
+    let options = TIFFOpenOptionsAlloc()
+    defer { TIFFOpenOptionsFree(options) }
+    let box = Unmanaged.passUnretained(diagnostics).toOpaque()
+    TIFFOpenOptionsSetErrorHandlerExtR(options, tiffErrorHandler, box)
+    TIFFOpenOptionsSetWarningHandlerExtR(options, tiffWarningHandler, box)
+    guard
+      let tif = TIFFClientOpenExt(
+        file.path, mode, Unmanaged.passUnretained(file).toOpaque(), TIFFWriteBackProcs.read,
+        TIFFWriteBackProcs.write, TIFFWriteBackProcs.seek, TIFFWriteBackProcs.close,
+        TIFFWriteBackProcs.size, TIFFWriteBackProcs.map, TIFFWriteBackProcs.unmap, options)
+    else {
+      throw DeepCellError(
+        .cannotCreate, file.path, diagnostics.reason("libtiff cannot create the file"))
+    }
+    self.tif = tif
+    self.diagnostics = diagnostics
+    self.path = file.path
+    self.client = file
   }
 
   deinit { close() }

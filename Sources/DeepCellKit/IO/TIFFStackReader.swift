@@ -43,8 +43,6 @@ public final class TIFFStackReader: StackReader {
   /// Offset of the first plane for ImageJ's contiguous form.
   private var contiguousBase: UInt64 = 0
   private var notes: [String] = []
-  /// Size of the file in bytes.
-  private let fileSize: UInt64
   /// The IFD chain index libtiff has loaded.
   private var currentChain: Int
   private let samplesPerPage: Int
@@ -57,7 +55,6 @@ public final class TIFFStackReader: StackReader {
   public init(path: String) throws {
     self.path = path
     let fileSize = try Self.checkFile(path)
-    self.fileSize = fileSize
     let handle = try TIFFHandle(path: path, mode: "r", failure: .badData)
     self.handle = handle
     let tif = handle.tif
@@ -379,24 +376,10 @@ public final class TIFFStackReader: StackReader {
     let h = pageHeight
     let rps = min(
       Int(handle.field(TIFFTAG_ROWSPERSTRIP, UInt32.self, defaulted: true) ?? UInt32.max), h)
-    // zlib strips without predictor in native byte order: inflate on all cores.
-    let compression = Int32(handle.field(TIFFTAG_COMPRESSION, UInt16.self, defaulted: true) ?? 1)
-    let fastInflate =
-      (compression == COMPRESSION_ADOBE_DEFLATE || compression == COMPRESSION_DEFLATE)
-      && (handle.field(TIFFTAG_PREDICTOR, UInt16.self, defaulted: true) ?? 1) == 1
-      && (handle.field(TIFFTAG_FILLORDER, UInt16.self, defaulted: true) ?? 1) == 1
-      && (TIFFIsByteSwapped(tif) == 0 || dtype.size == 1)
     guard rps >= 1 else { throw DeepCellError(.badData, path, "page \(page) has RowsPerStrip 0") }
     let stripsPerPlane = (h + rps - 1) / rps
     guard Int(TIFFNumberOfStrips(tif)) >= stripsPerPlane * planes else {
       throw DeepCellError(.badData, path, "page \(page) has too few strips for its size")
-    }
-    if stripsPerPlane > 1, fastInflate,
-      inflateStripsInParallel(
-        handle, first: plane * stripsPerPlane, count: stripsPerPlane, rowsPerStrip: rps, height: h,
-        rowBytes: rowBytes, fileSize: fileSize, into: dst)
-    {
-      return
     }
     for s in 0..<stripsPerPlane {
       let rows = min(rps, h - s * rps)

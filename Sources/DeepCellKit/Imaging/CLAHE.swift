@@ -98,7 +98,9 @@ public struct CLAHE: Sendable, Equatable {
     // round half to even), to its bin. The map x → u is monotone, so the uint16 image's
     // extremes are those of the input's extremes and one pass does all three steps.
     @inline(__always) func toGray(_ x: Float) -> UInt16 {
-      UInt16(CLAHE.roundHalfEven(min(max(((x - offset) / scale) * 65535, 0), 65535)))
+      let v = ((x - offset) / scale) * 65535
+      return UInt16(
+        truncatingIfNeeded: Int32(CLAHE.roundHalfEven(v < 0 ? 0 : (v > 65535 ? 65535 : v))))
     }
     let umin = toGray(inputMin)
     let umax = toGray(inputMax)
@@ -106,9 +108,9 @@ public struct CLAHE: Sendable, Equatable {
     let bins = [UInt16](unsafeUninitializedCapacity: pixels) { bins, initialized in
       toBin.withUnsafeBufferPointer { lut in
         Parallel.forEachChunk(height, chunkSize: rowChunk, threads: threads) { _, rows in
-          for i in (rows.lowerBound * width)..<(rows.upperBound * width) {
-            bins[i] = lut[Int(toGray(input[i]) &- umin)]
-          }
+          let range = (rows.lowerBound * width)..<(rows.upperBound * width)
+          for i in range { bins[i] = toGray(input[i]) }  // vectorizes
+          for i in range { bins[i] = lut[Int(bins[i] &- umin)] }
         }
       }
       initialized = pixels

@@ -16,6 +16,7 @@ public enum ConnectedComponents {
 
   /// Labels the components of equal, non-`background` values of the row-major
   /// `height × width` plane `values`. Returns the labels (0 = background) and N.
+  @inlinable
   public static func label<T: Equatable>(
     _ values: [T], height: Int, width: Int, connectivity: Connectivity, background: T
   ) -> (labels: [Int32], count: Int) {
@@ -28,6 +29,7 @@ public enum ConnectedComponents {
   }
 
   /// Labels the foreground (`true`) components of a binary mask.
+  @inlinable
   public static func label(
     _ mask: [Bool], height: Int, width: Int, connectivity: Connectivity
   ) -> (labels: [Int32], count: Int) {

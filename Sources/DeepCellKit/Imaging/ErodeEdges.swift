@@ -4,6 +4,7 @@
 /// 4-neighbour of a different value.
 public enum ErodeEdges {
   /// The eroded copy of the row-major `height × width` label plane.
+  @inlinable
   public static func apply<T: FixedWidthInteger>(
     _ labels: [T], height: Int, width: Int, erosionWidth: Int
   ) -> [T] {

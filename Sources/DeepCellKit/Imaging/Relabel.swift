@@ -4,6 +4,7 @@
 public enum Relabel {
   /// The relabelled image and the original label of each new label (`inverse[k]` is the old
   /// value of new label `offset + k`). Negative labels are treated like positive ones.
+  @inlinable
   public static func sequential<T: FixedWidthInteger>(
     _ labels: [T], offset: T = 1
   ) -> (labels: [T], inverse: [T]) {
@@ -38,6 +39,7 @@ public enum Relabel {
 
   /// Relabels in place (offset 1); returns the number of labels.
   @discardableResult
+  @inlinable
   public static func sequentialInPlace<T: FixedWidthInteger>(_ labels: inout [T]) -> Int {
     let (out, inverse) = sequential(labels)
     labels = out

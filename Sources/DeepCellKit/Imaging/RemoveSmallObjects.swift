@@ -4,6 +4,7 @@
 public enum RemoveSmallObjects {
   /// The label plane with every label of fewer than `minSize` pixels removed.
   /// Throws for negative labels (skimage: "Negative value labels are not supported").
+  @inlinable
   public static func apply<T: FixedWidthInteger>(_ labels: [T], minSize: Int) throws -> [T] {
     if minSize <= 0 || labels.isEmpty { return labels }
     var counts: [T: Int] = [:]

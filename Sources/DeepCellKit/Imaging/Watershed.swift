@@ -25,66 +25,67 @@ public enum Watershed {
     // Padded by one pixel of "outside mask", like skimage's np.pad: no bounds checks needed.
     let pw = width + 2
     let ph = height + 2
-    var inMask = [Bool](repeating: false, count: pw * ph)
-    var output = [Int32](repeating: 0, count: pw * ph)
-    var keys = [UInt64](repeating: 0, count: pw * ph)
+    // state: -1 outside the mask (and the padding), 0 unlabelled, > 0 a label.
+    var state = [Int32](repeating: -1, count: pw * ph)
+    var values = [UInt32](repeating: 0, count: pw * ph)
+    var markerKeys: [UInt64] = []
     for y in 0..<height {
       for x in 0..<width {
         let s = y * width + x
         let d = (y + 1) * pw + x + 1
-        inMask[d] = mask[s]
-        output[d] = mask[s] ? markers[s] : 0
-        keys[d] = UInt64(orderedBits(image[s])) << 32
+        let bits = orderedBits(image[s])
+        values[d] = bits
+        if mask[s] {
+          state[d] = max(markers[s], 0)
+          if markers[s] > 0 { markerKeys.append(UInt64(bits) << 32) }
+        }
       }
     }
     // With distinct marker values every key is unique, so any exact priority queue pops in
     // skimage's order and the shallower 4-ary heap is used; equal marker values (age 0 both)
     // need skimage's own binary heap to break the tie the same way.
-    var markerKeys: [UInt64] = []
-    for p in 0..<(pw * ph) where output[p] != 0 { markerKeys.append(keys[p]) }
     markerKeys.sort()
     let tiedMarkers = zip(markerKeys, markerKeys.dropFirst()).contains { $0 == $1 }
     if tiedMarkers {
       var heap = WatershedHeap(capacity: pw * ph + 1)
       defer { heap.deallocate() }
-      flood(&heap, keys: keys, inMask: inMask, output: &output, stride: pw)
+      flood(&heap, values: values, state: &state, stride: pw)
     } else {
       var heap = QuaternaryHeap(capacity: pw * ph + 1)
       defer { heap.deallocate() }
-      flood(&heap, keys: keys, inMask: inMask, output: &output, stride: pw)
+      flood(&heap, values: values, state: &state, stride: pw)
     }
     var result = [Int32](repeating: 0, count: n)
     for y in 0..<height {
-      for x in 0..<width { result[y * width + x] = output[(y + 1) * pw + x + 1] }
+      for x in 0..<width { result[y * width + x] = max(state[(y + 1) * pw + x + 1], 0) }
     }
     return result
   }
 
-  /// The priority flood proper, on the padded planes.
+  /// The priority flood proper, on the padded planes: `values` are order-preserving float
+  /// bits, `state` is -1 outside the mask, 0 unlabelled, else the label.
   @inline(__always)
   static func flood<Q: FloodQueue>(
-    _ heap: inout Q, keys: [UInt64], inMask: [Bool], output: inout [Int32], stride pw: Int
+    _ heap: inout Q, values: [UInt32], state: inout [Int32], stride pw: Int
   ) {
-    inMask.withUnsafeBufferPointer { m in
-      keys.withUnsafeBufferPointer { k in
-        output.withUnsafeMutableBufferPointer { out in
-          for p in 0..<out.count where out[p] != 0 {
-            heap.push(key: k[p], index: Int32(p))
+    values.withUnsafeBufferPointer { v in
+      state.withUnsafeMutableBufferPointer { out in
+        for p in 0..<out.count where out[p] > 0 {
+          heap.push(key: UInt64(v[p]) << 32, index: Int32(p))
+        }
+        var age: UInt64 = 1
+        while let p = heap.pop() {
+          let label = out[p]
+          @inline(__always) func visit(_ q: Int) {
+            if out[q] != 0 { return }
+            age &+= 1
+            out[q] = label
+            heap.push(key: UInt64(v[q]) << 32 | (age & 0xFFFF_FFFF), index: Int32(q))
           }
-          var age: UInt64 = 1
-          while let p = heap.pop() {
-            let label = out[p]
-            @inline(__always) func visit(_ q: Int) {
-              if !m[q] || out[q] != 0 { return }
-              age &+= 1
-              out[q] = label
-              heap.push(key: k[q] | (age & 0xFFFF_FFFF), index: Int32(q))
-            }
-            visit(p - pw)
-            visit(p - 1)
-            visit(p + 1)
-            visit(p + pw)
-          }
+          visit(p - pw)
+          visit(p - 1)
+          visit(p + 1)
+          visit(p + pw)
         }
       }
     }

@@ -106,13 +106,15 @@ public struct IndexedLabels: Sendable {
   ) throws -> IndexedLabels {
     let n = shape.reduce(1, *)
     let px = UnsafeBufferPointer(rebasing: buffer[offset..<(offset + n)])
-    var minValue: Int64 = 0
-    var maxValue: Int64 = 0
+    // Native-type min/max reductions (vectorised), widened afterwards.
+    var lowest = T.zero
+    var highest = T.zero
     for v in px {
-      let x = Int64(truncatingIfNeeded: v)
-      if x < minValue { minValue = x }
-      if x > maxValue { maxValue = x }
+      lowest = Swift.min(lowest, v)
+      highest = Swift.max(highest, v)
     }
+    let minValue = Int64(truncatingIfNeeded: lowest)
+    let maxValue = Int64(truncatingIfNeeded: highest)
     if !T.isSigned, T.bitWidth == 64 {
       // uint64 above Int64.max wraps negative: reject like any out-of-range label.
       for v in px where v > T(Int64.max) {
@@ -167,22 +169,27 @@ public struct IndexedLabels: Sendable {
       areas.withUnsafeMutableBufferPointer { area in
         boxes.withUnsafeMutableBufferPointer { box in
           if rank == 2 {
+            // Row by row over runs of equal index: one compare per pixel, box updates per run.
             let w = shape[1]
             for r in 0..<shape[0] {
               let rr = Int32(r)
-              for c in 0..<w {
-                let k = Int(idx[r * w + c])
+              let base = r * w
+              var c = 0
+              while c < w {
+                let k = Int(idx[base + c])
+                var e = c + 1
+                while e < w && Int(idx[base + e]) == k { e += 1 }
                 if k == 0 {
-                  background += 1
-                  continue
+                  background += e - c
+                } else {
+                  area[k - 1] += e - c
+                  let b = (k - 1) * 4
+                  if rr < box[b] { box[b] = rr }
+                  if Int32(c) < box[b + 1] { box[b + 1] = Int32(c) }
+                  if rr > box[b + 2] { box[b + 2] = rr }
+                  if Int32(e - 1) > box[b + 3] { box[b + 3] = Int32(e - 1) }
                 }
-                area[k - 1] += 1
-                let b = (k - 1) * 4
-                let cc = Int32(c)
-                if rr < box[b] { box[b] = rr }
-                if cc < box[b + 1] { box[b + 1] = cc }
-                if rr > box[b + 2] { box[b + 2] = rr }
-                if cc > box[b + 3] { box[b + 3] = cc }
+                c = e
               }
             }
           } else {

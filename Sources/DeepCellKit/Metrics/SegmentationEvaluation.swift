@@ -45,7 +45,7 @@ public struct SegmentationEvaluation: Sendable {
     let count = itemShape.items
     var frames = [ObjectMetrics?](repeating: nil, count: count)
     var matching = [[ThresholdMatching]](repeating: [], count: count)
-    var failure: Error?
+    var failure: (frame: Int, error: Error)?
     let lock = DispatchQueue(label: "dc-metrics.evaluation")
     let workers = threads > 0 ? threads : ProcessInfoCores.active
     let chunks = min(max(workers, 1), max(count, 1))
@@ -67,7 +67,7 @@ public struct SegmentationEvaluation: Sendable {
                 thresholds.isEmpty
                 ? [] : try ThresholdMatching.match(overlap, thresholds: thresholds)
             } catch {
-              lock.sync { if failure == nil { failure = error } }
+              lock.sync { if failure == nil || failure!.frame > f { failure = (f, error) } }  // first failing frame
               return
             }
             f += chunks
@@ -75,13 +75,11 @@ public struct SegmentationEvaluation: Sendable {
         }
       }
     }
-    if let failure { throw Self.firstFailure(failure, frames: frames) }
+    if let failure { throw failure.error }
     self.frames = frames.map { $0! }
     self.matching = matching
     self.summary = ObjectMetricsSummary(frames: self.frames, matching: matching, digits: digits)
   }
-
-  private static func firstFailure(_ error: Error, frames: [ObjectMetrics?]) -> Error { error }
 
   /// The number of items and the shape of one item for a label array.
   static func itemShape(_ shape: [Int], volumetric: Bool, name: String) throws -> (

@@ -6,6 +6,9 @@
 ///
 /// Backward (training mode): with x̂ = (x − μ)/σ, m = N·H·W:
 /// ∂β = Σ dy, ∂γ = Σ dy·x̂, dx = γ/(m·σ) · (m·dy − ∂β − x̂·∂γ).
+///
+/// With `fusedReLU` the layer computes ReLU(BN(x)) in the same pass (and masks dy by
+/// [y > 0] on the fly in backward), saving two passes over the tensor per step.
 public final class BatchNormalization: Layer {
   public let name: String
   /// Channels.
@@ -22,6 +25,8 @@ public final class BatchNormalization: Layer {
   public let movingMean: Parameter
   /// Moving variance (`NAME/moving_variance`, not trainable).
   public let movingVariance: Parameter
+  /// Whether a ReLU is applied to the output (fused).
+  public let fusedReLU: Bool
 
   public var parameters: [Parameter] { [gamma, beta, movingMean, movingVariance] }
 
@@ -32,8 +37,12 @@ public final class BatchNormalization: Layer {
   private var inputGradient = TensorSlot()
 
   /// A BN layer with Keras defaults.
-  public init(name: String, channels: Int, momentum: Float = 0.99, epsilon: Float = 1e-3) {
+  public init(
+    name: String, channels: Int, momentum: Float = 0.99, epsilon: Float = 1e-3,
+    fusedReLU: Bool = false
+  ) {
     self.name = name
+    self.fusedReLU = fusedReLU
     self.channels = channels
     self.momentum = momentum
     self.epsilon = epsilon
@@ -111,9 +120,16 @@ public final class BatchNormalization: Layer {
             sh.baseAddress!, channels: channels, block: r % cbs, blockSize: b)
           let src = x.data + off
           let dst = y.data + off
-          runMap(
-            len, { i in (Vec16.load(src + i) * a + c).store(dst + i) },
-            { i in dst[i] = src[i] * a[i & 15] + c[i & 15] })
+          if fusedReLU {
+            let zero = Vec16(repeating: 0)
+            runMap(
+              len, { i in Vec16.maximum(Vec16.load(src + i) * a + c, zero).store(dst + i) },
+              { i in dst[i] = max(src[i] * a[i & 15] + c[i & 15], 0) })
+          } else {
+            runMap(
+              len, { i in (Vec16.load(src + i) * a + c).store(dst + i) },
+              { i in dst[i] = src[i] * a[i & 15] + c[i & 15] })
+          }
         }
       }
     }
@@ -128,6 +144,10 @@ public final class BatchNormalization: Layer {
     let m = Double(s.n * s.h * s.w)
     let b = x.blockSize
     let cbs = x.channelBlocks
+    // With the fused ReLU, the gradient reaching BN is dy·[y > 0].
+    let y = try requireSaved(output.tensor, name)
+    let mask = fusedReLU
+    let zero = Vec16(repeating: 0)
     var sumDy = [SIMD16<Double>](repeating: .zero, count: s.n * cbs)
     var sumDyXhat = sumDy
     mean.withUnsafeBufferPointer { mp in
@@ -141,10 +161,24 @@ public final class BatchNormalization: Layer {
                 ip.baseAddress!, channels: channels, block: r % cbs, blockSize: b)
               let xp = x.data + off
               let gp = g.data + off
-              s1[r] = runSum(gp, len, { v, _ in v }, { v, _ in v })
-              s2[r] = runSum(
-                xp, len, { v, i in (v - mv) * iv * Vec16.load(gp + i) },
-                { v, i in (v - mv[i & 15]) * iv[i & 15] * gp[i] })
+              let yp = y.data + off
+              if mask {
+                s1[r] = runSum(
+                  gp, len, { v, i in zero.replacing(with: v, where: Vec16.load(yp + i) .> zero) },
+                  { v, i in yp[i] > 0 ? v : 0 })
+                s2[r] = runSum(
+                  xp, len,
+                  { v, i in
+                    (v - mv) * iv
+                      * zero.replacing(with: Vec16.load(gp + i), where: Vec16.load(yp + i) .> zero)
+                  },
+                  { v, i in yp[i] > 0 ? (v - mv[i & 15]) * iv[i & 15] * gp[i] : 0 })
+              } else {
+                s1[r] = runSum(gp, len, { v, _ in v }, { v, _ in v })
+                s2[r] = runSum(
+                  xp, len, { v, i in (v - mv) * iv * Vec16.load(gp + i) },
+                  { v, i in (v - mv[i & 15]) * iv[i & 15] * gp[i] })
+              }
             }
           }
         }
@@ -182,17 +216,33 @@ public final class BatchNormalization: Layer {
         let xp = x.data + off
         let gp = g.data + off
         let dp = dx.data + off
-        runMap(
-          len,
-          { i in
-            let xhat = (Vec16.load(xp + i) - mv) * iv
-            (a * (Vec16.load(gp + i) - bb - xhat * cc)).store(dp + i)
-          },
-          { i in
-            let l = i & 15
-            let xhat = (xp[i] - mv[l]) * iv[l]
-            dp[i] = a[l] * (gp[i] - bb[l] - xhat * cc[l])
-          })
+        let yp = y.data + off
+        if mask {
+          runMap(
+            len,
+            { i in
+              let xhat = (Vec16.load(xp + i) - mv) * iv
+              let gv = zero.replacing(with: Vec16.load(gp + i), where: Vec16.load(yp + i) .> zero)
+              (a * (gv - bb - xhat * cc)).store(dp + i)
+            },
+            { i in
+              let l = i & 15
+              let xhat = (xp[i] - mv[l]) * iv[l]
+              dp[i] = a[l] * ((yp[i] > 0 ? gp[i] : 0) - bb[l] - xhat * cc[l])
+            })
+        } else {
+          runMap(
+            len,
+            { i in
+              let xhat = (Vec16.load(xp + i) - mv) * iv
+              (a * (Vec16.load(gp + i) - bb - xhat * cc)).store(dp + i)
+            },
+            { i in
+              let l = i & 15
+              let xhat = (xp[i] - mv[l]) * iv[l]
+              dp[i] = a[l] * (gp[i] - bb[l] - xhat * cc[l])
+            })
+        }
       }
     }
     return dx

@@ -1,13 +1,11 @@
 /// The unit block of the U-Net and featurenet: 3×3 `same` convolution (no bias, as BN
-/// follows) → batch normalization → ReLU.
+/// follows) → batch normalization → ReLU (the ReLU fused into the BN pass).
 public final class ConvBNReLU: Layer {
   public let name: String
   /// The convolution (`NAME_conv`).
   public let conv: Conv2D
-  /// The batch normalization (`NAME_bn`).
+  /// The batch normalization with fused ReLU (`NAME_bn`).
   public let norm: BatchNormalization
-  /// The activation.
-  public let relu: ReLU
 
   public var parameters: [Parameter] { conv.parameters + norm.parameters }
 
@@ -21,17 +19,14 @@ public final class ConvBNReLU: Layer {
       name: "\(name)_conv", inputChannels: inputChannels, outputChannels: outputChannels,
       kernelSize: 3,
       bias: bias, rng: &rng)
-    norm = BatchNormalization(name: "\(name)_bn", channels: outputChannels)
-    relu = ReLU(name: "\(name)_relu")
+    norm = BatchNormalization(name: "\(name)_bn", channels: outputChannels, fusedReLU: true)
   }
 
   public func forward(_ x: Tensor, training: Bool) throws -> Tensor {
-    try relu.forward(
-      try norm.forward(try conv.forward(x, training: training), training: training),
-      training: training)
+    try norm.forward(try conv.forward(x, training: training), training: training)
   }
 
   public func backward(_ dy: Tensor) throws -> Tensor {
-    try conv.backward(try norm.backward(try relu.backward(dy)))
+    try conv.backward(try norm.backward(dy))
   }
 }

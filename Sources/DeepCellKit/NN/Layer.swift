@@ -27,7 +27,7 @@ struct TensorSlot {
   }
 }
 
-/// Throws `.badData` naming the layer when a tensor has not been through forward in training mode.
+/// Throws `.usage` naming the layer when backward runs without a training-mode forward pass.
 func requireSaved<T>(_ value: T?, _ layer: String) throws -> T {
   guard let value else {
     throw DeepCellError(.usage, layer, "backward called without a training-mode forward pass")

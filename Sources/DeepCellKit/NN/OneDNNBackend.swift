@@ -312,7 +312,12 @@ final class OneDNNConvolution {
   private let diffWeightsToPlain: DNNLReorder?
   private var diffWeightBuffer: UnsafeMutableRawPointer?
 
+  /// Process-wide primitive cache. The engine runs a network from one thread at a time
+  /// (its parallelism is inside the OpenMP regions), so the cache needs no lock.
   nonisolated(unsafe) private static var cache: [ConvolutionKey: OneDNNConvolution] = [:]
+
+  /// Drops every cached primitive (e.g. after predicting on many different tile shapes).
+  static func clearCache() { cache.removeAll() }
 
   /// The cached primitives for `key`, created on first use.
   static func cached(_ key: ConvolutionKey) throws -> OneDNNConvolution {
@@ -527,6 +532,9 @@ private func withOptionalPointer<R>(
 
 /// Versions of the numeric libraries behind the engine (for logs and benchmarks).
 public enum NNBackendInfo {
+  /// Releases the cached oneDNN convolution primitives (they are rebuilt on next use).
+  public static func releaseCachedPrimitives() { OneDNNConvolution.clearCache() }
+
   /// "oneDNN X.Y.Z + OpenBLAS …".
   public static var description: String {
     "\(DNNLEngine.versionString) (\(DNNLEngine.isaName), activations \(TensorLayout.channelBlock > 1 ? "nChw\(TensorLayout.channelBlock)c" : "nchw")) + \(String(cString: openblas_get_config()))"

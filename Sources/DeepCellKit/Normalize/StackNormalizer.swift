@@ -115,7 +115,7 @@ public struct StackNormalizer: Sendable {
       } else {
         plane = UnsafeBufferPointer(rebasing: input[frameStart..<(frameStart + planeSize)])
       }
-      if !PlaneExtremes(plane).allFinite, let i = plane.firstIndex(where: { !$0.isFinite }) {
+      if !PlaneExtremes.allFinite(plane), let i = plane.firstIndex(where: { !$0.isFinite }) {
         throw DeepCellError(
           .badData, subject,
           "frame \(firstFrameIndex + f), channel \(c) holds \(plane[i]) (NaN and infinity cannot be normalized)"

@@ -28,11 +28,15 @@ public final class CTCFolderReader: StackReader {
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue,
       let names = try? FileManager.default.contentsOfDirectory(atPath: path)
     else { throw DeepCellError(.noInput, path, "not a readable folder") }
-    let tiffs = names.filter { $0.lowercased().hasSuffix(".tif") || $0.lowercased().hasSuffix(".tiff") }.sorted()
+    let tiffs = names.filter {
+      $0.lowercased().hasSuffix(".tif") || $0.lowercased().hasSuffix(".tiff")
+    }.sorted()
     let masks = tiffs.filter { $0.hasPrefix("mask") }
     let manual = tiffs.filter { $0.hasPrefix("man_track") }
     let chosen = !masks.isEmpty ? masks : (!manual.isEmpty ? manual : tiffs)
-    guard !chosen.isEmpty else { throw DeepCellError(.badData, path, "no TIFF masks in the folder (empty movie)") }
+    guard !chosen.isEmpty else {
+      throw DeepCellError(.badData, path, "no TIFF masks in the folder (empty movie)")
+    }
     files = chosen.map { (path as NSString).appendingPathComponent($0) }
     var table: TrackTable?
     for name in ["res_track.txt", "man_track.txt"] where table == nil && names.contains(name) {
@@ -45,7 +49,9 @@ public final class CTCFolderReader: StackReader {
     self.table = table
     let first = try TIFFStackReader(path: files[0])
     guard first.frameCount == 1, first.frameShape[2] == 1 else {
-      throw DeepCellError(.badData, files[0], "a CTC mask must be one 2-D plane, not \(first.frameCount) × \(first.frameShape)")
+      throw DeepCellError(
+        .badData, files[0],
+        "a CTC mask must be one 2-D plane, not \(first.frameCount) × \(first.frameShape)")
     }
     frameCount = files.count
     frameShape = first.frameShape
@@ -56,7 +62,9 @@ public final class CTCFolderReader: StackReader {
     let reader = try TIFFStackReader(path: files[index])
     guard reader.frameCount == 1, reader.frameShape == frameShape else {
       throw DeepCellError(
-        .badData, files[index], "mask is \(reader.frameCount) × \(reader.frameShape), but the first mask is 1 × \(frameShape)")
+        .badData, files[index],
+        "mask is \(reader.frameCount) × \(reader.frameShape), but the first mask is 1 × \(frameShape)"
+      )
     }
     let frame = try reader.readFrame(0)
     return frame.dtype == dtype ? frame : frame.converted(to: .int64)
@@ -90,8 +98,11 @@ public final class CTCFolderWriter {
     }
     temporary = destination.deletingLastPathComponent().appendingPathComponent(
       ".\(destination.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))")
-    do { try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: false) } catch {
-      throw DeepCellError(.cannotCreate, path, "cannot create a folder beside it: \(error.localizedDescription)")
+    do {
+      try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: false)
+    } catch {
+      throw DeepCellError(
+        .cannotCreate, path, "cannot create a folder beside it: \(error.localizedDescription)")
     }
   }
 
@@ -150,7 +161,8 @@ public final class CTCFolderWriter {
     }
     // Replace an earlier result inside an existing folder.
     let old = (try? fm.contentsOfDirectory(atPath: path)) ?? []
-    for name in old where (name.hasPrefix("mask") && name.hasSuffix(".tif")) || name == "res_track.txt" {
+    for name in old
+    where (name.hasPrefix("mask") && name.hasSuffix(".tif")) || name == "res_track.txt" {
       try? fm.removeItem(atPath: (path as NSString).appendingPathComponent(name))
     }
     for name in (try? fm.contentsOfDirectory(atPath: temporary.path)) ?? [] {

@@ -84,9 +84,16 @@ public final class CellTracker {
       let steps = parameters.predictMotion ? Double(elapsed) : 0
       let predictedRow = track.cell.centroidRow + track.velocityRow * steps
       let predictedColumn = track.cell.centroidColumn + track.velocityColumn * steps
+      let reach = parameters.maxDistance * parameters.maxDistance
       for (j, cell) in cells.enumerated() {
+        let overlap = overlaps[j] ?? 0
+        if overlap == 0 {  // cheap pre-check of LinkCost's distance limit
+          let dr = cell.centroidRow - predictedRow
+          let dc = cell.centroidColumn - predictedColumn
+          if dr * dr + dc * dc > reach { continue }
+        }
         let c = LinkCost.cost(
-          from: track.cell, to: cell, overlap: overlaps[j] ?? 0, predictedRow: predictedRow,
+          from: track.cell, to: cell, overlap: overlap, predictedRow: predictedRow,
           predictedColumn: predictedColumn, elapsed: elapsed, parameters: parameters)
         if c < .infinity { candidates.append(LinkCandidate(row: row, cell: j, cost: c)) }
       }

@@ -27,8 +27,13 @@ public struct LinkCandidate: Sendable, Equatable {
 /// Entries outside the candidate links (and off the birth/death diagonals) are forbidden, so a
 /// link is worth making when `2a < birth + death`. The bipartite graph of candidate links is
 /// split into connected components and each component's block matrix is solved exactly with
-/// ``LinearAssignment``; this gives the same optimum as the whole matrix, in far less time.
+/// ``LinearAssignment`` (components of more than ``denseLimit`` rows and columns with the
+/// sparse solver ``SparseAssignment``); this gives the same optimum as the whole matrix, in
+/// far less time.
 public enum FrameLinking {
+  /// Largest block matrix (rows = tracks + cells) solved densely.
+  public static let denseLimit = 64
+
   /// The cell linked to each of `rowCount` tracks (`-1`: the track ends), among `cellCount`
   /// cells, minimising the total of link, birth and death costs.
   public static func link(
@@ -68,6 +73,24 @@ public enum FrameLinking {
       var cellIndex = [Int: Int]()
       for (j, cell) in cells.enumerated() { cellIndex[cell] = j }
       let n = t + c
+      if n > denseLimit {
+        var edges = [[(column: Int, cost: Double)]](repeating: [], count: n)
+        var best = [Int: Double]()
+        for link in links {
+          let key = rowIndex[link.row]! * c + cellIndex[link.cell]!
+          best[key] = min(best[key] ?? .infinity, link.cost)
+        }
+        for (key, cost) in best.sorted(by: { $0.key < $1.key }) {
+          let (i, j) = (key / c, key % c)
+          edges[i].append((j, cost))
+          edges[t + j].append((c + i, cost))
+        }
+        for i in 0..<t { edges[i].append((c + i, deathCost)) }
+        for j in 0..<c { edges[t + j].append((j, birthCost)) }
+        let assignment = try SparseAssignment.solve(edges: edges, columns: n)
+        for i in 0..<t where assignment[i] < c { cellOfRow[rows[i]] = cells[assignment[i]] }
+        continue
+      }
       var matrix = [Double](repeating: .infinity, count: n * n)
       for link in links {
         let i = rowIndex[link.row]!

@@ -16,7 +16,10 @@ public struct TrackingOutputs: Sendable, Equatable {
   public var keepGapLinks: Bool = true
 
   /// Outputs at the given paths.
-  public init(tracked: String? = nil, ctcFolder: String? = nil, trk: String? = nil, lineage: String? = nil, keepGapLinks: Bool = true) {
+  public init(
+    tracked: String? = nil, ctcFolder: String? = nil, trk: String? = nil, lineage: String? = nil,
+    keepGapLinks: Bool = true
+  ) {
     self.tracked = tracked
     self.ctcFolder = ctcFolder
     self.trk = trk
@@ -74,7 +77,10 @@ public final class TrackingJob {
   ///     same NPZ, or the `.trk`'s raw movie).
   ///   - rawName: array of the raw NPZ (default `X`, else the first).
   ///   - retrack: track a CTC folder or `.trk` anew instead of converting its tracks.
-  public init(input: String?, labelName: String? = nil, raw rawPath: String? = nil, rawName: String? = nil, retrack: Bool = false)
+  public init(
+    input: String?, labelName: String? = nil, raw rawPath: String? = nil, rawName: String? = nil,
+    retrack: Bool = false
+  )
     throws
   {
     let path = (input == nil || input == "-") ? nil : input
@@ -82,7 +88,9 @@ public final class TrackingJob {
     var isFolder: ObjCBool = false
     var rawReader: StackReader?
     var rawFrom = rawPath ?? subject
-    if let path, FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+    if let path, FileManager.default.fileExists(atPath: path, isDirectory: &isFolder),
+      isFolder.boolValue
+    {
       let folder = try CTCFolderReader(path: path)
       source = .ctc(folder)
       labels = folder
@@ -101,7 +109,9 @@ public final class TrackingJob {
       source = .labels(reader)
       labels = reader
       converts = false
-      if rawPath == nil, file.format == .npz, name != ArrayName.image, names.contains(ArrayName.image) {
+      if rawPath == nil, file.format == .npz, name != ArrayName.image,
+        names.contains(ArrayName.image)
+      {
         rawReader = try file.stackReader(name: ArrayName.image)
       }
     }
@@ -114,10 +124,12 @@ public final class TrackingJob {
     rawSubject = rawFrom
     guard labels.frameShape.count == 3, labels.frameShape[2] == 1 else {
       throw DeepCellError(
-        .badData, subject, "labels must be one channel (frames, height, width), not frames of \(labels.frameShape)")
+        .badData, subject,
+        "labels must be one channel (frames, height, width), not frames of \(labels.frameShape)")
     }
     guard labels.dtype != .bool else {
-      throw DeepCellError(.badData, subject, "a boolean mask is not a label stack (labels must be integers)")
+      throw DeepCellError(
+        .badData, subject, "a boolean mask is not a label stack (labels must be integers)")
     }
     if let raw {
       guard raw.frameCount == labels.frameCount, raw.frameShape[0] == labels.frameShape[0],
@@ -151,7 +163,8 @@ public final class TrackingJob {
     parameters: TrackingParameters, outputs: TrackingOutputs, progress: ((Int, Int) -> Void)? = nil
   ) throws -> TrackingSummary {
     guard !outputs.isEmpty else {
-      throw DeepCellError(.usage, "outputs", "nothing to write: give -o, --ctc, --trk and/or --lineage")
+      throw DeepCellError(
+        .usage, "outputs", "nothing to write: give -o, --ctc, --trk and/or --lineage")
     }
     if outputs.trk != nil && raw == nil {
       throw DeepCellError(.usage, "--trk", "a .trk holds the raw movie too: give it with --raw")
@@ -161,7 +174,9 @@ public final class TrackingJob {
     guard frameCount > 0 else { throw DeepCellError(.badData, subject, "empty movie (no frames)") }
     let height = labels.frameShape[0]
     let width = labels.frameShape[1]
-    guard height > 0, width > 0 else { throw DeepCellError(.badData, subject, "empty frames (\(height) × \(width))") }
+    guard height > 0, width > 0 else {
+      throw DeepCellError(.badData, subject, "empty frames (\(height) × \(width))")
+    }
 
     // Pass 1: check every frame and count cells (and, converting, where each label occurs).
     var cells = 0
@@ -191,7 +206,9 @@ public final class TrackingJob {
         var byTrack = [Int: [Int]]()
         for (label, frames) in occurrences {
           guard let track = map[label] else {
-            throw DeepCellError(.badData, folder.path, "label \(label) occurs in the masks but not in the track table")
+            throw DeepCellError(
+              .badData, folder.path, "label \(label) occurs in the masks but not in the track table"
+            )
           }
           byTrack[track, default: []] += frames
         }
@@ -219,18 +236,22 @@ public final class TrackingJob {
       if let path = outputs.tracked {
         let output = try OutputFile(path: path)
         trackedWriter = try makeStackWriter(
-          output, name: ArrayName.labels, dtype: labelType, frameShape: [height, width, 1], frameCount: frameCount,
+          output, name: ArrayName.labels, dtype: labelType, frameShape: [height, width, 1],
+          frameCount: frameCount,
           compressed: true)
       }
       if let path = outputs.ctcFolder {
         if maxLabel > Int(UInt16.max) {
-          throw DeepCellError(.usage, path, "\(maxLabel) labels do not fit the 16-bit masks of the CTC format")
+          throw DeepCellError(
+            .usage, path, "\(maxLabel) labels do not fit the 16-bit masks of the CTC format")
         }
-        ctcWriter = try CTCFolderWriter(path: path, frameCount: frameCount, height: height, width: width)
+        ctcWriter = try CTCFolderWriter(
+          path: path, frameCount: frameCount, height: height, width: width)
       }
       if let path = outputs.trk, let raw {
         trkWriter = try TRKWriter(
-          path: path, frameCount: frameCount, height: height, width: width, rawChannels: raw.frameShape[2],
+          path: path, frameCount: frameCount, height: height, width: width,
+          rawChannels: raw.frameShape[2],
           rawType: raw.dtype == .float16 ? .float32 : raw.dtype)
       }
       if let path = outputs.lineage { lineageOutput = try OutputFile(path: path) }
@@ -267,8 +288,10 @@ public final class TrackingJob {
         if let writer = trackedWriter {
           let array =
             labelType == .uint16
-            ? NDArray(shape: [height, width, 1], values: trackFrame.map { UInt16(truncatingIfNeeded: $0) })
-            : NDArray(shape: [height, width, 1], values: trackFrame.map { UInt32(truncatingIfNeeded: $0) })
+            ? NDArray(
+              shape: [height, width, 1], values: trackFrame.map { UInt16(truncatingIfNeeded: $0) })
+            : NDArray(
+              shape: [height, width, 1], values: trackFrame.map { UInt32(truncatingIfNeeded: $0) })
           try writer.append(array)
         }
         try ctcWriter?.append(segmentFrame)
@@ -283,7 +306,10 @@ public final class TrackingJob {
       try trkWriter?.finish(lineage: lineage)
       try ctcWriter?.finish(table: result.trackTable(keepGapLinks: outputs.keepGapLinks))
       if let output = lineageOutput {
-        do { try Data((lineage.jsonText() + "\n").utf8).write(to: URL(fileURLWithPath: output.temporaryPath)) } catch {
+        do {
+          try Data((lineage.jsonText() + "\n").utf8).write(
+            to: URL(fileURLWithPath: output.temporaryPath))
+        } catch {
           throw DeepCellError(.io, output.subject, "write failed: \(error.localizedDescription)")
         }
         try output.commit()
@@ -292,7 +318,8 @@ public final class TrackingJob {
       return TrackingSummary(
         frames: frameCount, cells: cells, tracks: result.records.count,
         divisions: result.records.values.filter { !$0.daughters.isEmpty }.count,
-        gapsClosed: result.records.values.reduce(0) { $0 + $1.spans.count - 1 }, converted: converts)
+        gapsClosed: result.records.values.reduce(0) { $0 + $1.spans.count - 1 }, converted: converts
+      )
     } catch {
       abortAll()
       throw error

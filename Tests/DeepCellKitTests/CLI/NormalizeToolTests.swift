@@ -136,6 +136,39 @@ final class NormalizeToolTests: XCTestCase {
       1e-6)
   }
 
+  /// The three forms of the issue with TIFF: file to file, stdin to stdout (TIFF by default).
+  func testTIFFFileAndPipe() throws {
+    let input = try write(ArrayBundle([("arr_0", try goldenInput())]), "raw.tif")
+    let run = try runTool("dc-normalize", [input, "-o", path("norm.tif")])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    let out = try read(path("norm.tif"))["arr_0"]!
+    XCTAssertEqual(out.dtype, .float32)
+    XCTAssertEqual(out.shape, [2, 256, 256, 1])
+    XCTAssertLessThanOrEqual(maxAbsDifference(out.floats(), try goldenOutput().floats()), 1e-6)
+
+    let piped = try runTool(
+      "dc-normalize", [], stdin: try Data(contentsOf: URL(fileURLWithPath: input)))
+    XCTAssertEqual(piped.status, 0, piped.stderr)
+    XCTAssertEqual(FileFormat.sniff([UInt8](piped.stdout.prefix(8))), .tiff)
+    XCTAssertEqual(piped.stdout, try Data(contentsOf: URL(fileURLWithPath: path("norm.tif"))))
+
+    // A TIFF in, an NPZ out: the stack is named X.
+    XCTAssertEqual(try runTool("dc-normalize", [input, "-o", path("norm.npz")]).status, 0)
+    XCTAssertEqual(try read(path("norm.npz")).names, ["X"])
+  }
+
+  /// A real CC0 image from samples/ (8-bit grayscale PNG) matches the reference.
+  func testSamplePNGMatchesReference() throws {
+    let sample = TestPaths.packageRoot.appendingPathComponent(
+      "samples/dsb2018/images/0bf4b144167694b6846d584cf52c458f34f28fcae75328a2a096c8214e01c0d0.png")
+    let run = try runTool("dc-normalize", [sample.path, "-o", path("sample.tif")])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    let out = try read(path("sample.tif"))["arr_0"]!
+    XCTAssertEqual(out.count, 256 * 256)
+    let expected = try loadFixtureNPY("normalize/dsb_0bf4_clahe.npy")
+    XCTAssertLessThanOrEqual(maxAbsDifference(out.floats(), expected.floats()), 1e-6)
+  }
+
   func testHelpHasExamples() throws {
     let run = try runTool("dc-normalize", ["--help"])
     XCTAssertEqual(run.status, 0)
@@ -155,6 +188,23 @@ final class NormalizeToolTests: XCTestCase {
     try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: path("truncated.npy")))
     try assertFails(
       [path("truncated.npy"), "-o", path("o.npy")], status: 65, mentioning: "truncated.npy")
+
+    let tiff = try write(ArrayBundle([("arr_0", x)]), "good.tif")
+    let tiffBytes = try Data(contentsOf: URL(fileURLWithPath: tiff))
+    try tiffBytes.prefix(tiffBytes.count / 3).write(to: URL(fileURLWithPath: path("truncated.tif")))
+    try assertFails(
+      [path("truncated.tif"), "-o", path("o.tif")], status: 65, mentioning: "truncated.tif")
+    try assertFails(
+      ["-o", path("o.tif")], status: 65, mentioning: "-: ",
+      stdin: tiffBytes.prefix(tiffBytes.count / 3))
+    var png = try Data(
+      contentsOf: TestPaths.packageRoot.appendingPathComponent(
+        "samples/dsb2018/images/0bf4b144167694b6846d584cf52c458f34f28fcae75328a2a096c8214e01c0d0.png"
+      ))
+    png.replaceSubrange(200..<400, with: Data(repeating: 0x5A, count: 200))
+    try png.write(to: URL(fileURLWithPath: path("corrupt.png")))
+    try assertFails(
+      [path("corrupt.png"), "-o", path("o.tif")], status: 65, mentioning: "corrupt.png")
 
     try Data("GIF89a not an image at all".utf8).write(to: URL(fileURLWithPath: path("wrong.tif")))
     try assertFails([path("wrong.tif"), "-o", path("o.tif")], status: 65, mentioning: "wrong.tif")

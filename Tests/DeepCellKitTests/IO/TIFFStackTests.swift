@@ -146,8 +146,7 @@ final class TIFFStackTests: XCTestCase {
     let stack = makeTestStack(.uint16, frames: 2, height: 300, width: 512, channels: 1)
     try writeTestStack(stack, to: path, options: .init(compression: .deflate, deflateLevel: 1))
     XCTAssertEqual(try TIFFStackReader(path: path).readAll(), stack)
-    // Corrupt deflate data in a multi-strip page: the parallel inflate gives way to libtiff,
-    // which reports the damage.
+    // Corrupt deflate data in a multi-strip page: libtiff reports the damage.
     var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     for i in (bytes.count - 5000)..<(bytes.count - 4000) {
       bytes[i] = UInt8(truncatingIfNeeded: i &* 31)

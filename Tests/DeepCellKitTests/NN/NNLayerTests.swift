@@ -48,6 +48,28 @@ final class NNLayerTests: XCTestCase {
     }
   }
 
+  func testBatchNormWithFusedReLUMatchesReference() throws {
+    for c in [3, blockedChannels] {
+      for layout in layouts(c) {
+        var data = TestData(25)
+        let s = Ref.Shape(n: 2, c: c, h: 4, w: 3)
+        let x = data.values(s.count, -2, 3)
+        let dy = data.values(s.count)
+        let bn = BatchNormalization(name: "bn", channels: c, fusedReLU: true)
+        let ones = [Double](repeating: 1, count: c)
+        let zeros = [Double](repeating: 0, count: c)
+        let y = try bn.forward(Tensor.of(x, s, layout: layout), training: true)
+        let (pre, _, _) = Ref.batchNorm(x, s, gamma: ones, beta: zeros, eps: 1e-3)
+        XCTAssertLessThan(maxDiff(y.doubles, Ref.relu(pre)), 1e-5)
+        let dx = try bn.backward(Tensor.of(dy, s))
+        let masked = zip(pre, dy).map { $0 > 0 ? $1 : 0 }
+        let (dxr, dgr, _) = Ref.batchNormBackward(x, s, gamma: ones, eps: 1e-3, dy: masked)
+        XCTAssertLessThan(maxDiff(dx.doubles, dxr), 1e-5)
+        XCTAssertLessThan(maxDiff(bn.gamma.gradient!.values.map(Double.init), dgr), 1e-5)
+      }
+    }
+  }
+
   func testBatchNormInferenceUsesMovingStatistics() throws {
     let bn = BatchNormalization(name: "bn", channels: 2)
     bn.movingMean.value.pointer[0] = 1

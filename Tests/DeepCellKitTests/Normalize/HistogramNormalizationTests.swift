@@ -160,19 +160,19 @@ final class HistogramNormalizationTests: XCTestCase {
       let e = PlaneExtremes($0)
       XCTAssertEqual(e.min, -3.5)
       XCTAssertEqual(e.max, 6.5)
-      XCTAssertTrue(e.allFinite)
+      XCTAssertTrue(PlaneExtremes.allFinite($0))
     }
     for position in [0, 5, 31, 32, 36] {
       for bad in [Float.nan, .infinity, -.infinity, -Float.nan] {
         var copy = values
         copy[position] = bad
         copy.withUnsafeBufferPointer {
-          XCTAssertFalse(PlaneExtremes($0).allFinite, "\(bad) at \(position)")
+          XCTAssertFalse(PlaneExtremes.allFinite($0), "\(bad) at \(position)")
         }
       }
     }
     [Float.greatestFiniteMagnitude, -1].withUnsafeBufferPointer {
-      XCTAssertTrue(PlaneExtremes($0).allFinite)
+      XCTAssertTrue(PlaneExtremes.allFinite($0))
     }
   }
 

@@ -41,7 +41,8 @@ final class AssignmentOptimalityTests: XCTestCase {
       XCTAssertEqual(
         total, bruteForce(cost, rows: rows, columns: columns), accuracy: 1e-9, "trial \(trial)")
       // Same input, same answer.
-      XCTAssertEqual(try LinearAssignment.columnForEachRow(cost, rows: rows, columns: columns), assignment)
+      XCTAssertEqual(
+        try LinearAssignment.columnForEachRow(cost, rows: rows, columns: columns), assignment)
     }
   }
 
@@ -63,7 +64,8 @@ final class AssignmentOptimalityTests: XCTestCase {
     ) {
       XCTAssertEqual(($0 as? DeepCellError)?.kind, .badData)
     }
-    XCTAssertThrowsError(try LinearAssignment.columnForEachRow([1, .nan, 1, 2], rows: 2, columns: 2))
+    XCTAssertThrowsError(
+      try LinearAssignment.columnForEachRow([1, .nan, 1, 2], rows: 2, columns: 2))
     XCTAssertThrowsError(try LinearAssignment.columnForEachRow([1, 2, 3], rows: 2, columns: 2))
   }
 

@@ -227,34 +227,34 @@ final class WatershedHeapTests: XCTestCase {
       let pw = w + 2
       let n = pw * (h + 2)
       // Quantised values → many equal keys apart from the markers.
-      var keys = [UInt64](repeating: 0, count: n)
-      var inMask = [Bool](repeating: false, count: n)
-      var markers = [Int32](repeating: 0, count: n)
+      var values = [UInt32](repeating: 0, count: n)
+      var state = [Int32](repeating: -1, count: n)
       var used = Set<UInt32>()
       var label: Int32 = 0
       for y in 1...h {
         for x in 1...w {
           let p = y * pw + x
-          inMask[p] = Int.random(in: 0..<10, using: &rng) < 8
+          let inMask = Int.random(in: 0..<10, using: &rng) < 8
           let v = Float(Int.random(in: 0...6, using: &rng)) + (trial % 2 == 0 ? 0 : 0.5)
-          keys[p] = UInt64(Watershed.orderedBits(v)) << 32
-          if inMask[p] && Int.random(in: 0..<40, using: &rng) == 0 {
+          values[p] = Watershed.orderedBits(v)
+          if inMask { state[p] = 0 }
+          if inMask && Int.random(in: 0..<40, using: &rng) == 0 {
             // Distinct marker values, as the fast path requires.
             let mv = Float(100 + Int.random(in: 0...10_000, using: &rng))
             if used.insert(mv.bitPattern).inserted {
               label += 1
-              markers[p] = label
-              keys[p] = UInt64(Watershed.orderedBits(-mv)) << 32
+              state[p] = label
+              values[p] = Watershed.orderedBits(-mv)
             }
           }
         }
       }
-      var a = markers
-      var b = markers
+      var a = state
+      var b = state
       var binary = WatershedHeap(capacity: n + 1)
       var quaternary = QuaternaryHeap(capacity: n + 1)
-      Watershed.flood(&binary, keys: keys, inMask: inMask, output: &a, stride: pw)
-      Watershed.flood(&quaternary, keys: keys, inMask: inMask, output: &b, stride: pw)
+      Watershed.flood(&binary, values: values, state: &a, stride: pw)
+      Watershed.flood(&quaternary, values: values, state: &b, stride: pw)
       binary.deallocate()
       quaternary.deallocate()
       XCTAssertEqual(a, b, "trial \(trial)")

@@ -113,6 +113,9 @@ final class WatershedToolTests: XCTestCase {
       ["--maxima", inner, "--interior", outer, "--maxima-algorithm", "watershed"], status: 64,
       mentions: "h_maxima")
     try assertFails([], status: 65, mentions: "empty", stdin: Data())
+    try assertFails(
+      ["--maxima", inner, "--interior", outer, "--threads", "0"], status: 64,
+      mentions: "dc-watershed: error: --threads must be at least 1")
     // NaN in a map.
     var values = try loadFixtureNPY("watershed/dw_inner.npy").floats()
     values[1234] = .nan

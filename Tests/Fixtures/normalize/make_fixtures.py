@@ -67,3 +67,13 @@ for k in range(200):
     outs.append(clip_histogram(hist.copy(), limit))
 save("clip_histogram_in.npy", np.array(rows, dtype=np.int32))
 save("clip_histogram_out.npy", np.array(outs, dtype=np.int32))
+
+# 5. A real image: the first DSB-2018 sample (samples/dsb2018, CC0), uint8 256×256, through
+#    histogram_normalization (default kernel 32×32).
+from PIL import Image
+from deepcell_toolbox.processing import histogram_normalization
+
+sample = os.path.join(here, "..", "..", "..", "samples", "dsb2018", "images",
+                      "0bf4b144167694b6846d584cf52c458f34f28fcae75328a2a096c8214e01c0d0.png")
+image = np.asarray(Image.open(sample))
+save("dsb_0bf4_clahe.npy", histogram_normalization(image[None, ..., None])[0, ..., 0])
