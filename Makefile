@@ -23,15 +23,29 @@ venv: .venv/.done
 	touch $@
 
 build: deps
-	$(SWIFT) build -c $(CONFIG)
+	$(SWIFT) build --manifest-cache none -c $(CONFIG)
 
 test: deps venv
-	DC_PYTHON=$(CURDIR)/.venv/bin/python $(SWIFT) test
+	DC_PYTHON=$(CURDIR)/.venv/bin/python $(SWIFT) test --manifest-cache none
 
+# The pipeline on the bundled CC0 samples. Until a trained model ships (dc-predict), the
+# distance maps come from the ground-truth labels (dc-augment --targets-only), so the demo
+# exercises normalization, targets, watershed, overlays and metrics on real images.
+SAMPLES = $(basename $(notdir $(wildcard samples/dsb2018/images/*.png)))
 demo: build
 	@mkdir -p demo-out
-	$(BIN)/dc-normalize samples/dsb2018/images/$$(ls samples/dsb2018/images | head -1) -o demo-out/normalized.tif
-	@echo "demo: wrote demo-out/normalized.tif"
+	@for s in $(SAMPLES); do \
+	  echo "== $$s"; \
+	  $(BIN)/dc-normalize samples/dsb2018/images/$$s.png -o demo-out/$$s-normalized.tif && \
+	  $(BIN)/dc-augment demo-out/$$s-normalized.tif --labels samples/dsb2018/labels/$$s.tif \
+	    --targets-only -o demo-out/$$s-maps.npz --preview demo-out/$$s-targets.png && \
+	  $(BIN)/dc-watershed demo-out/$$s-maps.npz -o demo-out/$$s-labels.tif \
+	    --overlay demo-out/$$s-overlay.png --image demo-out/$$s-normalized.tif && \
+	  $(BIN)/dc-watershed demo-out/$$s-maps.npz --png-dir demo-out/$$s-labels-png && \
+	  $(BIN)/dc-metrics demo-out/$$s-labels.tif --truth samples/dsb2018/labels/$$s.tif \
+	    --format yaml -o demo-out/$$s-metrics.yaml || exit 1; \
+	done
+	@echo "demo: outputs in demo-out/ (normalized TIFF, maps NPZ, labels TIFF and PNG, overlay PNG, metrics YAML)"
 
 # Man pages from the argument parsers (swift-argument-parser's generate-manual plugin).
 man:

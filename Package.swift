@@ -4,51 +4,54 @@ import PackageDescription
 /// The executables: the tools (thin mains over DeepCellKit, built with swift-argument-parser)
 /// and the benchmark drivers that `bench/` runs. One folder `Sources/NAME` each.
 let toolNames = [
-    "dc-normalize", "dc-watershed", "dc-metrics", "dc-track",
-    "normalize-bench", "tiffio-bench", "augment-bench", "watershed-bench", "nn-bench",
-    "metrics-bench", "track-bench",
+  "dc-normalize", "dc-augment", "dc-watershed", "dc-metrics", "dc-track", "dc-predict", "dc-train",
+  "normalize-bench", "tiffio-bench", "augment-bench", "watershed-bench", "nn-bench",
+  "metrics-bench", "track-bench",
 ]
 
 /// Numeric kernels use raw pointers across Dispatch workers; Swift 5 mode keeps them
 /// free of strict-concurrency noise (see backend.md, "Swift compiler settings").
-let fastMath: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+let fastMath: [SwiftSetting] = [
+  .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))
+]
 
 let package = Package(
-    name: "dc-tools",
-    platforms: [.macOS(.v13)],
-    products: toolNames.map { .executable(name: $0, targets: [$0]) },
-    dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
-    ],
-    targets: [
-        .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
-        .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .target(
-            name: "DeepCellKit",
-            dependencies: [
-                "CTIFF", "CPNG", "CZlib", "CDNNL", "COpenBLAS",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: fastMath,
-        ),
-        .testTarget(
-            name: "DeepCellKitTests",
-            dependencies: ["DeepCellKit"],
-            exclude: []
-        ),
-    ]
-        + toolNames.map {
-            .executableTarget(
-                name: $0,
-                dependencies: [
-                    "DeepCellKit",
-                    .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                ],
-                swiftSettings: fastMath,
-            )
-        },
-    swiftLanguageModes: [.v5]
+  name: "dc-tools",
+  platforms: [.macOS(.v13)],
+  products: toolNames.map { .executable(name: $0, targets: [$0]) },
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
+    .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+    .systemLibrary(
+      name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    .target(
+      name: "DeepCellKit",
+      dependencies: [
+        "CTIFF", "CPNG", "CZlib", "CDNNL", "COpenBLAS",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: fastMath,
+    ),
+    .testTarget(
+      name: "DeepCellKitTests",
+      dependencies: ["DeepCellKit"],
+      exclude: []
+    ),
+  ]
+    + toolNames.map {
+      .executableTarget(
+        name: $0,
+        dependencies: [
+          "DeepCellKit",
+          .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ],
+        swiftSettings: fastMath,
+      )
+    },
+  swiftLanguageModes: [.v5]
 )

@@ -5,132 +5,147 @@ import XCTest
 
 /// Paths the tests share: the package root, its `Tests/Fixtures`, and `../shared`.
 enum TestPaths {
-    /// The package root (two levels above this file's folder).
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    /// `Tests/Fixtures/NAME`.
-    static func fixture(_ name: String) -> URL { packageRoot.appendingPathComponent("Tests/Fixtures/\(name)") }
-    /// `../shared/NAME` beside the package (present on developer machines and in CI).
-    static func shared(_ name: String) -> URL {
-        packageRoot.deletingLastPathComponent().appendingPathComponent("shared/\(name)")
-    }
-    /// A fresh empty temporary folder, removed when the test case ends.
-    static func temporaryFolder(_ test: XCTestCase) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("dc-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
+  /// The package root (two levels above this file's folder).
+  static let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+  /// `Tests/Fixtures/NAME`.
+  static func fixture(_ name: String) -> URL {
+    packageRoot.appendingPathComponent("Tests/Fixtures/\(name)")
+  }
+  /// `../shared/NAME` beside the package (present on developer machines and in CI).
+  static func shared(_ name: String) -> URL {
+    packageRoot.deletingLastPathComponent().appendingPathComponent("shared/\(name)")
+  }
+  /// A fresh empty temporary folder, removed when the test case ends.
+  static func temporaryFolder(_ test: XCTestCase) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "dc-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    return url
+  }
 }
 
 /// Loads `Tests/Fixtures/NAME` as an `.npy` array.
 func loadFixtureNPY(_ name: String) throws -> NDArray {
-    let data = try Data(contentsOf: TestPaths.fixture(name))
-    return try NPY.decode([UInt8](data), subject: name)
+  let data = try Data(contentsOf: TestPaths.fixture(name))
+  return try NPY.decode([UInt8](data), subject: name)
 }
 
 /// The largest absolute elementwise difference between two equally long float arrays.
 func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
-    precondition(a.count == b.count, "lengths differ: \(a.count) vs \(b.count)")
-    var m: Float = 0
-    for i in a.indices {
-        let d = abs(a[i] - b[i])
-        if d.isNaN { return .infinity }
-        m = max(m, d)
-    }
-    return m
+  precondition(a.count == b.count, "lengths differ: \(a.count) vs \(b.count)")
+  var m: Float = 0
+  for i in a.indices {
+    let d = abs(a[i] - b[i])
+    if d.isNaN { return .infinity }
+    m = max(m, d)
+  }
+  return m
 }
 
 extension TestPaths {
-    /// The folder holding the built executables (the test bundle sits beside them).
-    static let productsFolder: URL = {
-        var url = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("dc-normalize").path)
-            && url.pathExtension == "xctest"
-        {
-            url = url.deletingLastPathComponent()
-        }
-        return url
-    }()
-    /// The built executable `name` (e.g. `dc-normalize`).
-    static func executable(_ name: String) -> URL { productsFolder.appendingPathComponent(name) }
+  /// The folder holding the built executables (the test bundle sits beside them).
+  static let productsFolder: URL = {
+    var url = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    while url.path != "/"
+      && !FileManager.default.fileExists(atPath: url.appendingPathComponent("dc-normalize").path)
+      && url.pathExtension == "xctest"
+    {
+      url = url.deletingLastPathComponent()
+    }
+    return url
+  }()
+  /// The built executable `name` (e.g. `dc-normalize`).
+  static func executable(_ name: String) -> URL { productsFolder.appendingPathComponent(name) }
 }
 
 /// The outcome of running a tool.
 struct ToolRun {
-    var status: Int32
-    var stdout: Data
-    var stderr: String
+  var status: Int32
+  var stdout: Data
+  var stderr: String
 }
 
 /// Collects a pipe's bytes on a background thread.
 private final class PipeDrain: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-    init(_ pipe: Pipe) {
-        Thread { [self] in
-            data = pipe.fileHandleForReading.readDataToEndOfFile()
-            done.signal()
-        }.start()
-    }
-    /// The bytes, once the writer closed the pipe.
-    func wait() -> Data {
-        done.wait()
-        return data
-    }
+  private var data = Data()
+  private let done = DispatchSemaphore(value: 0)
+  init(_ pipe: Pipe) {
+    Thread { [self] in
+      data = pipe.fileHandleForReading.readDataToEndOfFile()
+      done.signal()
+    }.start()
+  }
+  /// The bytes, once the writer closed the pipe.
+  func wait() -> Data {
+    done.wait()
+    return data
+  }
 }
 
 /// Runs `executable` with `arguments`, feeding `stdin`, and collects its output.
-func runProcess(_ executable: URL, _ arguments: [String], stdin: Data? = nil, currentDirectory: URL? = nil) throws
-    -> ToolRun
+func runProcess(
+  _ executable: URL, _ arguments: [String], stdin: Data? = nil, currentDirectory: URL? = nil
+) throws
+  -> ToolRun
 {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    if let currentDirectory { process.currentDirectoryURL = currentDirectory }
-    let input = Pipe()
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let writer = Thread {
-        if let stdin { try? input.fileHandleForWriting.write(contentsOf: stdin) }
-        try? input.fileHandleForWriting.close()
-    }
-    writer.start()
-    let errDrain = PipeDrain(errors)
-    let out = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ToolRun(status: process.terminationStatus, stdout: out, stderr: String(decoding: errDrain.wait(), as: UTF8.self))
+  let process = Process()
+  process.executableURL = executable
+  process.arguments = arguments
+  if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+  let input = Pipe()
+  let output = Pipe()
+  let errors = Pipe()
+  process.standardInput = input
+  process.standardOutput = output
+  process.standardError = errors
+  try process.run()
+  let writer = Thread {
+    if let stdin { try? input.fileHandleForWriting.write(contentsOf: stdin) }
+    try? input.fileHandleForWriting.close()
+  }
+  writer.start()
+  let errDrain = PipeDrain(errors)
+  let out = output.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return ToolRun(
+    status: process.terminationStatus, stdout: out,
+    stderr: String(decoding: errDrain.wait(), as: UTF8.self))
 }
 
 /// Runs the built tool `name` with `arguments`, feeding `stdin`, and collects its output.
-func runTool(_ name: String, _ arguments: [String], stdin: Data? = nil, currentDirectory: URL? = nil) throws -> ToolRun {
-    try runProcess(TestPaths.executable(name), arguments, stdin: stdin, currentDirectory: currentDirectory)
+func runTool(
+  _ name: String, _ arguments: [String], stdin: Data? = nil, currentDirectory: URL? = nil
+) throws -> ToolRun {
+  try runProcess(
+    TestPaths.executable(name), arguments, stdin: stdin, currentDirectory: currentDirectory)
 }
 
 /// The Python interpreter with numpy and tifffile for interop tests (`DC_PYTHON`, set by
 /// `make test`). Outside CI the interop tests skip when it is missing; in CI they fail.
 func interopPython() throws -> String {
-    if let python = ProcessInfo.processInfo.environment["DC_PYTHON"], FileManager.default.isExecutableFile(atPath: python) {
-        return python
-    }
-    let venv = TestPaths.packageRoot.appendingPathComponent(".venv/bin/python").path
-    if FileManager.default.isExecutableFile(atPath: venv) { return venv }
-    if ProcessInfo.processInfo.environment["CI"] != nil {
-        XCTFail("CI run without the interop venv (.venv/bin/python or DC_PYTHON)")
-    }
-    throw XCTSkip("no interop Python (run `make test`, which builds .venv)")
+  if let python = ProcessInfo.processInfo.environment["DC_PYTHON"],
+    FileManager.default.isExecutableFile(atPath: python)
+  {
+    return python
+  }
+  let venv = TestPaths.packageRoot.appendingPathComponent(".venv/bin/python").path
+  if FileManager.default.isExecutableFile(atPath: venv) { return venv }
+  if ProcessInfo.processInfo.environment["CI"] != nil {
+    XCTFail("CI run without the interop venv (.venv/bin/python or DC_PYTHON)")
+  }
+  throw XCTSkip("no interop Python (run `make test`, which builds .venv)")
 }
 
 /// Runs a Python snippet with the interop interpreter; returns stdout, fails the test on error.
 @discardableResult
-func runPython(_ script: String, _ arguments: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws -> String {
-    let run = try runProcess(URL(fileURLWithPath: try interopPython()), ["-c", script] + arguments)
-    if run.status != 0 {
-        XCTFail("python failed: \(run.stderr)", file: file, line: line)
-    }
-    return String(decoding: run.stdout, as: UTF8.self)
+func runPython(
+  _ script: String, _ arguments: [String] = [], file: StaticString = #filePath, line: UInt = #line
+) throws -> String {
+  let run = try runProcess(URL(fileURLWithPath: try interopPython()), ["-c", script] + arguments)
+  if run.status != 0 {
+    XCTFail("python failed: \(run.stderr)", file: file, line: line)
+  }
+  return String(decoding: run.stdout, as: UTF8.self)
 }

@@ -18,6 +18,12 @@ final class TIFFWriteBackFile {
   private var pendingStart: UInt64 = 0
   private var pendingCount = 0
   private var isClosed = false
+  /// A copy of the file's first bytes (header and IFDs, written before any pixel data), so
+  /// libtiff's many small reads when it revisits an IFD are served from memory. Grows with
+  /// the small writes at the start of the file; frozen at the first large write or 64 MiB.
+  private var mirror = [UInt8]()
+  private var mirrorFrozen = false
+  static let mirrorLimit = 64 << 20
   /// The first system error, if a read, write or close failed.
   private(set) var failure: String?
 
@@ -70,7 +76,33 @@ final class TIFFWriteBackFile {
     return ok
   }
 
+  /// Keeps the mirror equal to the file over its range after a write of `count` bytes at `offset`.
+  private func updateMirror(_ bytes: UnsafeRawPointer, _ count: Int, at offset: UInt64) {
+    if !mirrorFrozen {
+      // libtiff writes an IFD's values before its entry table: small writes may land
+      // beyond the mirror's end, the gap is filled by the writes that follow.
+      let end = Int(offset) + count
+      if count >= 1 << 16 || end > Self.mirrorLimit {
+        mirrorFrozen = true
+      } else if end > mirror.count {
+        mirror.append(contentsOf: repeatElement(0, count: end - mirror.count))
+      }
+    }
+    guard offset < UInt64(mirror.count) else { return }
+    let start = Int(offset)
+    let n = min(count, mirror.count - start)
+    mirror.withUnsafeMutableBytes {
+      ($0.baseAddress! + start).copyMemory(from: bytes, byteCount: n)
+    }
+  }
+
   func read(_ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    if position + UInt64(count) <= UInt64(mirror.count) {
+      let start = Int(position)
+      mirror.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress! + start, byteCount: count) }
+      position += UInt64(count)
+      return count
+    }
     if overlapsPending(position, count) && !flush() { return -1 }
     var done = 0
     while done < count {
@@ -88,6 +120,7 @@ final class TIFFWriteBackFile {
   }
 
   func write(_ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    updateMirror(buffer, count, at: position)
     if pendingCount > 0 && position == pendingEnd && pendingCount + count <= Self.capacity {
       (pending + pendingCount).copyMemory(from: buffer, byteCount: count)
       pendingCount += count

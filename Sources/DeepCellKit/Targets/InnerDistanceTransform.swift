@@ -38,8 +38,10 @@ public enum InnerDistanceTransform {
     EdgeErosion.erode(mask, height: height, width: width, iterations: erosionWidth)
     EuclideanDistanceTransform.distances(
       of: UnsafeBufferPointer(mask), height: height, width: width, into: distance)
-    let count = TargetComponents.label(
-      UnsafeBufferPointer(mask), height: height, width: width, into: components)
+    let (componentLabels, count) = ConnectedComponents.label(
+      count: n, height: height, width: width, connectivity: .eight,
+      isForeground: { mask[$0] != 0 }, joins: { mask[$0] == mask[$1] })
+    _ = components.initialize(from: componentLabels)
     let props = LabelProperties(
       labels: UnsafeBufferPointer(components), height: height, width: width, maxLabel: count,
       intensity: UnsafeBufferPointer(distance))

@@ -19,8 +19,10 @@ public enum OuterDistanceTransform {
     guard normalize else { return }
     let components = UnsafeMutableBufferPointer<Int32>.allocate(capacity: max(n, 1))
     defer { components.deallocate() }
-    let count = TargetComponents.label(
-      UnsafeBufferPointer(mask), height: height, width: width, into: components)
+    let (componentLabels, count) = ConnectedComponents.label(
+      count: n, height: height, width: width, connectivity: .eight,
+      isForeground: { mask[$0] != 0 }, joins: { mask[$0] == mask[$1] })
+    _ = components.initialize(from: componentLabels)
     var maximum = [Float](repeating: 0, count: count + 1)
     for i in 0..<n {
       let k = Int(components[i])

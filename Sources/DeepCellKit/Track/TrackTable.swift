@@ -2,25 +2,8 @@
 /// §6): one `L B E P` line per track — label, first frame, last frame (inclusive), parent label
 /// or 0.
 public struct TrackTable: Sendable, Equatable {
-  /// One line of the table.
-  public struct Row: Sendable, Equatable {
-    /// Track label L.
-    public var label: Int
-    /// First frame B.
-    public var begin: Int
-    /// Last frame E (inclusive).
-    public var end: Int
-    /// Parent label P, 0 for none.
-    public var parent: Int
-
-    /// A row `L B E P`.
-    public init(label: Int, begin: Int, end: Int, parent: Int) {
-      self.label = label
-      self.begin = begin
-      self.end = end
-      self.parent = parent
-    }
-  }
+  /// One line of the table (the same record the CTC measures read, Metrics/CTCTrackTable).
+  public typealias Row = TrackRecord
 
   /// The rows, in file order.
   public var rows: [Row]
@@ -30,7 +13,7 @@ public struct TrackTable: Sendable, Equatable {
 
   /// The text: one `L B E P` line per row, single spaces, trailing newline.
   public func text() -> String {
-    rows.map { "\($0.label) \($0.begin) \($0.end) \($0.parent)\n" }.joined()
+    CTCTrackTable.format(rows)
   }
 
   /// Parses the text (fields separated by any whitespace; blank lines ignored) and checks the
@@ -39,20 +22,13 @@ public struct TrackTable: Sendable, Equatable {
   ///
   /// - Throws: ``DeepCellError`` (`badData`) naming `subject` and the offending line.
   public static func parse(_ text: String, subject: String) throws -> TrackTable {
-    var rows: [Row] = []
-    for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-      let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
-      if fields.isEmpty { continue }
-      guard fields.count == 4, let l = Int(fields[0]), let b = Int(fields[1]),
-        let e = Int(fields[2]), let p = Int(fields[3])
-      else {
-        throw DeepCellError(.badData, subject, "line \(n + 1) is not four integers `L B E P`")
-      }
-      guard l > 0, b >= 0, b <= e, p >= 0, p != l else {
+    let rows = try CTCTrackTable.parse(text, subject: subject)
+    for r in rows {
+      guard r.label > 0, r.begin >= 0, r.begin <= r.end, r.parent >= 0, r.parent != r.label else {
         throw DeepCellError(
-          .badData, subject, "line \(n + 1) (\(l) \(b) \(e) \(p)) breaks the CTC rules")
+          .badData, subject,
+          "track \(r.label) (\(r.label) \(r.begin) \(r.end) \(r.parent)) breaks the CTC rules")
       }
-      rows.append(Row(label: l, begin: b, end: e, parent: p))
     }
     var byLabel = [Int: Row]()
     for r in rows {

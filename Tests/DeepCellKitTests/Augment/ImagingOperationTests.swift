@@ -76,19 +76,16 @@ final class ImagingOperationTests: XCTestCase {
     XCTAssertEqual(p.endCol[2], 2)
   }
 
-  func testTargetComponentsSplitLabelsAndDiagonals() {
-    // Label 1 in two pieces, label 2 touching label 3 diagonally (8-connected per value).
+  func testComponentsOfLabelImageSplitLabelsAndDiagonals() {
+    // Label 1 in two pieces, label 2 touching label 3 diagonally (8-connected per value),
+    // as the targets label a label image (augment.md §5 "components").
     let labels: [Int32] = [
       1, 0, 1,
       0, 2, 0,
       3, 0, 2,
     ]
-    var out = [Int32](repeating: 0, count: 9)
-    let n = labels.withUnsafeBufferPointer { l in
-      out.withUnsafeMutableBufferPointer {
-        TargetComponents.label(l, height: 3, width: 3, into: $0)
-      }
-    }
+    let (out, n) = ConnectedComponents.label(
+      labels, height: 3, width: 3, connectivity: .eight, background: 0)
     XCTAssertEqual(n, 4)
     XCTAssertEqual(out, [1, 0, 2, 0, 3, 0, 4, 0, 3])
   }

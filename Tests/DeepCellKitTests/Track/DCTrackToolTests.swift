@@ -179,4 +179,64 @@ final class DCTrackToolTests: XCTestCase {
       Set(try FileManager.default.contentsOfDirectory(atPath: out.path)),
       ["RES", "t.tif", "l.json"])
   }
+
+  func testNPZInputUsesYAndItsXAsRaw() throws {
+    let folder = try TestPaths.temporaryFolder(self)
+    let (gt, h, w) = try TrackFixtures.groundTruth()
+    let frames = Array(gt.prefix(4))
+    let y = NDArray(shape: [4, h, w, 1], values: frames.flatMap { $0 }.map { Int32($0) })
+    let x = NDArray(
+      shape: [4, h, w, 1], values: frames.flatMap { $0 }.map { Float($0 > 0 ? 900 : 50) })
+    let npz = folder.appendingPathComponent("data.npz").path
+    try writeBundle(ArrayBundle([("X", x), ("y", y)]), to: OutputFile(path: npz))
+    let trk = folder.appendingPathComponent("m.trk").path
+    let run = try runTool("dc-track", [npz, "--trk", trk])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    XCTAssertTrue(run.stderr.contains("4 frames"), run.stderr)
+    let file = try TRKFile(path: trk)
+    XCTAssertEqual(try file.raw.readFrame(2), x.frame(2))
+    XCTAssertEqual(file.lineage.entries.count, 16)
+  }
+
+  /// deepcell-tracking itself (the reference env, `.oracle`, when present) loads the .trk
+  /// dc-track writes, finds its lineage valid, and converts it to the same CTC table.
+  func testTRKLoadsInDeepcellTracking() throws {
+    let python = TestPaths.packageRoot.appendingPathComponent(".oracle/bin/python").path
+    guard FileManager.default.isExecutableFile(atPath: python) else {
+      throw XCTSkip("no reference Python env (.oracle)")
+    }
+    let folder = try TestPaths.temporaryFolder(self)
+    let (input, gt, h, w) = try writeInput(folder)
+    let raw = folder.appendingPathComponent("raw.npy")
+    try writeNPY(
+      NDArray(shape: [gt.count, h, w], values: gt.flatMap { $0 }.map { Float($0) }), raw)
+    let trk = folder.appendingPathComponent("m.trk").path
+    let ctc = folder.appendingPathComponent("RES").path
+    XCTAssertEqual(
+      try runTool("dc-track", [input, "--raw", raw.path, "--trk", trk, "--ctc", ctc, "--quiet"])
+        .status, 0)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = [
+      "-c",
+      """
+      import sys
+      from deepcell_tracking.trk_io import load_trks
+      from deepcell_tracking.utils import is_valid_lineage
+      from deepcell_tracking.isbi_utils import trk_to_isbi
+      d = load_trks(sys.argv[1])
+      assert is_valid_lineage(d['y'][..., 0], d['lineages'][0])
+      for row in sorted(trk_to_isbi(d['lineages'][0]).to_numpy().tolist()):
+          print(*row)
+      """, trk,
+    ]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationStatus, 0)
+    XCTAssertEqual(
+      Set(text.split(separator: "\n").map(String.init)), try rows(ctc + "/res_track.txt"))
+  }
 }

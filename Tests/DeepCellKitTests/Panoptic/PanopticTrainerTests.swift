@@ -1,0 +1,116 @@
+import Foundation
+import XCTest
+
+@testable import DeepCellKit
+
+/// Training: loss decreases on a tiny dataset, checkpoint and CSV log, dc-train's CLI.
+final class PanopticTrainerTests: XCTestCase {
+  /// `count` 48×48 frames with a few bright discs (X float32) and their labels (y int32).
+  static func discDataset(count: Int, seed: UInt64 = 1) -> (NDArray, NDArray) {
+    var rng = RandomGenerator(seed: seed)
+    let s = 48
+    var x = [Float](repeating: 0, count: count * s * s)
+    var y = [Int32](repeating: 0, count: count * s * s)
+    for f in 0..<count {
+      for label in 1...4 {
+        let cy = rng.uniform(8, Float(s - 8))
+        let cx = rng.uniform(8, Float(s - 8))
+        let r = rng.uniform(3, 6)
+        for i in 0..<s {
+          for j in 0..<s
+          where (Float(i) - cy) * (Float(i) - cy) + (Float(j) - cx) * (Float(j) - cx) <= r * r {
+            y[(f * s + i) * s + j] = Int32(label)
+          }
+        }
+      }
+      for k in 0..<(s * s) {
+        x[f * s * s + k] = (y[f * s * s + k] > 0 ? 0.8 : 0.1) + rng.uniform(-0.05, 0.05)
+      }
+    }
+    return (
+      NDArray(shape: [count, s, s, 1], values: x), NDArray(shape: [count, s, s, 1], values: y)
+    )
+  }
+
+  func testTrainingLowersLossAndCheckpointsTheBest() throws {
+    let (x, y) = Self.discDataset(count: 6)
+    var augment = AugmentationSettings()
+    augment.cropSize = [32, 32]
+    var trainGen = try AugmentationGenerator(images: x, labels: y, settings: augment, seed: 0)
+    var valSettings = AugmentationSettings.cropOnly
+    valSettings.cropSize = [32, 32]
+    valSettings.shuffle = false
+    var valGen = try AugmentationGenerator(images: x, labels: y, settings: valSettings, seed: 1)
+    let net = try PanopticNet(PanopticNetTests.tinyConfiguration(size: 32), seed: 0)
+    var settings = TrainingSettings()
+    settings.epochs = 4
+    settings.batchSize = 3
+    settings.learningRate = 1e-2
+    settings.stepsPerEpoch = 4
+    let trainer = PanopticTrainer(network: net, settings: settings)
+    var rows: [String] = []
+    var saved: [(Int, Float)] = []
+    let best = try trainer.fit(
+      train: &trainGen, validation: &valGen, checkpoint: { saved.append(($0, $1)) },
+      logRow: { rows.append($0) })
+    XCTAssertEqual(trainer.history.count, 4)
+    let losses = trainer.history.map { $0.logs["loss"]! }
+    XCTAssertLessThan(losses.last!, losses.first!, "\(losses)")
+    XCTAssertEqual(best, trainer.history.map { $0.logs["val_loss"]! }.min())
+    XCTAssertEqual(saved.last?.1, best)
+    XCTAssertEqual(
+      rows[0],
+      "epoch,loss,lr,semantic_0_loss,semantic_1_loss,semantic_2_loss,val_loss,val_semantic_0_loss,val_semantic_1_loss,val_semantic_2_loss\r\n"
+    )
+    XCTAssertEqual(rows.count, 5)
+    XCTAssertTrue(rows[2].hasPrefix("1,"))
+    XCTAssertEqual(rows[2].split(separator: ",")[2], "0.0099")
+    XCTAssertEqual(trainer.history[1].lr, Float(1e-2) * 0.99)
+  }
+
+  func testNumpyStyleLearningRates() {
+    XCTAssertEqual(TrainingLog.numpyFloat32(1e-4), "1e-04")
+    XCTAssertEqual(TrainingLog.numpyFloat32(Float(1e-4) * 0.99), "9.9e-05")
+    XCTAssertEqual(TrainingLog.numpyFloat32(0.001), "0.001")
+  }
+
+  func testToolTrainsWritesModelAndLogAndRejectsMissingLabels() throws {
+    let dir = try TestPaths.temporaryFolder(self)
+    let (x, y) = Self.discDataset(count: 5)
+    let data = dir.appendingPathComponent("train.npz").path
+    let w = try NPZWriter(path: data)
+    try w.write("X", x)
+    try w.write("y", y)
+    try w.finish()
+    let model = dir.appendingPathComponent("m.npz").path
+    let run = try runTool(
+      "dc-train",
+      [
+        data, "-o", model, "--crop", "32", "--epochs", "2", "--batch-size", "2",
+        "--backbone-levels", "1,2,3", "--feature-size", "8", "--backbone-filters", "4",
+        "--lr", "0.01", "--quiet",
+      ])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    let (net, description) = try ModelFile.load(model)
+    XCTAssertEqual(net.configuration.inputSize, 32)
+    XCTAssertEqual(description.training["epochs"], "2")
+    let log = try String(contentsOfFile: dir.appendingPathComponent("m.csv").path, encoding: .utf8)
+    XCTAssertEqual(log.components(separatedBy: "\r\n").count, 4, log)  // header, 2 rows, ""
+    XCTAssertTrue(log.hasPrefix("epoch,loss,lr,semantic_0_loss"))
+    // The trained model predicts.
+    let maps = dir.appendingPathComponent("maps.npz").path
+    let p = try runTool("dc-predict", [data, "--model", model, "-o", maps, "--quiet"])
+    XCTAssertEqual(p.status, 0, p.stderr)
+    XCTAssertEqual(try NPZReader(path: maps).readArray("inner_distance").shape, [5, 48, 48, 1])
+
+    let noLabels = dir.appendingPathComponent("x.npz").path
+    let w2 = try NPZWriter(path: noLabels)
+    try w2.write("X", x)
+    try w2.finish()
+    let other = dir.appendingPathComponent("other.npz").path
+    let bad = try runTool("dc-train", [noLabels, "-o", other, "--crop", "32", "--quiet"])
+    XCTAssertEqual(bad.status, 65, bad.stderr)
+    XCTAssertTrue(bad.stderr.contains("y"), bad.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: other))
+  }
+}
