@@ -27,6 +27,7 @@ build: deps
 
 test: deps venv
 	DC_PYTHON=$(CURDIR)/.venv/bin/python $(SWIFT) test --manifest-cache none
+	SWIFT=$(SWIFT) scripts/check-man.sh
 
 # The pipeline on the bundled CC0 samples. Until a trained model ships (dc-predict), the
 # distance maps come from the ground-truth labels (dc-augment --targets-only), so the demo
