@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repeats=${1:-3}
 python=${ORACLE:-.oracle}/bin/python
-out=bench/out/tiff_io
+out=${OUT:-bench/out/tiff_io}   # OUT=/dev/shm/… keeps disk writeback out of the timings
 mkdir -p "$out"
 # The manifest discovers Sources/*-bench at evaluation time; skip the cached evaluation.
 swift build -c release --manifest-cache none --product tiffio-bench >/dev/null

@@ -8,6 +8,8 @@ import Foundation
 /// revisiting its IFDs) go straight to the file, flushing the buffer first when they touch it.
 final class TIFFWriteBackFile {
   static let capacity = 16 << 20
+  /// Writes at least this large go straight to the file.
+  static let directWriteMinimum = 1 << 18
 
   let path: String
   private let fd: Int32
@@ -121,6 +123,15 @@ final class TIFFWriteBackFile {
 
   func write(_ buffer: UnsafeRawPointer, _ count: Int) -> Int {
     updateMirror(buffer, count, at: position)
+    if count >= Self.directWriteMinimum {
+      // A whole uncompressed plane: write it in place rather than copying it through the
+      // buffer (the copy cost more than the larger write saved).
+      if pendingCount > 0 { guard flush() else { return -1 } }
+      guard writeFully(buffer, count, at: position) else { return -1 }
+      position += UInt64(count)
+      size = max(size, position)
+      return count
+    }
     if pendingCount > 0 && position == pendingEnd && pendingCount + count <= Self.capacity {
       (pending + pendingCount).copyMemory(from: buffer, byteCount: count)
       pendingCount += count
