@@ -149,3 +149,52 @@ func runPython(
   }
   return String(decoding: run.stdout, as: UTF8.self)
 }
+
+/// Base of the end-to-end tests of one tool: a fresh folder per test, reading and writing
+/// arrays there, and the bad-input check every tool shares (design.md, "Errors").
+class ToolTestCase: XCTestCase {
+  /// The executable under test, e.g. `dc-normalize`; set by the subclass.
+  var tool: String { fatalError("subclasses name their tool") }
+  /// The test's own empty folder.
+  var folder: URL!
+
+  override func setUpWithError() throws {
+    folder = try TestPaths.temporaryFolder(self)
+  }
+
+  /// `name` inside the test folder.
+  func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+  /// Writes `bundle` to `name` in the test folder (format from the extension).
+  @discardableResult
+  func write(_ bundle: ArrayBundle, _ name: String) throws -> String {
+    try writeBundle(bundle, to: OutputFile(path: path(name), arrayCount: bundle.entries.count))
+    return path(name)
+  }
+
+  /// The arrays of the file at `path`.
+  func read(_ path: String) throws -> ArrayBundle { try InputFile(path: path).readBundle() }
+
+  /// The files left in the test folder (temporary outputs included).
+  func folderContents() throws -> Set<String> {
+    Set(try FileManager.default.contentsOfDirectory(atPath: folder.path))
+  }
+
+  /// A run that must fail: one stderr line `TOOL: error: …` mentioning `text`, the exit
+  /// `status`, nothing on stdout and no output (nor temporary file) left behind.
+  func assertFails(
+    _ arguments: [String], status: Int32, mentioning text: String, stdin: Data? = nil,
+    file: StaticString = #filePath, line: UInt = #line
+  ) throws {
+    let before = try folderContents()
+    let run = try runTool(tool, arguments, stdin: stdin)
+    XCTAssertEqual(run.status, status, run.stderr, file: file, line: line)
+    let lines = run.stderr.split(separator: "\n", omittingEmptySubsequences: false)
+    XCTAssertEqual(lines.count, 2, "exactly one line: \(run.stderr)", file: file, line: line)
+    XCTAssertTrue(run.stderr.hasPrefix("\(tool): error: "), run.stderr, file: file, line: line)
+    XCTAssertTrue(
+      run.stderr.contains(text), "'\(text)' not in: \(run.stderr)", file: file, line: line)
+    XCTAssertEqual(try folderContents(), before, "files left behind", file: file, line: line)
+    XCTAssertTrue(run.stdout.isEmpty, file: file, line: line)
+  }
+}

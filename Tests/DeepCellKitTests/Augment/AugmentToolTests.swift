@@ -5,52 +5,8 @@ import XCTest
 
 /// dc-augment end to end (issue 3): golden targets through --targets-only, defaults,
 /// determinism across runs and --threads, preview, and bad input with nothing written.
-final class AugmentToolTests: XCTestCase {
-  var folder: URL!
-
-  override func setUpWithError() throws {
-    let tool = TestPaths.executable("dc-augment").path
-    if !FileManager.default.isExecutableFile(atPath: tool) {
-      // Package.swift lists its executables by name; without "dc-augment" there the tool
-      // is not built. CI must build it: there a missing tool is a failure, not a skip.
-      if ProcessInfo.processInfo.environment["CI"] != nil {
-        XCTFail("dc-augment not built (\(tool))")
-      }
-      throw XCTSkip("dc-augment is not built: add \"dc-augment\" to toolNames in Package.swift")
-    }
-    folder = try TestPaths.temporaryFolder(self)
-  }
-
-  func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
-
-  @discardableResult
-  func write(_ bundle: ArrayBundle, _ name: String) throws -> String {
-    try writeBundle(bundle, to: OutputFile(path: path(name), arrayCount: bundle.entries.count))
-    return path(name)
-  }
-
-  func read(_ path: String) throws -> ArrayBundle { try InputFile(path: path).readBundle() }
-
-  func folderContents() throws -> Set<String> {
-    Set(try FileManager.default.contentsOfDirectory(atPath: folder.path))
-  }
-
-  /// A run that must fail: one stderr line `dc-augment: error: …`, the status, no output.
-  func assertFails(
-    _ arguments: [String], status: Int32, mentioning text: String, file: StaticString = #filePath,
-    line: UInt = #line
-  ) throws {
-    let before = try folderContents()
-    let run = try runTool("dc-augment", arguments)
-    XCTAssertEqual(run.status, status, run.stderr, file: file, line: line)
-    let lines = run.stderr.split(separator: "\n", omittingEmptySubsequences: false)
-    XCTAssertEqual(lines.count, 2, "exactly one line: \(run.stderr)", file: file, line: line)
-    XCTAssertTrue(run.stderr.hasPrefix("dc-augment: error: "), run.stderr, file: file, line: line)
-    XCTAssertTrue(
-      run.stderr.contains(text), "'\(text)' not in: \(run.stderr)", file: file, line: line)
-    XCTAssertEqual(try folderContents(), before, "files left behind", file: file, line: line)
-    XCTAssertTrue(run.stdout.isEmpty, file: file, line: line)
-  }
+final class AugmentToolTests: ToolTestCase {
+  override var tool: String { "dc-augment" }
 
   /// A small dataset: 3 frames of 40×36, frame f with f + 1 rectangles.
   func dataset() -> (NDArray, NDArray) {

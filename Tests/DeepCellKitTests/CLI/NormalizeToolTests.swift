@@ -4,46 +4,8 @@ import XCTest
 @testable import DeepCellKit
 
 /// dc-normalize end to end (issue 2: basic forms, pass-through, threads, bad input).
-final class NormalizeToolTests: XCTestCase {
-  var folder: URL!
-
-  override func setUpWithError() throws {
-    folder = try TestPaths.temporaryFolder(self)
-  }
-
-  func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
-
-  /// Writes `bundle` to `name` in the test folder (format from the extension).
-  @discardableResult
-  func write(_ bundle: ArrayBundle, _ name: String) throws -> String {
-    try writeBundle(bundle, to: OutputFile(path: path(name), arrayCount: bundle.entries.count))
-    return path(name)
-  }
-
-  func read(_ path: String) throws -> ArrayBundle { try InputFile(path: path).readBundle() }
-
-  /// The files left in the test folder (temporary outputs included).
-  func folderContents() throws -> Set<String> {
-    Set(try FileManager.default.contentsOfDirectory(atPath: folder.path))
-  }
-
-  /// A run that must fail: one stderr line `dc-normalize: error: …`, the status, and no
-  /// output (nor temporary file) left behind.
-  func assertFails(
-    _ arguments: [String], status: Int32, mentioning text: String, stdin: Data? = nil,
-    file: StaticString = #filePath, line: UInt = #line
-  ) throws {
-    let before = try folderContents()
-    let run = try runTool("dc-normalize", arguments, stdin: stdin)
-    XCTAssertEqual(run.status, status, run.stderr, file: file, line: line)
-    let lines = run.stderr.split(separator: "\n", omittingEmptySubsequences: false)
-    XCTAssertEqual(lines.count, 2, "exactly one line: \(run.stderr)", file: file, line: line)
-    XCTAssertTrue(run.stderr.hasPrefix("dc-normalize: error: "), run.stderr, file: file, line: line)
-    XCTAssertTrue(
-      run.stderr.contains(text), "'\(text)' not in: \(run.stderr)", file: file, line: line)
-    XCTAssertEqual(try folderContents(), before, "files left behind", file: file, line: line)
-    XCTAssertTrue(run.stdout.isEmpty, file: file, line: line)
-  }
+final class NormalizeToolTests: ToolTestCase {
+  override var tool: String { "dc-normalize" }
 
   func goldenInput() throws -> NDArray { try loadFixtureNPY("normalize/hn_X.npy") }
   func goldenOutput() throws -> NDArray { try loadFixtureNPY("normalize/hn_out_default.npy") }
