@@ -26,6 +26,7 @@ struct DCNormalize: ParsableCommand {
         dc-normalize raw.tif -o norm.tif
         dc-normalize train.npz -o train-norm.npz     # y passes through
         cat raw.tif | dc-normalize > norm.tif
+        dc-normalize nuclei.png --channel 0 -o norm.tif  # grey of an RGB(A) PNG
         dc-normalize raw.tif --kernel-size 64 -o norm.tif
         dc-normalize raw.tif --kernel-size 32,48 --threads 4 -o norm.npy
         dc-normalize --method percentile --percentile 99.5 raw.tif -o clipped.tif
@@ -62,6 +63,8 @@ struct DCNormalize: ParsableCommand {
       "Array of an NPZ input to normalize (default: X, or the only array).", valueName: "name"))
   var array: String?
 
+  @OptionGroup var channel: ChannelOptions
+
   @Flag(help: "Deflate-compress the output (TIFF and NPZ).")
   var compress = false
 
@@ -95,8 +98,8 @@ struct DCNormalize: ParsableCommand {
       for warning in input.warnings { warn(warning) }
     }
     let name = try imageArrayName(in: input)
-    let reader = try input.stackReader(name: name)
     let subject = input.format == .npz ? "\(input.subject): \(name)" : input.subject
+    let reader = try channel.apply(to: try input.stackReader(name: name), subject: subject)
     guard reader.frameCount > 0 else {
       throw DeepCellError(.badData, subject, "the stack has no frames")
     }

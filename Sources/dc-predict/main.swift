@@ -17,7 +17,12 @@ struct DCPredict: ParsableCommand {
       (N, H', W', 1) at model resolution (H' = int(H · image_mpp / model_mpp)), plus fgbg \
       (N, H', W', 2) with --all-heads. Frames stream through a few at a time.
 
+      Without --model, the nuclear model that ships with dc-tools (models/nuclear.npz, \
+      featurenet PanopticNet trained on DSB-2018 fluorescence nuclei) is used.
+
       Examples:
+        dc-predict raw.tif -o maps.npz                  # the shipped nuclear model
+        dc-normalize nuclei.png --channel 0 | dc-predict --no-normalize | dc-watershed -o labels.tif
         dc-predict raw.tif --model nuclear.npz -o maps.npz
         dc-normalize raw.tif | dc-predict --no-normalize --model nuclear.npz -o maps.npz
         dc-predict data.npz --model nuclear.npz --image-mpp 0.325 -o maps.npz
@@ -26,12 +31,17 @@ struct DCPredict: ParsableCommand {
 
   @OptionGroup var io: InputOutputOptions
 
-  @Option(help: ArgumentHelp("Model file written by dc-train (.npz).", valueName: "file"))
-  var model: String
+  @Option(
+    help: ArgumentHelp(
+      "Model file written by dc-train (.npz) (default: the shipped nuclear model, or $DC_MODEL).",
+      valueName: "file"))
+  var model: String?
 
   @Option(
     help: ArgumentHelp("Array of an NPZ input (default: X, or the only array).", valueName: "name"))
   var array: String?
+
+  @OptionGroup var channel: ChannelOptions
 
   @Flag(help: "The input is already normalized: skip histogram normalization.")
   var noNormalize = false
@@ -78,11 +88,12 @@ struct DCPredict: ParsableCommand {
 
   func run() throws {
     runtime.apply()
+    let model = try self.model ?? DefaultModel.locate()
     let (network, description) = try ModelFile.load(model)
     let input = try io.openInput()
     let name = try imageArrayName(in: input)
-    let reader = try input.stackReader(name: name)
     let subject = input.format == .npz ? "\(input.subject): \(name)" : input.subject
+    let reader = try channel.apply(to: try input.stackReader(name: name), subject: subject)
     guard reader.frameCount > 0 else {
       throw DeepCellError(.badData, subject, "the stack has no frames")
     }

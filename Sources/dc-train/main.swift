@@ -16,9 +16,21 @@ struct DCTrain: ParsableCommand {
       val_loss is written to -o after each improvement (atomically), and the Keras CSV log \
       to --log. Validation data: --validation FILE.npz, else --validation-split of X.
 
+      An NPZ that already holds the targets (inner_distance, outer_distance, fgbg: the batches \
+      dc-augment writes) is trained on as it is: no augmentation and no normalization \
+      (normalize before dc-augment); its samples must be --crop pixels square.
+
+      After every epoch the resumable state (weights, Adam moments, stream position, \
+      callbacks) is written to --state (default MODEL.state.npz). Ctrl-C stops after the \
+      current step, keeps the best model and the log of the finished epochs, and exits 130; \
+      --resume goes on from the last finished epoch exactly as an uninterrupted run would.
+
       Examples:
         dc-train train.npz -o nuclear.npz --log nuclear.csv
         dc-train train.npz --validation val.npz --epochs 32 --batch-size 8 -o model.npz
+        dc-train train.npz --validation val.npz -o model.npz --resume   # after Ctrl-C
+        dc-augment train.npz --count 4096 --crop 256 -o batches.npz && \\
+          dc-train batches.npz --validation val.npz -o model.npz
         dc-train train.npz --crop 128 --feature-size 128 --backbone-levels 3,4,5 -o small.npz
       """)
 
@@ -50,12 +62,22 @@ struct DCTrain: ParsableCommand {
     Int?
   @Option(help: "Validation steps (default: validation samples // batch size).")
   var validationSteps: Int?
-  @Flag(help: "X is already normalized: skip histogram normalization.") var noNormalize = false
+  @Flag(
+    help:
+      "X is already normalized with histogram_normalization (dc-normalize): skip it here. The model still expects normalized input."
+  ) var noNormalize = false
   @Option(help: ArgumentHelp("Backbone levels feeding the FPN, e.g. 1,2,3,4,5.", valueName: "list"))
   var backboneLevels: String = "1,2,3,4,5"
   @Option(help: "FPN width.") var featureSize: Int = 256
   @Option(help: "Filters of the featurenet convolutions.") var backboneFilters: Int = 32
   @Flag(inversion: .prefixedNo, help: "Add the location channels.") var location = true
+
+  @Option(
+    help: ArgumentHelp(
+      "Resumable training state written after every epoch (default: the model path with .state.npz).",
+      valueName: "file"))
+  var state: String?
+  @Flag(help: "Go on from the state file of an interrupted run (same flags).") var resume = false
 
   @OptionGroup var runtime: RuntimeOptions
 
@@ -70,18 +92,120 @@ struct DCTrain: ParsableCommand {
     guard zoomMin > 0, zoomMin <= 1 else { throw ValidationError("--zoom-min must lie in (0, 1]") }
   }
 
-  func readDataset(_ path: String, normalizer: StackNormalizer?) throws -> (NDArray, NDArray) {
+  /// One input file: a DeepCell dataset (X, y) or dc-augment batches (X and the targets).
+  enum Dataset {
+    case images(x: NDArray, y: NDArray)
+    case batches(x: NDArray, targets: [(name: String, array: NDArray)], y: NDArray?)
+
+    var count: Int {
+      switch self {
+      case .images(let x, _): return x.shape[0]
+      case .batches(let x, _, _): return x.shape[0]
+      }
+    }
+
+    /// The samples at `indices`, in that order.
+    func subset(_ indices: [Int]) -> Dataset {
+      func pick(_ a: NDArray) -> NDArray { NDArray.stacking(indices.map { a.frame($0) })! }
+      switch self {
+      case .images(let x, let y): return .images(x: pick(x), y: pick(y))
+      case .batches(let x, let t, let y):
+        return .batches(x: pick(x), targets: t.map { ($0.name, pick($0.array)) }, y: y.map(pick))
+      }
+    }
+  }
+
+  /// The target arrays, in head order, of dc-augment batches.
+  static let targetNames = [ArrayName.innerDistance, ArrayName.outerDistance, ArrayName.fgbg]
+
+  func readDataset(_ path: String, normalizer: StackNormalizer?, heads: Int) throws -> Dataset {
     let file = try InputFile(path: path)
     guard file.arrayNames.contains(ArrayName.image) else {
       throw DeepCellError(.badData, path, "has no X array (a DeepCell dataset NPZ holds X and y)")
     }
+    func stack(_ name: String) throws -> NDArray {
+      let a = try file.readArray(name: name)
+      guard let s = a.asStack() else {
+        throw DeepCellError(.badData, "\(path): \(name)", "expected (N, H, W, C), got \(a.shape)")
+      }
+      guard s.shape[0] > 0 else { throw DeepCellError(.badData, "\(path): \(name)", "is empty") }
+      return s
+    }
+    let names = Self.targetNames.prefix(heads)
+    if file.arrayNames.contains(ArrayName.innerDistance) {
+      guard let missing = names.first(where: { !file.arrayNames.contains($0) }) else {
+        return .batches(
+          x: try stack(ArrayName.image), targets: try names.map { ($0, try stack($0)) },
+          y: file.arrayNames.contains(ArrayName.labels) ? try stack(ArrayName.labels) : nil)
+      }
+      throw DeepCellError(
+        .badData, path,
+        "holds inner_distance but no \(missing): not a complete dc-augment batch file")
+    }
     guard file.arrayNames.contains(ArrayName.labels) else {
       throw DeepCellError(.badData, path, "has no y array: training needs labels")
     }
-    var x = try file.readArray(name: ArrayName.image)
-    let y = try file.readArray(name: ArrayName.labels)
+    var x = try stack(ArrayName.image)
+    let y = try stack(ArrayName.labels)
     if let normalizer { x = try normalizer.normalize(stack: x, subject: "\(path): X") }
-    return (x, y)
+    return .images(x: x, y: y)
+  }
+
+  /// A batch source for `data`: augmentation for images (`training`: the seed's random
+  /// transforms; else centre-free crop-only, unshuffled), the samples as they are for batches.
+  func source(_ data: Dataset, training: Bool, subject: String) throws -> any TrainingBatchSource {
+    switch data {
+    case .images(let x, let y):
+      var settings = AugmentationSettings.cropOnly
+      if training {
+        settings = AugmentationSettings()
+        settings.zoomRange = [zoomMin, 1 / zoomMin]
+      } else {
+        settings.shuffle = false
+      }
+      settings.cropSize = [crop, crop]
+      return try AugmentationGenerator(
+        images: x, labels: y, settings: settings, seed: training ? seed : seed &+ 1,
+        threads: runtime.workerCount)
+    case .batches(let x, let targets, let y):
+      guard x.shape[1] == crop, x.shape[2] == crop else {
+        throw DeepCellError(
+          .badData, subject,
+          "samples are \(x.shape[1])×\(x.shape[2]); the model input (--crop) is \(crop)×\(crop)")
+      }
+      return try PrecomputedBatches(
+        images: x, targets: targets, labels: y, seed: seed, shuffle: training, subject: subject)
+    }
+  }
+
+  /// Replaces the CSV log at `path` with `text` atomically, so it always holds every finished
+  /// epoch and can be followed while training runs (Keras' CSVLogger appends as it goes).
+  func writeLog(_ text: String, to path: String) throws {
+    let file = try OutputFile(path: path, format: .npy)
+    InterruptCleanup.track(file.temporaryPath)
+    defer { InterruptCleanup.untrack(file.temporaryPath) }
+    do {
+      try Data(text.utf8).write(to: URL(fileURLWithPath: file.temporaryPath))
+      try file.commit()
+    } catch let e as DeepCellError {
+      file.abort()
+      throw e
+    } catch {
+      file.abort()
+      throw DeepCellError(
+        .cannotCreate, path, "cannot write the log: \(error.localizedDescription)")
+    }
+  }
+
+  /// The flags a resumed run must share with the run it resumes.
+  var resumeSettings: [String: String] {
+    [
+      "input": input, "validation": validation ?? "split \(validationSplit)",
+      "batch_size": "\(batchSize)", "lr": "\(lr)", "crop": "\(crop)", "zoom_min": "\(zoomMin)",
+      "seed": "\(seed)", "steps_per_epoch": stepsPerEpoch.map(String.init) ?? "auto",
+      "validation_steps": validationSteps.map(String.init) ?? "auto",
+      "normalize": noNormalize ? "no" : "yes",
+    ]
   }
 
   func run() throws {
@@ -97,19 +221,19 @@ struct DCTrain: ParsableCommand {
     do { try architecture.validate() } catch let e as DeepCellError {
       throw DeepCellError(.usage, "architecture", e.reason)
     }
-    let normalizer = noNormalize ? nil : StackNormalizer(HistogramNormalization())
-    var (x, y) = try readDataset(input, normalizer: normalizer)
-    guard let stack = x.asStack() else {
-      throw DeepCellError(.badData, "\(input): X", "expected (N, H, W, C), got \(x.shape)")
+    let statePath =
+      state ?? (output.hasSuffix(".npz") ? String(output.dropLast(4)) : output) + ".state.npz"
+    if resume, !FileManager.default.fileExists(atPath: statePath) {
+      throw DeepCellError(.noInput, statePath, "no training state to resume (see --state)")
     }
-    architecture.inputChannels = stack.shape[3]
-    x = stack
-    var xv: NDArray
-    var yv: NDArray
+    let heads = architecture.semanticClasses.count
+    let normalizer = noNormalize ? nil : StackNormalizer(HistogramNormalization())
+    var trainData = try readDataset(input, normalizer: normalizer, heads: heads)
+    var valData: Dataset
     if let validation {
-      (xv, yv) = try readDataset(validation, normalizer: normalizer)
+      valData = try readDataset(validation, normalizer: normalizer, heads: heads)
     } else {
-      let n = x.shape[0]
+      let n = trainData.count
       let held = Int((Double(n) * validationSplit).rounded())
       guard held >= 1, held < n else {
         throw DeepCellError(
@@ -118,26 +242,14 @@ struct DCTrain: ParsableCommand {
       var rng = RandomGenerator(seed: seed)
       var order = Array(0..<n)
       order.shuffle(using: &rng)
-      let val = Array(order[0..<held]).sorted()
-      let train = Array(order[held...]).sorted()
-      guard let ys = y.asStack() else {
-        throw DeepCellError(.badData, "\(input): y", "expected (N, H, W, 1), got \(y.shape)")
-      }
-      xv = NDArray.stacking(val.map { x.frame($0) })!
-      yv = NDArray.stacking(val.map { ys.frame($0) })!
-      x = NDArray.stacking(train.map { x.frame($0) })!
-      y = NDArray.stacking(train.map { ys.frame($0) })!
+      valData = trainData.subset(Array(order[0..<held]).sorted())
+      trainData = trainData.subset(Array(order[held...]).sorted())
     }
-    var trainSettings = AugmentationSettings()
-    trainSettings.cropSize = [crop, crop]
-    trainSettings.zoomRange = [zoomMin, 1 / zoomMin]
-    var valSettings = AugmentationSettings.cropOnly
-    valSettings.cropSize = [crop, crop]
-    valSettings.shuffle = false
-    var trainGen = try AugmentationGenerator(
-      images: x, labels: y, settings: trainSettings, seed: seed, threads: runtime.workerCount)
-    var valGen = try AugmentationGenerator(
-      images: xv, labels: yv, settings: valSettings, seed: seed &+ 1, threads: runtime.workerCount)
+    switch trainData {
+    case .images(let x, _), .batches(let x, _, _): architecture.inputChannels = x.shape[3]
+    }
+    var trainSource = try source(trainData, training: true, subject: input)
+    var valSource = try source(valData, training: false, subject: validation ?? input)
 
     var settings = TrainingSettings()
     settings.epochs = epochs
@@ -148,57 +260,91 @@ struct DCTrain: ParsableCommand {
     settings.validationSteps = validationSteps
     let network = try PanopticNet(architecture, seed: seed)
     let trainer = PanopticTrainer(network: network, settings: settings)
+    let resumed =
+      resume ? try TrainingStateFile.load(statePath, into: trainer, settings: resumeSettings) : nil
     var description = ModelDescription(architecture: architecture)
-    description.normalization = noNormalize ? "none" : "histogram_normalization"
-    description.training = [
-      "epochs": "\(epochs)", "batch_size": "\(batchSize)", "lr": "\(lr)", "crop": "\(crop)",
-      "zoom_min": "\(zoomMin)", "seed": "\(seed)", "train": input,
-      "validation": validation ?? "split \(validationSplit)",
-    ]
+    description.normalization = "histogram_normalization"
+    description.training = resumeSettings.merging(["epochs": "\(epochs)", "train": input]) { $1 }
     let logPath = log ?? (output.hasSuffix(".npz") ? String(output.dropLast(4)) : output) + ".csv"
-    let logOutput = try OutputFile(path: logPath, format: .npy)
-    InterruptCleanup.track(logOutput.temporaryPath)
-    guard let logHandle = FileHandle(forWritingAtPath: logOutput.temporaryPath) else {
-      throw DeepCellError(.cannotCreate, logPath, "cannot write the log")
-    }
-    let steps = settings.stepsPerEpoch ?? max(1, trainGen.sampleCount / batchSize)
+    var logText = ""
+    let stop = StopFlag()
+    InterruptCleanup.onFirstInterrupt { stop.set() }
+    let started = Date()
+    let firstEpoch = resumed?.progress.nextEpoch ?? 0
     var bar: ProgressBar? = nil
     var barEpoch = -1
-    do {
-      try trainer.fit(
-        train: &trainGen, validation: &valGen,
-        checkpoint: { epoch, val in
-          description.training["best_epoch"] = "\(epoch)"
-          description.training["best_val_loss"] = "\(Double(val))"
-          try ModelFile.save(network, description: description, to: output)
-        },
-        logRow: { row in
-          try logHandle.write(contentsOf: Data(row.utf8))
-          if barEpoch >= 0 { bar?.finish() }
-        },
-        progress: { epoch, step, loss in
-          if epoch != barEpoch {
-            bar = ProgressBar(
-              label: "epoch \(epoch + 1)/\(epochs)", total: steps, quiet: runtime.quiet)
-            barEpoch = epoch
-          }
-          bar?.advance()
-          _ = loss
-        })
-      try logHandle.close()
-      try logOutput.commit()
-      InterruptCleanup.untrack(logOutput.temporaryPath)
-    } catch {
-      try? logHandle.close()
-      try? logOutput.commit()  // keep the log of the epochs that ran
-      throw error
+    var bestEpoch = resumed?.progress.history.min { $0.logs["val_loss"]! < $1.logs["val_loss"]! }?
+      .epoch
+    try trainer.fit(
+      train: &trainSource, validation: &valSource, resume: resumed,
+      checkpoint: { epoch, val in
+        description.training["best_epoch"] = "\(epoch)"
+        description.training["best_val_loss"] = "\(Double(val))"
+        try ModelFile.save(network, description: description, to: output)
+        bestEpoch = epoch
+      },
+      logRow: { row in
+        logText += row
+        try writeLog(logText, to: logPath)
+        if barEpoch >= 0, let epoch = trainer.history.last {
+          let f = { (key: String) in String(format: "%.5g", epoch.logs[key] ?? .nan) }
+          bar?.setDetail(
+            "loss \(f("loss"))  val_loss \(f("val_loss"))  lr \(TrainingLog.numpyFloat32(epoch.lr))"
+          )
+          bar?.finish()
+          barEpoch = -1
+        }
+      },
+      epochEnd: { progress, snapshot in
+        try TrainingStateFile.save(
+          trainer, progress: progress, snapshot: snapshot, settings: resumeSettings,
+          to: statePath)
+      },
+      progress: { status in
+        if status.epoch != barEpoch {
+          bar = ProgressBar(
+            label: "epoch \(status.epoch + 1)/\(status.epochs)", total: status.steps,
+            unit: "steps", quiet: runtime.quiet)
+          barEpoch = status.epoch
+        }
+        let done = (status.epoch - firstEpoch) * status.steps + status.step
+        let left = (status.epochs - status.epoch) * status.steps - status.step
+        let perStep = Date().timeIntervalSince(started) / Double(max(done, 1))
+        var detail = "loss \(String(format: "%.5g", status.loss))"
+        if let v = status.lastValidationLoss {
+          detail += "  val_loss \(String(format: "%.5g", v))"
+        }
+        detail += "  lr \(TrainingLog.numpyFloat32(status.learningRate))"
+        detail += "  run ETA \(ProgressBar.clock(perStep * Double(left)))"
+        bar?.setDetail(detail)
+        bar?.advance()
+      },
+      shouldStop: { stop.isSet })
+    InterruptCleanup.onFirstInterrupt(nil)
+    if trainer.stopReason == .interrupted {
+      bar?.finish()
+      let text =
+        "dc-train: interrupted; \(trainer.history.count) epoch(s) finished, "
+        + (bestEpoch.map { "best model (epoch \($0)) kept in \(output)" } ?? "no model written yet")
+        + "; go on with --resume\n"
+      FileHandle.standardError.write(Data(text.utf8))
+      Foundation.exit(130)
     }
     if !runtime.quiet, let last = trainer.history.last {
+      let how = trainer.stopReason == .stoppedEarly ? " (stopped early, best weights restored)" : ""
       let text =
-        "dc-train: trained \(trainer.history.count) epoch(s); last val_loss \(last.logs["val_loss"] ?? .nan); model \(output)\n"
+        "dc-train: trained \(trainer.history.count) epoch(s)\(how); last val_loss \(last.logs["val_loss"] ?? .nan); best model \(output)\n"
       FileHandle.standardError.write(Data(text.utf8))
     }
   }
+}
+
+/// Set by the first Ctrl-C, read by the training loop after each step.
+final class StopFlag: @unchecked Sendable {
+  private let lock = NSLock()
+  private var value = false
+  func set() { lock.withLock { value = true } }
+  var isSet: Bool { lock.withLock { value } }
 }
 
 ToolRunner.main(DCTrain.self)

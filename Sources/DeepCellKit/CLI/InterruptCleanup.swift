@@ -17,6 +17,7 @@ public enum InterruptCleanup {
   private static let lock = NSLock()
   nonisolated(unsafe) private static var paths = Set<String>()
   nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+  nonisolated(unsafe) private static var stopRequest: (() -> Void)?
 
   /// The signals handled.
   static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
@@ -29,6 +30,13 @@ public enum InterruptCleanup {
   /// Stops tracking `path` (it was renamed into place or removed).
   public static func untrack(_ path: String) {
     lock.withLock { _ = paths.remove(path) }
+  }
+
+  /// Makes the first SIGINT or SIGTERM call `request` instead of ending the process, so a long
+  /// run (dc-train) can stop at a safe point and keep what it has; a second signal ends the
+  /// process as usual. nil restores the default.
+  public static func onFirstInterrupt(_ request: (() -> Void)?) {
+    lock.withLock { stopRequest = request }
   }
 
   /// Unlinks every tracked path that still exists and forgets them all.
@@ -48,6 +56,15 @@ public enum InterruptCleanup {
         signal(sig, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
         source.setEventHandler {
+          if sig != SIGHUP,
+            let request = lock.withLock({ () -> (() -> Void)? in
+              defer { stopRequest = nil }
+              return stopRequest
+            })
+          {
+            request()
+            return
+          }
           removeTrackedFiles()
           signal(sig, SIG_DFL)
           kill(getpid(), sig)

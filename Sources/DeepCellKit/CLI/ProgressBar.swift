@@ -23,6 +23,7 @@ public final class ProgressBar: @unchecked Sendable {
   private var lastDraw = Date.distantPast
   private var drewSomething = false
   private var drawnDone = -1
+  private var detail = ""
 
   /// A bar for `total` items named `unit`, labelled `label` (the tool name). Drawn only
   /// when `enabled` (default: stderr is a terminal) and not `quiet`.
@@ -49,19 +50,27 @@ public final class ProgressBar: @unchecked Sendable {
     }
   }
 
+  /// Sets text shown after the counts (e.g. `loss 0.0412  lr 1e-04`), redrawn with the next
+  /// ``advance(by:)``.
+  public func setDetail(_ text: String) {
+    guard isEnabled else { return }
+    lock.withLock { detail = text }
+  }
+
   /// Draws the final state and ends the line.
   public func finish() {
     guard isEnabled else { return }
     lock.withLock {
-      if drawnDone != done { draw(now: Date()) }
+      draw(now: Date())
       if drewSomething { FileHandle.standardError.write(Data("\n".utf8)) }
       drewSomething = false
     }
   }
 
   /// The bar's text for `done` of `total` after `elapsed` seconds (no carriage return).
-  static func render(label: String, done: Int, total: Int, unit: String, elapsed: Double) -> String
-  {
+  static func render(
+    label: String, done: Int, total: Int, unit: String, elapsed: Double, detail: String = ""
+  ) -> String {
     let width = 20
     let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0
     let filled = Int((fraction * Double(width)).rounded(.down))
@@ -69,6 +78,7 @@ public final class ProgressBar: @unchecked Sendable {
     let rate = elapsed > 0 ? Double(done) / elapsed : 0
     var text = "\(label)  [\(bar)]  \(done)/\(total) \(unit)"
     text += "  " + String(format: "%.1f", rate) + " \(unit)/s"
+    if !detail.isEmpty { text += "  " + detail }
     if rate > 0, done < total {
       text += "  ETA " + clock(Double(total - done) / rate)
     } else if done >= total {
@@ -78,7 +88,7 @@ public final class ProgressBar: @unchecked Sendable {
   }
 
   /// `m:ss` or `h:mm:ss`.
-  static func clock(_ seconds: Double) -> String {
+  public static func clock(_ seconds: Double) -> String {
     let s = Int(seconds.rounded())
     return s >= 3600
       ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
@@ -87,7 +97,8 @@ public final class ProgressBar: @unchecked Sendable {
 
   private func draw(now: Date) {
     let text = ProgressBar.render(
-      label: label, done: done, total: total, unit: unit, elapsed: now.timeIntervalSince(start))
+      label: label, done: done, total: total, unit: unit, elapsed: now.timeIntervalSince(start),
+      detail: detail)
     FileHandle.standardError.write(Data(("\r" + text + "\u{1B}[K").utf8))
     drewSomething = true
     drawnDone = done

@@ -22,8 +22,8 @@ public final class Adam {
   /// Decoupled weight decay λ.
   public let weightDecay: Float
   /// Steps taken.
-  public private(set) var iterations = 0
-  private var moments: [ObjectIdentifier: (FloatBuffer, FloatBuffer)] = [:]
+  public internal(set) var iterations = 0
+  var momentBuffers: [ObjectIdentifier: (FloatBuffer, FloatBuffer)] = [:]
 
   /// An Adam optimizer with Keras defaults (lr 1e-3, β 0.9/0.999, ε 1e-7).
   public init(
@@ -62,8 +62,9 @@ public final class Adam {
     let (b1, b2, eps, decay) = (beta1, beta2, epsilon, learningRate * weightDecay)
     for (k, p) in trainable.enumerated() {
       let key = ObjectIdentifier(p)
-      let (m, v) = moments[key] ?? (FloatBuffer(count: p.count), FloatBuffer(count: p.count))
-      moments[key] = (m, v)
+      let (m, v) =
+        momentBuffers[key] ?? (FloatBuffer(count: p.count), FloatBuffer(count: p.count))
+      momentBuffers[key] = (m, v)
       var factor: Float = 1
       if let c = clipNorm { factor = c / max(norms[k], c) }
       let g = p.gradient!.pointer
@@ -78,5 +79,37 @@ public final class Adam {
         theta[i] -= lrT * mp[i] / (vp[i].squareRoot() + eps)
       }
     }
+  }
+}
+
+extension Adam {
+  /// The first and second moment estimates (m, v) of `parameter`; zeros before its first step.
+  public func moments(of parameter: Parameter) -> (m: [Float], v: [Float]) {
+    guard let (m, v) = momentBuffers[ObjectIdentifier(parameter)] else {
+      let zeros = [Float](repeating: 0, count: parameter.count)
+      return (zeros, zeros)
+    }
+    return (
+      Array(UnsafeBufferPointer(start: m.pointer, count: parameter.count)),
+      Array(UnsafeBufferPointer(start: v.pointer, count: parameter.count))
+    )
+  }
+
+  /// Resumes from a saved state: the step count and each parameter's (m, v), as
+  /// ``moments(of:)`` returned them. Throws `.badData` when a moment has the wrong size.
+  public func restore(iterations: Int, moments: [(Parameter, [Float], [Float])]) throws {
+    for (p, m, v) in moments {
+      guard m.count == p.count, v.count == p.count else {
+        throw DeepCellError(
+          .badData, p.name, "optimizer state has \(m.count) values; the weight has \(p.count)")
+      }
+      let (mb, vb) = (FloatBuffer(count: p.count), FloatBuffer(count: p.count))
+      for i in 0..<p.count {
+        mb.pointer[i] = m[i]
+        vb.pointer[i] = v[i]
+      }
+      momentBuffers[ObjectIdentifier(p)] = (mb, vb)
+    }
+    self.iterations = iterations
   }
 }

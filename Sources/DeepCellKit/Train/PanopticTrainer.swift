@@ -1,5 +1,29 @@
 import Foundation
 
+/// Where a training run stands after a step, for progress displays.
+public struct TrainingStatus: Sendable {
+  /// Epoch (0-based) and epoch count.
+  public var epoch: Int, epochs: Int
+  /// Step within the epoch (1-based) and steps per epoch.
+  public var step: Int, steps: Int
+  /// Running mean of the epoch's training loss.
+  public var loss: Float
+  /// Learning rate in force.
+  public var learningRate: Float
+  /// val_loss of the previous epoch, if any.
+  public var lastValidationLoss: Float?
+}
+
+/// Why ``PanopticTrainer/fit(train:validation:resume:checkpoint:logRow:epochEnd:progress:shouldStop:)`` returned.
+public enum TrainingStopReason: Sendable, Equatable {
+  /// Every epoch ran.
+  case completed
+  /// EarlyStopping ended the run (best weights restored).
+  case stoppedEarly
+  /// `shouldStop` asked to stop (Ctrl-C); the partial epoch is not recorded.
+  case interrupted
+}
+
 /// Trains a ``PanopticNet`` as the seed notebook does (model.md §8–§9): batches from an
 /// ``AugmentationGenerator`` (images already normalized by the caller), MSE for one-class
 /// heads and `crossEntropyScale` × weighted categorical cross-entropy for n-class heads,
@@ -14,8 +38,10 @@ public final class PanopticTrainer {
   public let settings: TrainingSettings
   /// The optimizer.
   public let optimizer: Adam
-  /// Per epoch: (epoch, lr, logs by CSV key).
-  public private(set) var history: [(epoch: Int, lr: Float, logs: [String: Float])] = []
+  /// Per epoch: the learning rate and the epoch-mean losses by CSV key.
+  public private(set) var history: [EpochRecord] = []
+  /// How the last ``fit`` ended.
+  public private(set) var stopReason: TrainingStopReason = .completed
   private var mse: [MeanSquaredError]
   private var cce: [WeightedCategoricalCrossEntropy]
 
@@ -88,33 +114,51 @@ public final class PanopticTrainer {
     return try losses(outputs, targets).0
   }
 
-  /// Runs the epochs. `checkpoint` is called with each new best val_loss (save the model
-  /// there); `logRow` with each CSV row. Returns the best val_loss.
+  /// Runs the epochs from `resume` (a state ``TrainingStateFile`` loaded; nil starts afresh).
+  /// `logRow` gets the CSV header and every row (on resume, the earlier rows first);
+  /// `checkpoint` each new best val_loss (save the model there); `epochEnd` the progress and
+  /// EarlyStopping snapshot after every epoch (save the resumable state there); `progress`
+  /// the status after every step. When `shouldStop` turns true the run ends after the current
+  /// step (``stopReason`` `.interrupted`), leaving the last epoch's state and the best
+  /// checkpoint as they were. Returns the best val_loss.
   @discardableResult
-  public func fit(
-    train: inout AugmentationGenerator, validation: inout AugmentationGenerator,
+  public func fit<Train: TrainingBatchSource, Validation: TrainingBatchSource>(
+    train: inout Train, validation: inout Validation,
+    resume: (progress: TrainingProgress, snapshot: [Float]?)? = nil,
     checkpoint: (Int, Float) throws -> Void, logRow: (String) throws -> Void,
-    progress: ((Int, Int, Float) -> Void)? = nil
+    epochEnd: (TrainingProgress, [Float]?) throws -> Void = { _, _ in },
+    progress: ((TrainingStatus) -> Void)? = nil,
+    shouldStop: () -> Bool = { false }
   ) throws -> Float {
     let s = settings
     let heads = network.configuration.semanticClasses.count
     let steps = s.stepsPerEpoch ?? max(1, train.sampleCount / s.batchSize)
     let valSteps = s.validationSteps ?? max(1, validation.sampleCount / s.batchSize)
+    var state = resume?.progress ?? TrainingProgress()
+    var snapshot = resume?.snapshot
+    history = state.history
     try logRow(TrainingLog.header(headCount: heads))
-    var checkpointBest = Float.infinity
-    var plateauBest = Double.infinity
-    var plateauWait = 0
-    var stopBest = Float.infinity
-    var stopWait = 0
-    var snapshot: [Float]? = nil
-    for epoch in 0..<s.epochs {
+    for row in state.logRows { try logRow(row) }
+    stopReason = state.stoppedEarly ? .stoppedEarly : .completed
+    if state.stoppedEarly { return state.checkpointBest ?? .infinity }
+    train.seek(to: state.trainPosition)
+    var lastVal = state.history.last?.logs["val_loss"]
+    for epoch in state.nextEpoch..<max(state.nextEpoch, s.epochs) {
       optimizer.learningRate = s.learningRate * pow(s.decay, Float(epoch))
       let lr = optimizer.learningRate
       var sums = [Double](repeating: 0, count: heads)
       for k in 0..<steps {
         let values = try step(try train.nextBatch(size: s.batchSize))
         for i in 0..<heads { sums[i] += Double(values[i]) }
-        progress?(epoch, k + 1, Float(sums.reduce(0, +) / Double(k + 1)))
+        progress?(
+          TrainingStatus(
+            epoch: epoch, epochs: s.epochs, step: k + 1, steps: steps,
+            loss: Float(sums.reduce(0, +) / Double(k + 1)), learningRate: lr,
+            lastValidationLoss: lastVal))
+        if shouldStop() {
+          stopReason = .interrupted
+          return state.checkpointBest ?? .infinity
+        }
       }
       var valSums = [Double](repeating: 0, count: heads)
       validation.seek(to: 0)
@@ -131,39 +175,50 @@ public final class PanopticTrainer {
       let val = Float(valSums.reduce(0, +) / Double(valSteps))
       logs["loss"] = loss
       logs["val_loss"] = val
-      history.append((epoch, lr, logs))
-      try logRow(TrainingLog.row(epoch: epoch, lr: lr, values: logs, headCount: heads))
+      lastVal = val
+      history.append(EpochRecord(epoch: epoch, lr: lr, logs: logs))
+      let row = TrainingLog.row(epoch: epoch, lr: lr, values: logs, headCount: heads)
+      try logRow(row)
       guard val.isFinite else {
         throw DeepCellError(.badData, "training", "val_loss is \(val) at epoch \(epoch)")
       }
-      if val < checkpointBest {
-        checkpointBest = val
+      if val < (state.checkpointBest ?? .infinity) {
+        state.checkpointBest = val
         try checkpoint(epoch, val)
       }
       // ReduceLROnPlateau (overwritten by the next epoch's schedule, model.md §9).
-      if Double(val) < plateauBest - s.plateauMinDelta {
-        plateauBest = Double(val)
-        plateauWait = 0
+      if Double(val) < (state.plateauBest ?? .infinity) - s.plateauMinDelta {
+        state.plateauBest = Double(val)
+        state.plateauWait = 0
       } else {
-        plateauWait += 1
-        if plateauWait >= s.plateauPatience {
+        state.plateauWait += 1
+        if state.plateauWait >= s.plateauPatience {
           optimizer.learningRate *= s.plateauFactor
-          plateauWait = 0
+          state.plateauWait = 0
         }
       }
       // EarlyStopping with restore_best_weights.
-      stopWait += 1
-      if val < stopBest {
-        stopBest = val
-        stopWait = 0
+      state.stopWait += 1
+      if val < (state.stopBest ?? .infinity) {
+        state.stopBest = val
+        state.stopWait = 0
         snapshot = network.registry.parameters.flatMap { $0.value.values }
       }
-      if stopWait >= s.earlyStoppingPatience && epoch > 0 {
+      state.nextEpoch = epoch + 1
+      state.trainPosition = train.position
+      state.iterations = optimizer.iterations
+      state.logRows.append(row)
+      state.history = history
+      if state.stopWait >= s.earlyStoppingPatience && epoch > 0 {
         if let snapshot { restore(snapshot) }
+        state.stoppedEarly = true
+        stopReason = .stoppedEarly
+        try epochEnd(state, snapshot)
         break
       }
+      try epochEnd(state, snapshot)
     }
-    return checkpointBest
+    return state.checkpointBest ?? .infinity
   }
 
   private func restore(_ values: [Float]) {

@@ -1,0 +1,40 @@
+import Foundation
+
+/// Where the shipped nuclear model (models/nuclear.npz, trained by `make model`) is found when
+/// a tool gets no `--model`: `$DC_MODEL` if set, else `share/dc-tools/models/nuclear.npz` of
+/// the install prefix (`make install`), else `models/nuclear.npz` in a folder above the
+/// executable (the source checkout the tool was built in).
+public enum DefaultModel {
+  /// The file name of the shipped model.
+  public static let fileName = "nuclear.npz"
+
+  /// The candidate paths, in search order, for an executable at `executable`.
+  public static func candidates(executable: String, environment: [String: String]) -> [String] {
+    var paths: [String] = []
+    if let env = environment["DC_MODEL"], !env.isEmpty { return [env] }
+    var dir = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
+    paths.append(
+      dir.deletingLastPathComponent().appendingPathComponent("share/dc-tools/models/\(fileName)")
+        .path)
+    for _ in 0..<6 {
+      paths.append(dir.appendingPathComponent("models/\(fileName)").path)
+      dir = dir.deletingLastPathComponent()
+    }
+    return paths
+  }
+
+  /// The path of the shipped model. Throws `.noInput` listing where it looked when none exists.
+  public static func locate(
+    executable: String = CommandLine.arguments.first ?? "",
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) throws -> String {
+    let paths = candidates(executable: executable, environment: environment)
+    if let found = paths.first(where: { FileManager.default.fileExists(atPath: $0) }) {
+      return found
+    }
+    throw DeepCellError(
+      .noInput, "model",
+      "no --model given and the shipped model is not at \(paths.first ?? "?") nor beside the tool (set DC_MODEL or give --model)"
+    )
+  }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import XCTest
+
+@testable import DeepCellKit
+
+/// `--channel`: keeping some channels of a stack (dc-normalize, dc-predict), and where the
+/// shipped model is looked for.
+final class ChannelSelectionTests: ToolTestCase {
+  override var tool: String { "dc-normalize" }
+
+  func testSelectsChannelsInOrder() throws {
+    let frame = NDArray(shape: [1, 2, 2, 3], values: (0..<12).map(Float.init))
+    let reader = try ArrayStackReader(frame, subject: "t")
+    let picked = try ChannelSelectingReader(reader, channels: [2, 0], subject: "t")
+    XCTAssertEqual(picked.frameShape, [2, 2, 2])
+    XCTAssertEqual(try picked.readFrame(0).floats(), [2, 0, 5, 3, 8, 6, 11, 9])
+    XCTAssertThrowsError(try ChannelSelectingReader(reader, channels: [3], subject: "t")) {
+      XCTAssertEqual(($0 as? DeepCellError)?.kind, .usage)
+    }
+  }
+
+  func testNormalizeGreyOfRGBAPNGEqualsGreyImage() throws {
+    // An RGBA PNG with R == G == B (as the DSB-2018 images are) and its grey version.
+    var rng = RandomGenerator(seed: 3)
+    let grey = (0..<(40 * 56)).map { _ in UInt8(truncatingIfNeeded: rng.next() >> 56) }
+    let rgba: [UInt8] = grey.flatMap { v -> [UInt8] in [v, v, v, 255] }
+    try PNGCodec.write(NDArray(shape: [40, 56, 4], values: rgba), to: path("rgba.png"))
+    try PNGCodec.write(NDArray(shape: [40, 56, 1], values: grey), to: path("grey.png"))
+    for (input, output, extra) in [
+      ("rgba.png", "picked.npy", ["--channel", "0"]), ("grey.png", "grey.npy", []),
+      ("rgba.png", "all.npy", []),
+    ] {
+      let run = try runTool(tool, [path(input), "-o", path(output), "--quiet"] + extra)
+      XCTAssertEqual(run.status, 0, run.stderr)
+    }
+    let picked = try InputFile(path: path("picked.npy")).readArray()
+    XCTAssertEqual(picked.shape, [1, 40, 56, 1])
+    XCTAssertEqual(picked.floats(), try InputFile(path: path("grey.npy")).readArray().floats())
+    XCTAssertEqual(try InputFile(path: path("all.npy")).readArray().shape, [1, 40, 56, 4])
+
+    let bad = try runTool(tool, [path("rgba.png"), "--channel", "4", "-o", path("x.tif")])
+    XCTAssertEqual(bad.status, 64, bad.stderr)
+    XCTAssertTrue(bad.stderr.contains("channel 4"), bad.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.tif")))
+  }
+
+  func testDefaultModelSearch() throws {
+    XCTAssertEqual(
+      DefaultModel.candidates(executable: "/x/bin/dc-predict", environment: ["DC_MODEL": "/m.npz"]),
+      ["/m.npz"])
+    let paths = DefaultModel.candidates(executable: "/opt/dc/bin/dc-predict", environment: [:])
+    XCTAssertEqual(paths.first, "/opt/dc/share/dc-tools/models/nuclear.npz")
+    XCTAssertTrue(paths.contains("/opt/dc/models/nuclear.npz"))
+    XCTAssertThrowsError(
+      try DefaultModel.locate(executable: "/nonexistent/bin/dc-predict", environment: [:])
+    ) { XCTAssertEqual(($0 as? DeepCellError)?.kind, .noInput) }
+  }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import XCTest
+
+@testable import DeepCellKit
+
+/// dc-train's resumable state, Ctrl-C, and training from dc-augment batches.
+final class TrainingResumeTests: XCTestCase {
+  /// The dataset file of `PanopticTrainerTests.discDataset` in `dir`.
+  func writeDataset(_ dir: URL, count: Int = 5, name: String = "train.npz") throws -> String {
+    let (x, y) = PanopticTrainerTests.discDataset(count: count)
+    let path = dir.appendingPathComponent(name).path
+    let w = try NPZWriter(path: path)
+    try w.write("X", x)
+    try w.write("y", y)
+    try w.finish()
+    return path
+  }
+
+  let tinyFlags = [
+    "--crop", "32", "--batch-size", "2", "--backbone-levels", "1,2,3", "--feature-size", "8",
+    "--backbone-filters", "4", "--lr", "0.01", "--threads", "1", "--quiet",
+  ]
+
+  func weights(_ path: String) throws -> [String: [Float]] {
+    let r = try NPZReader(path: path)
+    var out: [String: [Float]] = [:]
+    for n in r.names { out[n] = try r.readArray(n).floats() }
+    return out
+  }
+
+  func testResumedRunEqualsUninterruptedRun() throws {
+    let dir = try TestPaths.temporaryFolder(self)
+    let data = try writeDataset(dir)
+    let straight = dir.appendingPathComponent("straight.npz").path
+    let a = try runTool("dc-train", [data, "-o", straight, "--epochs", "3"] + tinyFlags)
+    XCTAssertEqual(a.status, 0, a.stderr)
+
+    let split = dir.appendingPathComponent("split.npz").path
+    let b1 = try runTool("dc-train", [data, "-o", split, "--epochs", "1"] + tinyFlags)
+    XCTAssertEqual(b1.status, 0, b1.stderr)
+    XCTAssertTrue(
+      FileManager.default.fileExists(atPath: dir.appendingPathComponent("split.state.npz").path))
+    let b2 = try runTool("dc-train", [data, "-o", split, "--epochs", "3", "--resume"] + tinyFlags)
+    XCTAssertEqual(b2.status, 0, b2.stderr)
+
+    // Same best model, bit for bit, and the same log.
+    let (wa, wb) = (try weights(straight), try weights(split))
+    XCTAssertEqual(Set(wa.keys), Set(wb.keys))
+    for (k, v) in wa where k != ModelFile.descriptionMember { XCTAssertEqual(v, wb[k], k) }
+    let la = try String(
+      contentsOfFile: dir.appendingPathComponent("straight.csv").path, encoding: .utf8)
+    let lb = try String(
+      contentsOfFile: dir.appendingPathComponent("split.csv").path, encoding: .utf8)
+    XCTAssertEqual(la, lb)
+    XCTAssertEqual(la.components(separatedBy: "\r\n").count, 5, la)
+
+    // Resuming with other flags is refused and changes nothing.
+    let before = try Data(contentsOf: URL(fileURLWithPath: split))
+    let bad = try runTool(
+      "dc-train", [data, "-o", split, "--epochs", "4", "--resume", "--seed", "3"] + tinyFlags)
+    XCTAssertEqual(bad.status, 64, bad.stderr)
+    XCTAssertTrue(bad.stderr.contains("seed"), bad.stderr)
+    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: split)), before)
+    // No state to resume from.
+    let none = try runTool(
+      "dc-train", [data, "-o", dir.appendingPathComponent("new.npz").path, "--resume"] + tinyFlags)
+    XCTAssertEqual(none.status, 66, none.stderr)
+  }
+
+  func testInterruptKeepsBestModelAndLogAndResumes() throws {
+    let dir = try TestPaths.temporaryFolder(self)
+    let data = try writeDataset(dir)
+    let model = dir.appendingPathComponent("m.npz").path
+    let state = dir.appendingPathComponent("m.state.npz").path
+    let process = Process()
+    process.executableURL = TestPaths.executable("dc-train")
+    process.arguments =
+      [data, "-o", model, "--epochs", "1000", "--steps-per-epoch", "2"] + tinyFlags
+    let err = Pipe()
+    process.standardError = err
+    try process.run()
+    // Wait (bounded) until an epoch has finished, then press Ctrl-C.
+    var waited = 0
+    while !FileManager.default.fileExists(atPath: state), waited < 1200, process.isRunning {
+      usleep(100_000)
+      waited += 1
+    }
+    XCTAssertTrue(process.isRunning, "dc-train ended before the interrupt")
+    process.interrupt()
+    process.waitUntilExit()
+    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    XCTAssertEqual(process.terminationStatus, 130, stderr)
+    XCTAssertTrue(stderr.contains("--resume"), stderr)
+    XCTAssertNoThrow(try ModelFile.load(model))
+    let log = try String(contentsOfFile: dir.appendingPathComponent("m.csv").path, encoding: .utf8)
+    XCTAssertTrue(log.hasPrefix("epoch,loss"))
+    XCTAssertGreaterThanOrEqual(log.components(separatedBy: "\r\n").count, 3, log)
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter {
+      $0.contains(".tmp")
+    }
+    XCTAssertEqual(leftovers, [])
+    // It goes on from there.
+    let rows = log.components(separatedBy: "\r\n").count - 2
+    let again = try runTool(
+      "dc-train",
+      [data, "-o", model, "--epochs", "\(rows + 1)", "--steps-per-epoch", "2", "--resume"]
+        + tinyFlags)
+    XCTAssertEqual(again.status, 0, again.stderr)
+    let after = try String(
+      contentsOfFile: dir.appendingPathComponent("m.csv").path, encoding: .utf8)
+    XCTAssertTrue(after.hasPrefix(log), "the resumed log keeps the earlier rows")
+    XCTAssertEqual(after.components(separatedBy: "\r\n").count, rows + 3)
+  }
+
+  func testTrainsOnAugmentBatches() throws {
+    let dir = try TestPaths.temporaryFolder(self)
+    let data = try writeDataset(dir, count: 4)
+    let batches = dir.appendingPathComponent("batches.npz").path
+    let aug = try runTool(
+      "dc-augment", [data, "--count", "8", "--crop", "32", "--seed", "1", "-o", batches, "--quiet"])
+    XCTAssertEqual(aug.status, 0, aug.stderr)
+    let model = dir.appendingPathComponent("m.npz").path
+    let run = try runTool(
+      "dc-train", [batches, "-o", model, "--epochs", "2", "--validation-split", "0.25"] + tinyFlags)
+    XCTAssertEqual(run.status, 0, run.stderr)
+    XCTAssertNoThrow(try ModelFile.load(model))
+
+    // Batches of another size than the model input are refused; nothing is written.
+    let other = dir.appendingPathComponent("other.npz").path
+    var flags = tinyFlags
+    flags[1] = "16"
+    let bad = try runTool("dc-train", [batches, "-o", other, "--epochs", "1"] + flags)
+    XCTAssertEqual(bad.status, 65, bad.stderr)
+    XCTAssertTrue(bad.stderr.contains("32×32"), bad.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: other))
+  }
+
+  func testPrecomputedBatchesServeEverySampleOncePerPass() throws {
+    let x = NDArray(shape: [5, 2, 2, 1], values: (0..<20).map(Float.init))
+    let t = NDArray(shape: [5, 2, 2, 1], values: (0..<20).map { Float($0) * 2 })
+    var source = try PrecomputedBatches(
+      images: x, targets: [("inner_distance", t)], labels: nil, seed: 4, subject: "test")
+    var seen: [Int] = []
+    while source.position < 5 {
+      let b = try source.nextBatch(size: 2)
+      seen += b.sourceIndices
+      XCTAssertEqual(b.images.floats()[0], Float(b.sourceIndices[0] * 4))
+      XCTAssertEqual(b.targets[0].array.floats()[0], Float(b.sourceIndices[0] * 8))
+    }
+    XCTAssertEqual(seen.sorted(), [0, 1, 2, 3, 4])
+    XCTAssertEqual(source.position, 5)
+  }
+}
