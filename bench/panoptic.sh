@@ -4,6 +4,8 @@
 # architecture (bench/panoptic_torch.py: featurenet C1-C5 -> P1, F 256, location layer on,
 # heads [1,1,2] for training, [1,1] for inference; model.md §2-§8) on the same kind of input,
 # with the same thread count, in one run. Ratios are ours/torch: above 1 means we are faster.
+# The architectures are checked to be the same: parameter counts (1,187,312 for training) and
+# our inference weights loaded into the PyTorch model by name giving the same outputs.
 #
 #   bench/panoptic.sh [--batch N] [--size S] [--steps N] [--infer-batch N] [--infer-steps N]
 #                     [--threads N] [--profile]
@@ -47,11 +49,14 @@ run() {
     tail -1 "$tmp/$name" | cut -d= -f2
 }
 ratio() { echo "scale=3; $1 / $2" | bc; }
+# The throughput per CPU-second (all threads) a run printed: less sensitive to a loaded machine.
+percpu() { grep -E '^(samples|Mpix)/s:' "$tmp/$1" | awk '{print $4}'; }
 
 train=(--batch "$batch" --size "$size" --steps "$steps" --threads "$threads")
 infer=(--batch "$ibatch" --size "$size" --steps "$isteps" --threads "$threads")
 ours_train=$(run ours_train .build/release/nn-bench panoptic-train "${train[@]}" "${profile[@]}")
-ours_infer=$(run ours_infer .build/release/nn-bench panoptic-infer "${infer[@]}" "${profile[@]}")
+ours_infer=$(run ours_infer .build/release/nn-bench panoptic-infer "${infer[@]}" "${profile[@]}" \
+    --save-check "$tmp/check.npz")
 
 py=${TORCH_PYTHON:-.venv/bin/python}
 if [ -x "$py" ] && "$py" -c 'import torch' 2>/dev/null; then
@@ -59,6 +64,8 @@ if [ -x "$py" ] && "$py" -c 'import torch' 2>/dev/null; then
     def_train=$(run def_train "$py" bench/panoptic_torch.py train "${train[@]}")
     cl_infer=$(run cl_infer "$py" bench/panoptic_torch.py infer "${infer[@]}" --channels-last "${profile[@]}")
     def_infer=$(run def_infer "$py" bench/panoptic_torch.py infer "${infer[@]}")
+    # Same architecture: our weights loaded into the PyTorch model by name, outputs compared.
+    check=$(run check "$py" bench/panoptic_torch.py check "$tmp/check.npz" --threads "$threads")
     echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
     if [ ${#profile[@]} -gt 0 ]; then
         for what in train infer; do
@@ -73,14 +80,17 @@ if [ -x "$py" ] && "$py" -c 'import torch' 2>/dev/null; then
         done
     fi
     echo "== PanopticNet, $threads threads =="
+    echo "$(grep '^architecture check' "$tmp/check")"
     echo "training, batch $batch of ${size}x${size} (samples/s, higher is better):"
     echo "  dc-tools nn-bench:      $ours_train"
     echo "  PyTorch channels_last:  $cl_train   ratio ours/torch $(ratio "$ours_train" "$cl_train")"
     echo "  PyTorch NCHW (default): $def_train   ratio ours/torch $(ratio "$ours_train" "$def_train")"
+    echo "  per CPU-second: ours $(percpu ours_train), torch channels_last $(percpu cl_train) (ratio $(ratio "$(percpu ours_train)" "$(percpu cl_train)")), NCHW $(percpu def_train) (ratio $(ratio "$(percpu ours_train)" "$(percpu def_train)"))"
     echo "inference, heads [1,1], batch $ibatch tiles of ${size}x${size} (Mpix/s, higher is better):"
     echo "  dc-tools nn-bench:      $ours_infer"
     echo "  PyTorch channels_last:  $cl_infer   ratio ours/torch $(ratio "$ours_infer" "$cl_infer")"
     echo "  PyTorch NCHW (default): $def_infer   ratio ours/torch $(ratio "$ours_infer" "$def_infer")"
+    echo "  per CPU-second: ours $(percpu ours_infer), torch channels_last $(percpu cl_infer) (ratio $(ratio "$(percpu ours_infer)" "$(percpu cl_infer)")), NCHW $(percpu def_infer) (ratio $(ratio "$(percpu ours_infer)" "$(percpu def_infer)"))"
 else
     echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "PyTorch not found (TORCH_PYTHON=${TORCH_PYTHON:-unset}; see this script's header to make one): our figures only."

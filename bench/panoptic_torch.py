@@ -15,9 +15,11 @@ tensor clipped to norm 0.001 on its own (Keras per-variable clipnorm).
 
 Usage: python bench/panoptic_torch.py train|infer [--batch N] [--size S] [--steps N]
            [--warmup N] [--threads N] [--channels-last] [--profile]
+       python bench/panoptic_torch.py check FILE.npz   (from nn-bench panoptic-infer --save-check)
 Last line: torch_samples_per_s=<n> (train) or torch_mpix_per_s=<n> (infer). With --profile,
 each layer alone is timed and printed as op<TAB>label<TAB>count<TAB>fwd ms<TAB>bwd ms, the
-labels of nn-bench's profile.
+labels of nn-bench's profile. `check` loads our weights by their Keras names and prints the
+largest difference between the two engines' outputs (last line max_abs_error=<e>).
 """
 import argparse
 import statistics
@@ -206,7 +208,59 @@ def profile_layers(batch, s, heads, fmt, training, repeats):
     return total
 
 
+def check(path, threads):
+    """Loads the weights nn-bench panoptic-infer --save-check wrote (Keras names, HWIO) into
+    this model and compares its inference outputs with nn-bench's on the same input."""
+    torch.set_num_threads(threads)
+    z = np.load(path)
+    x = torch.from_numpy(z["input"]).permute(0, 3, 1, 2).contiguous()
+    heads = sorted(int(k.split("_")[1]) for k in z.files if k.startswith("semantic_"))
+    net = PanopticNet([1] * len(heads), x.shape[2], x.shape[1]).eval()
+    names = {"conv_channels": net.conv_channels, "P1": net.p1}
+    for k, b in enumerate(net.blocks):
+        for j, (conv, norm) in enumerate([(b.conv_a, b.bn_a), (b.conv_b, b.bn_b)]):
+            i = 2 * k + j
+            names["conv2d" + (f"_{i}" if i else "")] = conv
+            names["batch_normalization" + (f"_{i}" if i else "")] = norm
+    for k, r in enumerate(net.reduced):
+        names[f"C{k + 1}_reduced"] = r
+    for i, h in enumerate(net.heads):
+        names[f"conv_0_semantic_upsample_{i}"] = h.conv_up
+        names[f"conv_0_semantic_{i}"] = h.conv_0
+        names[f"batch_normalization_0_semantic_{i}"] = h.bn_0
+        names[f"conv_1_semantic_{i}"] = h.conv_1
+    field = {"kernel": "weight", "bias": "bias", "gamma": "weight", "beta": "bias",
+             "moving_mean": "running_mean", "moving_variance": "running_var"}
+    loaded = 0
+    with torch.no_grad():
+        for key in z.files:
+            if "/" not in key:
+                continue
+            layer, what = key.split("/")
+            v = torch.from_numpy(z[key])
+            if what == "kernel":
+                v = v.permute(3, 2, 0, 1)  # HWIO -> OIHW
+            getattr(names[layer], field[what]).copy_(v)
+            loaded += v.numel()
+        out = net(x)
+    assert loaded == parameter_count(net), (loaded, parameter_count(net))
+    err = max(float((o.permute(0, 2, 3, 1) - torch.from_numpy(z[f"semantic_{i}"])).abs().max())
+              for i, o in enumerate(out))
+    scale = max(float(np.abs(z[f"semantic_{i}"]).max()) for i in heads)
+    print(f"architecture check: {loaded} weights loaded by name, heads {len(heads)}, "
+          f"max |ours - torch| = {err:.3g} (outputs up to {scale:.3g})")
+    print(f"max_abs_error={err:.3g}")
+
+
 def main():
+    import sys
+    if len(sys.argv) > 1 and sys.argv[1] == "check":
+        ap = argparse.ArgumentParser()
+        ap.add_argument("what")
+        ap.add_argument("file")
+        ap.add_argument("--threads", type=int, default=2)
+        a = ap.parse_args()
+        return check(a.file, a.threads)
     ap = argparse.ArgumentParser()
     ap.add_argument("what", choices=["train", "infer"])
     ap.add_argument("--batch", type=int, default=4)
@@ -226,7 +280,8 @@ def main():
     x, targets = synthetic_nuclei(a.batch, a.size)
     x = x.to(memory_format=fmt)
     targets = [t.to(memory_format=fmt) for t in targets]
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, "
+    print(f"torch {torch.__version__} ({torch.backends.cpu.get_cpu_capability()}, oneDNN "
+          f"{'on' if torch.backends.mkldnn.is_available() else 'off'}), threads {torch.get_num_threads()}, "
           f"{'channels_last' if a.channels_last else 'NCHW (default)'}")
     print(f"panopticnet featurenet C1-C5 -> P1, heads {heads}: {parameter_count(net)} parameters, "
           f"batch {a.batch}x1x{a.size}x{a.size}")
@@ -272,8 +327,8 @@ def main():
         print(f"torch_samples_per_s={a.batch / ms * 1e3:.3f}")
     else:
         mpix = a.batch * a.size * a.size / 1e6
-        print(f"Mpix/s: {mpix / ms * 1e3:.3f} wall, {mpix / statistics.median(cpu) * 1e3:.3f} per cpu-second")
-        print(f"torch_mpix_per_s={mpix / ms * 1e3:.3f}")
+        print(f"Mpix/s: {mpix / ms * 1e3:.4f} wall, {mpix / statistics.median(cpu) * 1e3:.4f} per cpu-second")
+        print(f"torch_mpix_per_s={mpix / ms * 1e3:.4f}")
 
 
 if __name__ == "__main__":

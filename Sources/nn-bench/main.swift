@@ -464,6 +464,12 @@ struct PanopticInfer: ParsableCommand {
   @Option(help: "Untimed warm-up passes.") var warmup = 1
   @Option(help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: Int?
   @Flag(help: "Also time each layer alone (forward).") var profile = false
+  @Option(
+    help: ArgumentHelp(
+      "After timing, randomize biases and BN statistics, run one pass and write the weights "
+        + "(Keras names, HWIO), `input` and `semantic_0/1` (NHWC) to this .npz.",
+      discussion: "bench/panoptic_torch.py check FILE runs PyTorch's model on it."))
+  var saveCheck: String?
 
   func run() throws {
     if let threads { NNThreads.set(threads) }
@@ -499,6 +505,7 @@ struct PanopticInfer: ParsableCommand {
       let total = try profileLayers(layers, training: false, repeats: 3)
       print(String(format: "layers alone sum %.1f ms; whole pass %.1f ms", total, ms))
     }
+    if let saveCheck { try writeCheck(net, input: x, images: data.images, to: saveCheck) }
     let mpix = Double(batch * size * size) / 1e6
     print(
       String(
@@ -506,8 +513,34 @@ struct PanopticInfer: ParsableCommand {
     print(String(format: "cpu ms per pass (all threads, median): %.1f", median(cpuTimes)))
     print(
       String(
-        format: "Mpix/s: %.3f wall, %.3f per cpu-second", mpix / ms * 1e3,
+        format: "Mpix/s: %.4f wall, %.4f per cpu-second", mpix / ms * 1e3,
         mpix / median(cpuTimes) * 1e3))
-    print(String(format: "mpix_per_s=%.3f", mpix / ms * 1e3))
+    print(String(format: "mpix_per_s=%.4f", mpix / ms * 1e3))
   }
+}
+
+/// Gives `net` non-trivial biases, BN scales/offsets and moving statistics (kernels stay
+/// Glorot), runs one inference pass on `input` and writes weights, input and head outputs to
+/// the .npz at `path`, for the architecture check against PyTorch (bench/panoptic_torch.py).
+func writeCheck(_ net: PanopticNet, input: Tensor, images: NDArray, to path: String) throws {
+  var rng = RandomGenerator(seed: 21)
+  for p in net.registry.parameters where !p.name.hasSuffix("/kernel") {
+    let variance = p.name.hasSuffix("/moving_variance")
+    let gamma = p.name.hasSuffix("/gamma")
+    for i in 0..<p.count {
+      p.value.pointer[i] = variance || gamma ? rng.uniform(0.5, 1.5) : rng.uniform(-0.2, 0.2)
+    }
+  }
+  let outputs = try net.forward(input, training: false)
+  let writer = try NPZWriter(path: path)
+  do {
+    for p in net.registry.parameters { try writer.write(p.name, p.exported()) }
+    try writer.write("input", images)
+    for (i, y) in outputs.enumerated() { try writer.write("semantic_\(i)", y.toNHWC()) }
+    try writer.finish()
+  } catch {
+    writer.abort()
+    throw error
+  }
+  print("wrote weights, input and outputs to \(path)")
 }
