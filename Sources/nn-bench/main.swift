@@ -19,7 +19,7 @@ struct NNBench: ParsableCommand {
         nn-bench conv                      # 3×3 conv 32→32 on 8×128², fwd + bwd
         nn-bench panoptic-train            # PanopticNet training, batch 4 of 256×256
         nn-bench panoptic-infer --batch 8  # PanopticNet inference, heads [1, 1]
-        nn-bench panoptic-train --profile  # also each layer alone, forward and backward
+        nn-bench panoptic-train --profile  # also every layer alone, fwd and bwd
       unet-step and conv print a last line ms_per_step=<median milliseconds>;
       panoptic-train samples_per_s=<n>, panoptic-infer mpix_per_s=<n>.
       """,
@@ -389,6 +389,12 @@ struct PanopticTrain: ParsableCommand {
   @Option(help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: Int?
   @Flag(help: "Also time each layer alone, forward and backward.") var profile = false
 
+  func validate() throws {
+    guard batch >= 1, steps >= 1, warmup >= 0 else {
+      throw ValidationError("--batch and --steps must be at least 1, --warmup at least 0")
+    }
+  }
+
   func run() throws {
     if let threads { NNThreads.set(threads) }
     var cfg = PanopticNetConfiguration()
@@ -470,6 +476,12 @@ struct PanopticInfer: ParsableCommand {
         + "(Keras names, HWIO), `input` and `semantic_0/1` (NHWC) to this .npz.",
       discussion: "bench/panoptic_torch.py check FILE runs PyTorch's model on it."))
   var saveCheck: String?
+
+  func validate() throws {
+    guard batch >= 1, steps >= 1, warmup >= 0 else {
+      throw ValidationError("--batch and --steps must be at least 1, --warmup at least 0")
+    }
+  }
 
   func run() throws {
     if let threads { NNThreads.set(threads) }
