@@ -2,21 +2,28 @@ import ArgumentParser
 import DeepCellKit
 import Foundation
 
-/// Benchmarks of the network engine (issue 4): the reference U-Net training step and one
-/// 3×3 convolution, forward + backward. The last line is `ms_per_step=<median>`.
+/// Benchmarks of the network engine: the reference U-Net training step and one 3×3
+/// convolution, forward + backward (issue 4, last line `ms_per_step=<median>`), and the
+/// default PanopticNet's training throughput and inference throughput (issue 5, model.md
+/// §2–§8; last lines `samples_per_s=<n>` and `mpix_per_s=<n>`).
 @main
 struct NNBench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "nn-bench",
-    abstract: "Time the network engine: the reference U-Net training step or one convolution.",
+    abstract:
+      "Time the network engine: the U-Net training step, one convolution, or PanopticNet.",
     discussion: """
       Examples:
         nn-bench unet-step                 # batch 8 of 1×128×128, MSE, Adam
         nn-bench unet-step --steps 20 --threads 2
         nn-bench conv                      # 3×3 conv 32→32 on 8×128², fwd + bwd
-      The last line printed is ms_per_step=<median milliseconds>.
+        nn-bench panoptic-train            # PanopticNet training, batch 4 of 256×256
+        nn-bench panoptic-infer --batch 8  # PanopticNet inference, heads [1, 1]
+        nn-bench panoptic-train --profile  # also every layer alone, fwd and bwd
+      unet-step and conv print a last line ms_per_step=<median milliseconds>;
+      panoptic-train samples_per_s=<n>, panoptic-infer mpix_per_s=<n>.
       """,
-    subcommands: [UNetStep.self, Conv.self])
+    subcommands: [UNetStep.self, Conv.self, PanopticTrain.self, PanopticInfer.self])
 }
 
 func nowMs() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e6 }
@@ -199,4 +206,353 @@ struct Conv: ParsableCommand {
         (f.0 + f.1 + f.2) / c / 1e6))
     print(String(format: "ms_per_step=%.1f", ms))
   }
+}
+
+// MARK: - PanopticNet (issue 5)
+
+/// A batch of synthetic nuclei, channels-last: `batch` images of `size`² with about one
+/// disk-shaped cell per 30×30 pixels (radius 5–12), the image bright inside cells plus noise;
+/// targets as the seed recipe makes them — inner distance (a peak at each centre), outer
+/// distance (distance to the cell edge, scaled to [0, 1] per cell), fgbg one-hot — and labels.
+func syntheticNuclei(batch: Int, size: Int, seed: UInt64) -> AugmentedBatch {
+  var rng = RandomGenerator(seed: seed)
+  let pixels = size * size
+  var image = [Float](repeating: 0, count: batch * pixels)
+  var inner = [Float](repeating: 0, count: batch * pixels)
+  var outer = [Float](repeating: 0, count: batch * pixels)
+  var fgbg = [UInt8](repeating: 0, count: batch * pixels * 2)
+  var labels = [Int32](repeating: 0, count: batch * pixels)
+  let cells = max(1, pixels / 900)
+  for b in 0..<batch {
+    for id in 1...cells {
+      let cy = rng.uniform(0, Float(size))
+      let cx = rng.uniform(0, Float(size))
+      let r = rng.uniform(5, 12)
+      let brightness = rng.uniform(0.4, 0.9)
+      for y in max(0, Int(cy - r))..<min(size, Int(cy + r) + 1) {
+        for x in max(0, Int(cx - r))..<min(size, Int(cx + r) + 1) {
+          let d = ((Float(y) - cy) * (Float(y) - cy) + (Float(x) - cx) * (Float(x) - cx))
+            .squareRoot()
+          guard d < r else { continue }
+          let i = b * pixels + y * size + x
+          labels[i] = Int32(id)
+          image[i] = brightness * (1 - 0.3 * d / r)
+          inner[i] = Foundation.exp(-(d * d) / (0.5 * r * r))
+          outer[i] = 1 - d / r
+        }
+      }
+    }
+    for p in 0..<pixels {
+      let i = b * pixels + p
+      image[i] += 0.1 + 0.05 * rng.normal()
+      fgbg[2 * i + (labels[i] > 0 ? 1 : 0)] = 1
+    }
+  }
+  let shape1 = [batch, size, size, 1]
+  return AugmentedBatch(
+    images: NDArray(shape: shape1, values: image),
+    targets: [
+      ("inner-distance", NDArray(shape: shape1, values: inner)),
+      ("outer-distance", NDArray(shape: shape1, values: outer)),
+      ("fgbg", NDArray(shape: [batch, size, size, 2], values: fgbg)),
+    ], labels: NDArray(shape: shape1, values: labels), sourceIndices: Array(0..<batch))
+}
+
+/// One layer of the PanopticNet graph run alone on a random input of its shape in the
+/// network (same layout), for the per-layer profile; `count` = how often the graph has it.
+struct ProfiledLayer {
+  let label: String
+  let count: Int
+  let forward: (_ training: Bool) throws -> Tensor
+  let backward: ((Tensor) throws -> Void)?
+}
+
+/// The layers of the default PanopticNet (model.md §2–§5) at batch `n`, side `s`, for heads
+/// `classes`, each alone; names match bench/panoptic_torch.py's profile.
+func panopticLayers(n: Int, s: Int, classes: [Int], rng: inout RandomGenerator) -> [ProfiledLayer] {
+  var out: [ProfiledLayer] = []
+  func at(_ c: Int, _ r: Int) -> TensorShape { TensorShape(n, c, r, r) }
+  func add(
+    _ label: String, _ count: Int, _ layer: Layer, _ shape: TensorShape,
+    _ rng: inout RandomGenerator
+  ) {
+    let x = randomTensor(shape, &rng)
+    out.append(
+      ProfiledLayer(
+        label: "\(label) @\(shape.c)x\(shape.h)", count: count,
+        forward: { try layer.forward(x, training: $0) },
+        backward: { y in _ = try layer.backward(y) }))
+  }
+  func conv(_ cin: Int, _ cout: Int, _ k: Int, _ rng: inout RandomGenerator) -> Conv2D {
+    Conv2D(name: "c", inputChannels: cin, outputChannels: cout, kernelSize: k, rng: &rng)
+  }
+  let loc = Location2D()
+  let cat = Concatenate(name: "cat")
+  let x0 = randomTensor(at(1, s), &rng)
+  out.append(
+    ProfiledLayer(
+      label: "location+concat @1x\(s)", count: 1,
+      forward: { try cat.forward(x0, try loc.forward(x0, training: $0)) }, backward: nil))
+  let cc = conv(3, 3, 1, &rng)
+  cc.computesInputGradient = false
+  add("conv_channels 1x1 3>3", 1, cc, at(3, s), &rng)
+  for k in 1...5 {
+    let r = s >> (k - 1)
+    let cin = k == 1 ? 3 : 32
+    add("C\(k) conv3x3 \(cin)>32", 1, conv(cin, 32, 3, &rng), at(cin, r), &rng)
+    add("C\(k) batchnorm", 2, BatchNormalization(name: "bn", channels: 32), at(32, r), &rng)
+    add("C\(k) relu", 2, ReLU(name: "relu"), at(32, r), &rng)
+    add("C\(k) conv3x3 32>32", 1, conv(32, 32, 3, &rng), at(32, r), &rng)
+    add("C\(k) maxpool", 1, MaxPooling2D(name: "pool"), at(32, r), &rng)
+  }
+  for k in 1...5 {
+    add("C\(k)_reduced 1x1 32>256", 1, conv(32, 256, 1, &rng), at(32, s >> k), &rng)
+  }
+  for k in 2...5 {
+    add(
+      "P\(k)_upsampled bilinear", 1, UpSampling2D(name: "up", interpolation: .bilinear),
+      at(256, s >> k), &rng)
+  }
+  let merge = Add(name: "add")
+  let a = randomTensor(at(256, s / 2), &rng)
+  let b = randomTensor(at(256, s / 2), &rng)
+  out.append(
+    ProfiledLayer(
+      label: "P1_merged add @256x\(s / 2)", count: 1, forward: { _ in try merge.forward(a, b) },
+      backward: nil))
+  add("P1 conv3x3 256>256", 1, conv(256, 256, 3, &rng), at(256, s / 2), &rng)
+  let h = classes.count
+  add("head conv3x3 256>64", h, conv(256, 64, 3, &rng), at(256, s / 2), &rng)
+  add(
+    "head upsample bilinear", h, UpSampling2D(name: "up", interpolation: .bilinear),
+    at(64, s / 2), &rng)
+  add("head conv_0 1x1 64>128", h, conv(64, 128, 1, &rng), at(64, s), &rng)
+  add("head batchnorm", h, BatchNormalization(name: "bn", channels: 128), at(128, s), &rng)
+  add("head relu", h, ReLU(name: "relu"), at(128, s), &rng)
+  for (c, count) in Dictionary(grouping: classes, by: { $0 }).mapValues(\.count).sorted(by: {
+    $0.key < $1.key
+  }) {
+    add("head conv_1 1x1 128>\(c)", count, conv(128, c, 1, &rng), at(128, s), &rng)
+    add(
+      c == 1 ? "head relu out" : "head softmax out", count,
+      c == 1 ? ReLU(name: "relu") as Layer : Softmax(name: "softmax"), at(c, s), &rng)
+  }
+  return out
+}
+
+/// Times each layer alone (best of `repeats` after one warm-up; forward, then backward on a
+/// random ∂L/∂y when `training`) and prints `op<TAB>label<TAB>count<TAB>fwd ms<TAB>bwd ms`
+/// rows; returns the graph-weighted total in milliseconds.
+func profileLayers(_ layers: [ProfiledLayer], training: Bool, repeats: Int) throws -> Double {
+  var rng = RandomGenerator(seed: 11)
+  var total = 0.0
+  for layer in layers {
+    var bestF = Double.infinity
+    var bestB = Double.infinity
+    for r in 0..<(repeats + 1) {
+      let t0 = nowMs()
+      let y = try layer.forward(training)
+      let t1 = nowMs()
+      if r > 0 { bestF = min(bestF, t1 - t0) }
+      if training, let backward = layer.backward {
+        let dy = Tensor(
+          y.shape, nchw: (0..<y.shape.count).map { _ in rng.uniform(-1, 1) },
+          layout: y.layout)
+        let t2 = nowMs()
+        try backward(dy)
+        if r > 0 { bestB = min(bestB, nowMs() - t2) }
+      }
+    }
+    if !bestB.isFinite { bestB = 0 }
+    total += Double(layer.count) * (bestF + (training ? bestB : 0))
+    print(
+      String(format: "op\t%@\t%d\t%.2f\t%.2f", layer.label as NSString, layer.count, bestF, bestB))
+  }
+  return total
+}
+
+struct PanopticTrain: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "panoptic-train",
+    abstract: "Training throughput of the default PanopticNet (featurenet C1–C5 → P1, F 256, "
+      + "heads [1, 1, 2]): PanopticTrainer steps on synthetic nuclei.",
+    discussion: """
+      One step = forward (training mode), MSE on the two distance heads + 0.01 × weighted \
+      categorical cross-entropy on fgbg, backward, Adam (lr 1e-4, ε 1e-7) with per-variable \
+      clipnorm 0.001 — model.md §8–§9. Prints samples per second (batch / median step time); \
+      the last line is samples_per_s=<n>.
+      """)
+  @Option(help: "Batch size.") var batch = 4
+  @Option(help: "Image height = width (a power of two).") var size = 256
+  @Option(help: "Timed steps.") var steps = 3
+  @Option(help: "Untimed warm-up steps.") var warmup = 1
+  @Option(help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: Int?
+  @Flag(help: "Also time each layer alone, forward and backward.") var profile = false
+
+  func validate() throws {
+    guard batch >= 1, steps >= 1, warmup >= 0 else {
+      throw ValidationError("--batch and --steps must be at least 1, --warmup at least 0")
+    }
+  }
+
+  func run() throws {
+    if let threads { NNThreads.set(threads) }
+    var cfg = PanopticNetConfiguration()
+    cfg.inputSize = size
+    let net = try PanopticNet(cfg, seed: 1)
+    var settings = TrainingSettings()
+    settings.batchSize = batch
+    let trainer = PanopticTrainer(network: net, settings: settings)
+    let data = syntheticNuclei(batch: batch, size: size, seed: 5)
+    print("engine: \(NNBackendInfo.description), threads \(NNThreads.count)")
+    print(
+      "panopticnet featurenet C1-C5 -> P1, heads \(cfg.semanticClasses): "
+        + "\(net.registry.elementCount) parameters, batch \(batch)x1x\(size)x\(size)")
+    var times: [Double] = []
+    var cpuTimes: [Double] = []
+    for step in 0..<(warmup + steps) {
+      let t0 = nowMs()
+      let c0 = cpuMs()
+      let losses = try trainer.step(data)
+      let dt = nowMs() - t0
+      let dc = cpuMs() - c0
+      if step >= warmup {
+        times.append(dt)
+        cpuTimes.append(dc)
+      }
+      print(
+        String(
+          format: "step %d losses %@ %.1f ms (cpu %.1f ms)", step + 1,
+          losses.map { String(format: "%.5f", $0) }.joined(separator: " ") as NSString, dt, dc))
+    }
+    let ms = median(times)
+    if profile {
+      var rng = RandomGenerator(seed: 9)
+      let layers = panopticLayers(n: batch, s: size, classes: cfg.semanticClasses, rng: &rng)
+      let total = try profileLayers(layers, training: true, repeats: 2)
+      let adam = Adam(learningRate: 1e-4, clipNorm: 1e-3)
+      var best = Double.infinity
+      for _ in 0..<3 {
+        let t0 = nowMs()
+        try adam.step(net.registry.parameters)
+        best = min(best, nowMs() - t0)
+      }
+      print(String(format: "op\tadam+clipnorm\t1\t%.2f\t0.00", best))
+      print(
+        String(
+          format: "layers alone sum %.1f ms + adam %.1f ms; whole step %.1f ms", total, best, ms))
+    }
+    print(
+      String(
+        format: "times ms: %@", times.map { String(format: "%.1f", $0) }.joined(separator: " ")))
+    print(String(format: "cpu ms per step (all threads, median): %.1f", median(cpuTimes)))
+    print(
+      String(
+        format: "samples/s: %.3f wall, %.3f per cpu-second", Double(batch) / ms * 1e3,
+        Double(batch) / median(cpuTimes) * 1e3))
+    print(String(format: "samples_per_s=%.3f", Double(batch) / ms * 1e3))
+  }
+}
+
+struct PanopticInfer: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "panoptic-infer",
+    abstract: "Inference throughput of the PanopticNet prediction model (heads [1, 1]) on a "
+      + "batch of tiles.",
+    discussion: """
+      The network as dc-predict runs it: inference mode (BN moving statistics), the two \
+      distance heads, one forward pass per batch of tiles. Prints megapixels per second \
+      (batch · size² / median pass time); the last line is mpix_per_s=<n>.
+      """)
+  @Option(help: "Tiles per forward pass.") var batch = 4
+  @Option(help: "Tile height = width (a power of two).") var size = 256
+  @Option(help: "Timed passes.") var steps = 5
+  @Option(help: "Untimed warm-up passes.") var warmup = 1
+  @Option(help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: Int?
+  @Flag(help: "Also time each layer alone (forward).") var profile = false
+  @Option(
+    help: ArgumentHelp(
+      "After timing, randomize biases and BN statistics, run one pass and write the weights "
+        + "(Keras names, HWIO), `input` and `semantic_0/1` (NHWC) to this .npz.",
+      discussion: "bench/panoptic_torch.py check FILE runs PyTorch's model on it."))
+  var saveCheck: String?
+
+  func validate() throws {
+    guard batch >= 1, steps >= 1, warmup >= 0 else {
+      throw ValidationError("--batch and --steps must be at least 1, --warmup at least 0")
+    }
+  }
+
+  func run() throws {
+    if let threads { NNThreads.set(threads) }
+    var cfg = PanopticNetConfiguration()
+    cfg.inputSize = size
+    cfg.semanticClasses = [1, 1]
+    let net = try PanopticNet(cfg, seed: 1)
+    let data = syntheticNuclei(batch: batch, size: size, seed: 5)
+    let x = try Tensor.fromNHWC(data.images)
+    print("engine: \(NNBackendInfo.description), threads \(NNThreads.count)")
+    print(
+      "panopticnet prediction model, heads \(cfg.semanticClasses): "
+        + "\(net.registry.elementCount) parameters, batch \(batch) tiles of \(size)x\(size)")
+    var times: [Double] = []
+    var cpuTimes: [Double] = []
+    for pass in 0..<(warmup + steps) {
+      let t0 = nowMs()
+      let c0 = cpuMs()
+      let outputs = try net.forward(x, training: false)
+      let dt = nowMs() - t0
+      let dc = cpuMs() - c0
+      precondition(outputs.count == 2)
+      if pass >= warmup {
+        times.append(dt)
+        cpuTimes.append(dc)
+      }
+      print(String(format: "pass %d %.1f ms (cpu %.1f ms)", pass + 1, dt, dc))
+    }
+    let ms = median(times)
+    if profile {
+      var rng = RandomGenerator(seed: 9)
+      let layers = panopticLayers(n: batch, s: size, classes: cfg.semanticClasses, rng: &rng)
+      let total = try profileLayers(layers, training: false, repeats: 3)
+      print(String(format: "layers alone sum %.1f ms; whole pass %.1f ms", total, ms))
+    }
+    if let saveCheck { try writeCheck(net, input: x, images: data.images, to: saveCheck) }
+    let mpix = Double(batch * size * size) / 1e6
+    print(
+      String(
+        format: "times ms: %@", times.map { String(format: "%.1f", $0) }.joined(separator: " ")))
+    print(String(format: "cpu ms per pass (all threads, median): %.1f", median(cpuTimes)))
+    print(
+      String(
+        format: "Mpix/s: %.4f wall, %.4f per cpu-second", mpix / ms * 1e3,
+        mpix / median(cpuTimes) * 1e3))
+    print(String(format: "mpix_per_s=%.4f", mpix / ms * 1e3))
+  }
+}
+
+/// Gives `net` non-trivial biases, BN scales/offsets and moving statistics (kernels stay
+/// Glorot), runs one inference pass on `input` and writes weights, input and head outputs to
+/// the .npz at `path`, for the architecture check against PyTorch (bench/panoptic_torch.py).
+func writeCheck(_ net: PanopticNet, input: Tensor, images: NDArray, to path: String) throws {
+  var rng = RandomGenerator(seed: 21)
+  for p in net.registry.parameters where !p.name.hasSuffix("/kernel") {
+    let variance = p.name.hasSuffix("/moving_variance")
+    let gamma = p.name.hasSuffix("/gamma")
+    for i in 0..<p.count {
+      p.value.pointer[i] = variance || gamma ? rng.uniform(0.5, 1.5) : rng.uniform(-0.2, 0.2)
+    }
+  }
+  let outputs = try net.forward(input, training: false)
+  let writer = try NPZWriter(path: path)
+  do {
+    for p in net.registry.parameters { try writer.write(p.name, p.exported()) }
+    try writer.write("input", images)
+    for (i, y) in outputs.enumerated() { try writer.write("semantic_\(i)", y.toNHWC()) }
+    try writer.finish()
+  } catch {
+    writer.abort()
+    throw error
+  }
+  print("wrote weights, input and outputs to \(path)")
 }
