@@ -78,12 +78,28 @@ struct DCTrain: ParsableCommand {
       valueName: "file"))
   var state: String?
   @Flag(help: "Go on from the state file of an interrupted run (same flags).") var resume = false
+  @Option(
+    help: ArgumentHelp(
+      "Start from the weights of this model file (same architecture): fine-tuning.",
+      valueName: "file"))
+  var initialWeights: String?
+  @Option(
+    name: .customLong("recalibrate-bn"),
+    help: ArgumentHelp(
+      "After training, recompute the batch-norm statistics of the best model over this many augmented training batches (precise BN; 0 = Keras' moving averages as they are).",
+      valueName: "n"))
+  var recalibrateBN: Int = 0
 
   @OptionGroup var runtime: RuntimeOptions
 
   func validate() throws {
-    guard epochs >= 1, batchSize >= 1 else {
-      throw ValidationError("--epochs and --batch-size must be ≥ 1")
+    guard epochs >= (initialWeights == nil ? 1 : 0), batchSize >= 1 else {
+      throw ValidationError(
+        "--epochs and --batch-size must be ≥ 1 (--epochs 0 only with --initial-weights)")
+    }
+    guard recalibrateBN >= 0 else { throw ValidationError("--recalibrate-bn must be ≥ 0") }
+    if epochs == 0, recalibrateBN == 0 {
+      throw ValidationError("--epochs 0 does nothing without --recalibrate-bn")
     }
     guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive") }
     guard validationSplit > 0, validationSplit < 1 else {
@@ -197,6 +213,21 @@ struct DCTrain: ParsableCommand {
     }
   }
 
+  /// The batches of precise-BN recalibration: the training augmentation from its own seed
+  /// (seed + 2), so they do not depend on where training stopped.
+  func recalibrationSource(_ data: Dataset) throws -> any TrainingBatchSource {
+    switch data {
+    case .images(let x, let y):
+      var settings = AugmentationSettings()
+      settings.zoomRange = [zoomMin, 1 / zoomMin]
+      settings.cropSize = [crop, crop]
+      return try AugmentationGenerator(
+        images: x, labels: y, settings: settings, seed: seed &+ 2, threads: runtime.workerCount)
+    case .batches:
+      return try source(data, training: true, subject: input)
+    }
+  }
+
   /// The flags a resumed run must share with the run it resumes.
   var resumeSettings: [String: String] {
     [
@@ -259,6 +290,11 @@ struct DCTrain: ParsableCommand {
     settings.stepsPerEpoch = stepsPerEpoch
     settings.validationSteps = validationSteps
     let network = try PanopticNet(architecture, seed: seed)
+    if let initialWeights {
+      let (start, _) = try ModelFile.load(initialWeights, expecting: architecture)
+      let arrays = start.registry.exported()
+      try network.registry.load(arrays, strict: true, subject: initialWeights)
+    }
     let trainer = PanopticTrainer(network: network, settings: settings)
     let resumed =
       resume ? try TrainingStateFile.load(statePath, into: trainer, settings: resumeSettings) : nil
@@ -275,51 +311,53 @@ struct DCTrain: ParsableCommand {
     var barEpoch = -1
     var bestEpoch = resumed?.progress.history.min { $0.logs["val_loss"]! < $1.logs["val_loss"]! }?
       .epoch
-    try trainer.fit(
-      train: &trainSource, validation: &valSource, resume: resumed,
-      checkpoint: { epoch, val in
-        description.training["best_epoch"] = "\(epoch)"
-        description.training["best_val_loss"] = "\(Double(val))"
-        try ModelFile.save(network, description: description, to: output)
-        bestEpoch = epoch
-      },
-      logRow: { row in
-        logText += row
-        try writeLog(logText, to: logPath)
-        if barEpoch >= 0, let epoch = trainer.history.last {
-          let f = { (key: String) in String(format: "%.5g", epoch.logs[key] ?? .nan) }
-          bar?.setDetail(
-            "loss \(f("loss"))  val_loss \(f("val_loss"))  lr \(TrainingLog.numpyFloat32(epoch.lr))"
-          )
-          bar?.finish()
-          barEpoch = -1
-        }
-      },
-      epochEnd: { progress, snapshot in
-        try TrainingStateFile.save(
-          trainer, progress: progress, snapshot: snapshot, settings: resumeSettings,
-          to: statePath)
-      },
-      progress: { status in
-        if status.epoch != barEpoch {
-          bar = ProgressBar(
-            label: "epoch \(status.epoch + 1)/\(status.epochs)", total: status.steps,
-            unit: "steps", quiet: runtime.quiet)
-          barEpoch = status.epoch
-        }
-        let done = (status.epoch - firstEpoch) * status.steps + status.step
-        let left = (status.epochs - status.epoch) * status.steps - status.step
-        let perStep = Date().timeIntervalSince(started) / Double(max(done, 1))
-        var detail = "loss \(String(format: "%.5g", status.loss))"
-        if let v = status.lastValidationLoss {
-          detail += "  val_loss \(String(format: "%.5g", v))"
-        }
-        detail += "  lr \(TrainingLog.numpyFloat32(status.learningRate))"
-        detail += "  run ETA \(ProgressBar.clock(perStep * Double(left)))"
-        bar?.setDetail(detail)
-        bar?.advance()
-      },
-      shouldStop: { stop.isSet })
+    if epochs > 0 {
+      try trainer.fit(
+        train: &trainSource, validation: &valSource, resume: resumed,
+        checkpoint: { epoch, val in
+          description.training["best_epoch"] = "\(epoch)"
+          description.training["best_val_loss"] = "\(Double(val))"
+          try ModelFile.save(network, description: description, to: output)
+          bestEpoch = epoch
+        },
+        logRow: { row in
+          logText += row
+          try writeLog(logText, to: logPath)
+          if barEpoch >= 0, let epoch = trainer.history.last {
+            let f = { (key: String) in String(format: "%.5g", epoch.logs[key] ?? .nan) }
+            bar?.setDetail(
+              "loss \(f("loss"))  val_loss \(f("val_loss"))  lr \(TrainingLog.numpyFloat32(epoch.lr))"
+            )
+            bar?.finish()
+            barEpoch = -1
+          }
+        },
+        epochEnd: { progress, snapshot in
+          try TrainingStateFile.save(
+            trainer, progress: progress, snapshot: snapshot, settings: resumeSettings,
+            to: statePath)
+        },
+        progress: { status in
+          if status.epoch != barEpoch {
+            bar = ProgressBar(
+              label: "epoch \(status.epoch + 1)/\(status.epochs)", total: status.steps,
+              unit: "steps", quiet: runtime.quiet)
+            barEpoch = status.epoch
+          }
+          let done = (status.epoch - firstEpoch) * status.steps + status.step
+          let left = (status.epochs - status.epoch) * status.steps - status.step
+          let perStep = Date().timeIntervalSince(started) / Double(max(done, 1))
+          var detail = "loss \(String(format: "%.5g", status.loss))"
+          if let v = status.lastValidationLoss {
+            detail += "  val_loss \(String(format: "%.5g", v))"
+          }
+          detail += "  lr \(TrainingLog.numpyFloat32(status.learningRate))"
+          detail += "  run ETA \(ProgressBar.clock(perStep * Double(left)))"
+          bar?.setDetail(detail)
+          bar?.advance()
+        },
+        shouldStop: { stop.isSet })
+    }
     InterruptCleanup.onFirstInterrupt(nil)
     if trainer.stopReason == .interrupted {
       bar?.finish()
@@ -329,6 +367,25 @@ struct DCTrain: ParsableCommand {
         + "; go on with --resume\n"
       FileHandle.standardError.write(Data(text.utf8))
       Foundation.exit(130)
+    }
+    if recalibrateBN > 0 {
+      // The best model (or, with --epochs 0, the initial weights) gets precise BN statistics.
+      var recalibrated: PanopticNet = network
+      var saved = description
+      if epochs > 0 {
+        guard FileManager.default.fileExists(atPath: output) else {
+          throw DeepCellError(.badData, output, "no model was saved: nothing to recalibrate")
+        }
+        (recalibrated, saved) = try ModelFile.load(output, expecting: network.configuration)
+      } else if let initialWeights {
+        (recalibrated, saved) = try ModelFile.load(initialWeights, expecting: network.configuration)
+      }
+      let calibrator = PanopticTrainer(network: recalibrated, settings: settings)
+      var stream = try recalibrationSource(trainData)
+      try calibrator.recalibrateBatchNormalization(
+        &stream, batches: recalibrateBN, batchSize: batchSize)
+      saved.training["bn_recalibration"] = "\(recalibrateBN) batches of \(batchSize)"
+      try ModelFile.save(recalibrated, description: saved, to: output)
     }
     if !runtime.quiet, let last = trainer.history.last {
       let how = trainer.stopReason == .stoppedEarly ? " (stopped early, best weights restored)" : ""

@@ -33,6 +33,9 @@ public final class BatchNormalization: Layer {
   private var savedInput: Tensor?
   private var mean: [Float] = []
   private var inverseStd: [Float] = []
+  /// The per-channel mean and (biased) variance of the last training-mode batch, for
+  /// ``PanopticTrainer/recalibrateBatchNormalization(_:batches:batchSize:)``.
+  var batchStatistics: (mean: [Double], variance: [Double], count: Int)?
   private var output = TensorSlot()
   private var inputGradient = TensorSlot()
 
@@ -90,6 +93,7 @@ public final class BatchNormalization: Layer {
         }
       }
       let variance = channelTotals(partial, x).map { $0 / m }
+      batchStatistics = (mu, variance, Int(m))
       mean = muF
       inverseStd = variance.map { Float(1 / ($0 + Double(epsilon)).squareRoot()) }
       let unbiased = m > 1 ? m / (m - 1) : 1

@@ -19,6 +19,10 @@ public final class PanopticNet {
   public let heads: [SemanticHead]
   /// Every parameter by model-file name.
   public private(set) var registry = ParameterRegistry()
+  /// Every batch-normalization layer, backbone first, then the heads'.
+  var batchNormalizationLayers: [BatchNormalization] {
+    backbone.blocks.flatMap { [$0.normA, $0.normB] } + heads.map(\.norm0)
+  }
   private var lastHeads: [Int] = []
 
   /// Channels `conv_channels` produces (`required_channels` of the reference).

@@ -151,3 +151,37 @@ final class TrainingResumeTests: XCTestCase {
     XCTAssertEqual(source.position, 5)
   }
 }
+
+/// Precise-BN recalibration of the moving statistics.
+final class BatchNormRecalibrationTests: XCTestCase {
+  func testRecalibratedInferenceMatchesTrainingModeOnTheSameBatch() throws {
+    let (x, y) = PanopticTrainerTests.discDataset(count: 4)
+    var augment = AugmentationSettings()
+    augment.cropSize = [32, 32]
+    var gen = try AugmentationGenerator(images: x, labels: y, settings: augment, seed: 0)
+    let net = try PanopticNet(PanopticNetTests.tinyConfiguration(size: 32), seed: 0)
+    var settings = TrainingSettings()
+    settings.learningRate = 1e-2
+    let trainer = PanopticTrainer(network: net, settings: settings)
+    for _ in 0..<3 { _ = try trainer.step(try gen.nextBatch(size: 4)) }
+
+    let batch = try gen.nextBatch(size: 4)
+    let (input, _) = try trainer.tensors(batch)
+    let before = try net.forward(input, training: false).map { $0.toNHWC().floats() }
+    let training = try net.forward(input, training: true).map { $0.toNHWC().floats() }
+    // Recalibrate on exactly this batch: inference then normalizes with its statistics.
+    var one = try PrecomputedBatches(
+      images: batch.images, targets: batch.targets, labels: batch.labels, seed: 0,
+      shuffle: false, subject: "test")
+    try trainer.recalibrateBatchNormalization(&one, batches: 1, batchSize: 4)
+    let after = try net.forward(input, training: false).map { $0.toNHWC().floats() }
+    for h in training.indices {
+      let gapBefore = maxAbsDifference(before[h], training[h])
+      let gapAfter = maxAbsDifference(after[h], training[h])
+      XCTAssertLessThan(gapAfter, 0.02, "head \(h)")
+      XCTAssertLessThan(gapAfter, gapBefore, "head \(h)")
+    }
+    // Trainable weights are untouched (only moving statistics change).
+    XCTAssertEqual(trainer.optimizer.iterations, 3)
+  }
+}
