@@ -79,9 +79,8 @@ private struct Hybrid {
     let (windows, rows) = sideWindows(below: !forward)
     let reach = rows.map { abs($0.dy) }.max() ?? 0
     let centre = footprint.runs.first { $0.dy == 0 }
-    // Current-row part of the half footprint: dx in [cLo, cHi] (empty when cLo > cHi).
-    let cLo = forward ? (centre.map { $0.dxMin } ?? 0) : 1
-    let cHi = forward ? -1 : (centre.map { $0.dxMax } ?? 0)
+    // Current-row part of the half footprint: the c pixels before p in scan order.
+    let c = max(0, forward ? -(centre?.dxMin ?? 0) : (centre?.dxMax ?? 0))
     let nw = windows.count
     let ring = max(reach, 1)
     // Window maxima (and, backward, minima of unsaturated values) of the last `reach` rows.
@@ -91,92 +90,53 @@ private struct Hybrid {
     let unsat = UnsafeMutablePointer<Float>.allocate(capacity: width)
     let rowMax = UnsafeMutablePointer<Float>.allocate(capacity: width)
     let rowMin = UnsafeMutablePointer<Float>.allocate(capacity: width)
-    let c = max(0, forward ? -cLo : cHi)
-    let g = UnsafeMutablePointer<Float>.allocate(capacity: width)
-    let h = UnsafeMutablePointer<Float>.allocate(capacity: width)
-    let gm = UnsafeMutablePointer<Float>.allocate(capacity: width)
-    let hm = UnsafeMutablePointer<Float>.allocate(capacity: width)
+    // Scan-order line buffers: values, unsaturated values, and block suffix extrema shifted
+    // by c (entry c + t is the suffix extremum at t; the first c entries are ∓∞).
+    let line = LineBuffers(width: width, c: c)
+    let maxSlots = (0..<ring).map { r in (0..<nw).map { maxRows + (r * nw + $0) * width } }
+    let minSlots = (0..<ring).map { r in (0..<nw).map { minRows + (r * nw + $0) * width } }
     defer {
-      g.deallocate()
-      h.deallocate()
-      gm.deallocate()
-      hm.deallocate()
       maxRows.deallocate()
       minRows.deallocate()
       sliding.deallocate()
       unsat.deallocate()
       rowMax.deallocate()
       rowMin.deallocate()
+      line.deallocate()
     }
     for step in 0..<height {
       let y = forward ? step : height - 1 - step
       let jr = j + y * width
       let ir = i + y * width
       // Combine the precomputed window extrema of the finished rows on this side.
-      for x in 0..<width {
-        rowMax[x] = jr[x]
-        rowMin[x] = .infinity
-      }
+      rowMax.update(from: jr, count: width)
+      if !forward { rowMin.update(repeating: .infinity, count: width) }
       for r in rows {
         let yy = y + r.dy
         if yy < 0 || yy >= height { continue }
         let slot = ((yy % ring) * nw + r.window) * width
         let wm = maxRows + slot
-        for x in 0..<width { rowMax[x] = max(rowMax[x], wm[x]) }
+        for x in 0..<width { rowMax[x] = maxFloat(rowMax[x], wm[x]) }
         if !forward {
           let wn = minRows + slot
           for x in 0..<width { rowMin[x] = min(rowMin[x], wn[x]) }
         }
       }
-      // The current row, in scan order s (x = s forward, width − 1 − s backward): the
-      // window is the c previously processed pixels [s − c, s − 1], whose maxima (and
-      // minima of unsaturated values) come from blocks of length c — prefix extrema g
-      // kept as we go, suffix extrema h filled when a block completes — O(1) a pixel.
-      for s in 0..<width {
-        let x = forward ? s : width - 1 - s
-        var m = rowMax[x]
-        var low = rowMin[x]
-        if c > 0 && s > 0 {
-          let a = s - c
-          let b = s - 1
-          m = max(m, a <= 0 ? g[b] : max(h[a], g[b]))
-          if !forward { low = min(low, a <= 0 ? gm[b] : min(hm[a], gm[b])) }
-        }
-        let v = min(m, ir[x])
-        jr[x] = v
-        if c > 0 {
-          let start = s % c == 0
-          g[s] = start ? v : max(g[s - 1], v)
-          if !forward {
-            let u = v < ir[x] ? v : Float.infinity
-            gm[s] = start ? u : min(gm[s - 1], u)
-          }
-          if s % c == c - 1 {
-            var t = s
-            var accMax = -Float.infinity
-            var accMin = Float.infinity
-            while t > s - c {
-              let xt = forward ? t : width - 1 - t
-              accMax = max(accMax, jr[xt])
-              h[t] = accMax
-              if !forward {
-                accMin = min(accMin, jr[xt] < ir[xt] ? jr[xt] : .infinity)
-                hm[t] = accMin
-              }
-              t -= 1
-            }
-          }
-        }
-        // Vincent's queue seed: a neighbour q in N⁻(p) with J(q) < J(p) and J(q) < I(q).
-        if !forward && low < v { queue.append(Int32(y * width + x)) }
+      if forward {
+        _ = line.scan(
+          jr: jr, ir: ir, rowMax: rowMax, rowMin: rowMin, start: 0, step: 1, trackMin: false)
+      } else {
+        let seeds = line.scan(
+          jr: jr, ir: ir, rowMax: rowMax, rowMin: rowMin, start: width - 1, step: -1,
+          trackMin: true)
+        for k in 0..<seeds { queue.append(Int32(y * width) + line.seeds[k]) }
       }
       // This row is final for the scan: store its window extrema for later rows.
       if reach > 0 {
-        let slots = (0..<nw).map { maxRows + ((y % ring) * nw + $0) * width }
-        sliding.max(jr, into: slots)
+        sliding.max(jr, into: maxSlots[y % ring])
         if !forward {
           for x in 0..<width { unsat[x] = jr[x] < ir[x] ? jr[x] : .infinity }
-          sliding.min(unsat, into: (0..<nw).map { minRows + ((y % ring) * nw + $0) * width })
+          sliding.min(unsat, into: minSlots[y % ring])
         }
       }
     }
@@ -224,3 +184,104 @@ private struct Hybrid {
     }
   }
 }
+
+/// The sequential part of a scan: the pixels of one row in scan order, each taking
+/// `min(max(rowMax, the c previous results), I)`. The maximum of the c previous results (and,
+/// for queue seeding, the minimum of the unsaturated ones) comes from blocks of length c —
+/// prefix extrema carried along, suffix extrema filled when a block completes (van Herk /
+/// Gil–Werman) — so a pixel costs O(1) whatever c.
+private struct LineBuffers {
+  let width: Int
+  let c: Int
+  let values: UnsafeMutablePointer<Float>
+  let unsat: UnsafeMutablePointer<Float>
+  let suffixMax: UnsafeMutablePointer<Float>
+  let suffixMin: UnsafeMutablePointer<Float>
+  /// The columns a backward scan found to seed the queue (in scan order).
+  let seeds: UnsafeMutablePointer<Int32>
+
+  init(width: Int, c: Int) {
+    self.width = width
+    self.c = c
+    values = .allocate(capacity: width + 1)
+    unsat = .allocate(capacity: width + 1)
+    seeds = .allocate(capacity: width + 1)
+    suffixMax = .allocate(capacity: width + c + 1)
+    suffixMin = .allocate(capacity: width + c + 1)
+    suffixMax.initialize(repeating: -.infinity, count: width + c + 1)
+    suffixMin.initialize(repeating: .infinity, count: width + c + 1)
+  }
+
+  func deallocate() {
+    values.deallocate()
+    unsat.deallocate()
+    seeds.deallocate()
+    suffixMax.deallocate()
+    suffixMin.deallocate()
+  }
+
+  /// Scans `jr` from `start` by `step` (±1). When `trackMin`, the pixels that have an
+  /// unsaturated neighbour below their new value go to `seeds`; returns their number.
+  @inline(__always)
+  func scan(
+    jr: UnsafeMutablePointer<Float>, ir: UnsafePointer<Float>, rowMax: UnsafePointer<Float>,
+    rowMin: UnsafePointer<Float>, start: Int, step: Int, trackMin: Bool
+  ) -> Int {
+    var found = 0
+    if c == 0 {
+      var x = start
+      for _ in 0..<width {
+        let v = min(rowMax[x], ir[x])
+        jr[x] = v
+        if trackMin {
+          seeds[found] = Int32(x)
+          found += rowMin[x] < v ? 1 : 0
+        }
+        x += step
+      }
+      return found
+    }
+    var gMax = -Float.infinity
+    var gMin = Float.infinity
+    var k = 0
+    var x = start
+    for s in 0..<width {
+      let ix = ir[x]
+      let v = min(maxFloat(rowMax[x], maxFloat(suffixMax[s], gMax)), ix)
+      jr[x] = v
+      values[s] = v
+      if trackMin {
+        let low = min(rowMin[x], min(suffixMin[s], gMin))
+        let u = v < ix ? v : Float.infinity
+        unsat[s] = u
+        seeds[found] = Int32(x)
+        found += low < v ? 1 : 0
+        gMin = k == 0 ? u : min(gMin, u)
+      }
+      gMax = k == 0 ? v : maxFloat(gMax, v)
+      k += 1
+      if k == c {
+        k = 0
+        var accMax = -Float.infinity
+        var accMin = Float.infinity
+        var t = s
+        while t > s - c {
+          accMax = maxFloat(accMax, values[t])
+          suffixMax[t + c] = accMax
+          if trackMin {
+            accMin = min(accMin, unsat[t])
+            suffixMin[t + c] = accMin
+          }
+          t -= 1
+        }
+      }
+      x += step
+    }
+    return found
+  }
+}
+
+/// `max` for non-NaN floats as one `maxss`/`maxps` (the standard library's `max` also has to
+/// order NaNs, which costs a blend); same result as `Swift.max` for every non-NaN pair.
+@inline(__always)
+func maxFloat(_ x: Float, _ y: Float) -> Float { x > y ? x : y }

@@ -25,6 +25,8 @@ public enum Relabel {
         table[v] = offset + T(inverse.count)
         inverse.append(T(v))
       }
+      // Already 1, 2, …, hi (the usual case after a watershed): nothing to rewrite.
+      if lo == 1 && offset == 1 && inverse.count == Int(hi) { return (labels, inverse) }
       out.withUnsafeMutableBufferPointer { o in
         for i in o.indices where o[i] != 0 { o[i] = table[Int(o[i])] }
       }

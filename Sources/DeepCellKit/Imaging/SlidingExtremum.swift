@@ -3,6 +3,7 @@
 /// a window of length `L` with `P ≤ L < 2P` is `max(T_P[x+lo], T_P[x+hi−P+1])`. Every pass is a
 /// plain elementwise loop the compiler vectorises; pixels outside the row are ignored (as in
 /// scipy's `nearest` or `reflect` modes for a max or min filter; an empty window gives ∓∞).
+/// Rows must not hold NaN (maxima use ``maxFloat``).
 struct SlidingExtremum {
   /// The windows, as `(lo, hi)` offsets.
   let windows: [(lo: Int, hi: Int)]
@@ -54,7 +55,7 @@ struct SlidingExtremum {
       let dst = table + level * m
       let count = m - step
       if isMax {
-        for i in 0..<count { dst[i] = Swift.max(src[i], src[i + step]) }
+        for i in 0..<count { dst[i] = maxFloat(src[i], src[i + step]) }
       } else {
         for i in 0..<count { dst[i] = Swift.min(src[i], src[i + step]) }
       }
@@ -72,7 +73,7 @@ struct SlidingExtremum {
     let a = t + pad + w.lo
     let b = t + pad + w.hi - p + 1
     if isMax {
-      for x in 0..<n { out[x] = Swift.max(a[x], b[x]) }
+      for x in 0..<n { out[x] = maxFloat(a[x], b[x]) }
     } else {
       for x in 0..<n { out[x] = Swift.min(a[x], b[x]) }
     }

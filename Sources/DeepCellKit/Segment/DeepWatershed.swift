@@ -162,11 +162,9 @@ public enum DeepWatershed {
       connectivity: .eight, background: 0
     ).labels
     // 6. Watershed of −interior inside interior > threshold (float32 compare, as numpy does).
-    let t = Float(p.effectiveInteriorThreshold)
-    let mask = interior.map { $0 > t }
-    let image = interior.map { -$0 }
     var labels = Watershed.flood(
-      image: image, markers: markers, mask: mask, height: height, width: width)
+      negativeOf: interior, above: Float(p.effectiveInteriorThreshold), markers: markers,
+      height: height, width: width)
     // 7. Erosion of label edges.
     if p.labelErosion > 0 {
       labels = ErodeEdges.apply(labels, height: height, width: width, erosionWidth: p.labelErosion)
