@@ -15,14 +15,22 @@ public enum GreyReconstruction {
   public static func byDilation(
     seed: [Float], mask: [Float], height: Int, width: Int, footprint: Footprint
   ) throws -> [Float] {
+    var j = seed
+    try byDilation(&j, mask: mask, height: height, width: width, footprint: footprint)
+    return j
+  }
+
+  /// The same, in place: `j` holds the seed on entry and the reconstruction on return.
+  public static func byDilation(
+    _ j: inout [Float], mask: [Float], height: Int, width: Int, footprint: Footprint
+  ) throws {
     precondition(
-      seed.count == height * width && mask.count == seed.count,
+      j.count == height * width && mask.count == j.count,
       "planes do not match \(height)×\(width)")
-    for i in seed.indices where seed[i] > mask[i] {
+    for i in j.indices where j[i] > mask[i] {
       throw DeepCellError(.badData, "reconstruction", "seed exceeds mask at pixel \(i)")
     }
-    var j = seed
-    if seed.isEmpty { return j }
+    if j.isEmpty { return }
     mask.withUnsafeBufferPointer { ib in
       j.withUnsafeMutableBufferPointer { jb in
         Hybrid(
@@ -30,7 +38,6 @@ public enum GreyReconstruction {
         ).run()
       }
     }
-    return j
   }
 }
 
@@ -83,18 +90,28 @@ private struct Hybrid {
     let c = max(0, forward ? -(centre?.dxMin ?? 0) : (centre?.dxMax ?? 0))
     let nw = windows.count
     let ring = max(reach, 1)
+    // Backward, the queue test also needs the current row's part [x + 1, x + c]: one more
+    // window, evaluated once the row is final (its values no longer change in this scan).
+    let rowPart = !forward && c > 0
+    let sliding = SlidingExtremum(
+      n: width, windows: windows.map { (lo: $0.0, hi: $0.1) } + (rowPart ? [(lo: 1, hi: c)] : []))
     // Window maxima (and, backward, minima of unsaturated values) of the last `reach` rows.
     let maxRows = UnsafeMutablePointer<Float>.allocate(capacity: max(ring * nw * width, 1))
     let minRows = UnsafeMutablePointer<Float>.allocate(capacity: max(ring * nw * width, 1))
-    let sliding = SlidingExtremum(n: width, windows: windows.map { (lo: $0.0, hi: $0.1) })
     let unsat = UnsafeMutablePointer<Float>.allocate(capacity: width)
     let rowMax = UnsafeMutablePointer<Float>.allocate(capacity: width)
     let rowMin = UnsafeMutablePointer<Float>.allocate(capacity: width)
-    // Scan-order line buffers: values, unsaturated values, and block suffix extrema shifted
-    // by c (entry c + t is the suffix extremum at t; the first c entries are ∓∞).
+    let rowPartMin = UnsafeMutablePointer<Float>.allocate(capacity: width)
+    let unused = UnsafeMutablePointer<Float>.allocate(capacity: width)
+    let seeds = UnsafeMutablePointer<Int32>.allocate(capacity: width + 1)
     let line = LineBuffers(width: width, c: c)
-    let maxSlots = (0..<ring).map { r in (0..<nw).map { maxRows + (r * nw + $0) * width } }
-    let minSlots = (0..<ring).map { r in (0..<nw).map { minRows + (r * nw + $0) * width } }
+    let extra = rowPart ? 1 : 0
+    let maxSlots = (0..<ring).map { r in
+      (0..<nw).map { maxRows + (r * nw + $0) * width } + Array(repeating: unused, count: extra)
+    }
+    let minSlots = (0..<ring).map { r in
+      (0..<nw).map { minRows + (r * nw + $0) * width } + Array(repeating: rowPartMin, count: extra)
+    }
     defer {
       maxRows.deallocate()
       minRows.deallocate()
@@ -102,6 +119,9 @@ private struct Hybrid {
       unsat.deallocate()
       rowMax.deallocate()
       rowMin.deallocate()
+      rowPartMin.deallocate()
+      unused.deallocate()
+      seeds.deallocate()
       line.deallocate()
     }
     for step in 0..<height {
@@ -123,21 +143,30 @@ private struct Hybrid {
         }
       }
       if forward {
-        _ = line.scan(
-          jr: jr, ir: ir, rowMax: rowMax, rowMin: rowMin, start: 0, step: 1, trackMin: false)
+        line.scan(jr: jr, ir: ir, rowMax: rowMax, start: 0, step: 1)
       } else {
-        let seeds = line.scan(
-          jr: jr, ir: ir, rowMax: rowMax, rowMin: rowMin, start: width - 1, step: -1,
-          trackMin: true)
-        for k in 0..<seeds { queue.append(Int32(y * width) + line.seeds[k]) }
+        line.scan(jr: jr, ir: ir, rowMax: rowMax, start: width - 1, step: -1)
       }
       // This row is final for the scan: store its window extrema for later rows.
-      if reach > 0 {
-        sliding.max(jr, into: maxSlots[y % ring])
-        if !forward {
+      if reach > 0 { sliding.max(jr, into: maxSlots[y % ring]) }
+      if !forward {
+        if reach > 0 || rowPart {
           for x in 0..<width { unsat[x] = jr[x] < ir[x] ? jr[x] : .infinity }
           sliding.min(unsat, into: minSlots[y % ring])
         }
+        if rowPart {
+          for x in 0..<width { rowMin[x] = min(rowMin[x], rowPartMin[x]) }
+        }
+        // Vincent's queue seed: a neighbour q in N⁻(p) with J(q) < J(p) and J(q) < I(q)
+        // (in scan order, as the pixels were visited).
+        var found = 0
+        var x = width - 1
+        while x >= 0 {
+          seeds[found] = Int32(x)
+          found += rowMin[x] < jr[x] ? 1 : 0
+          x -= 1
+        }
+        for k in 0..<found { queue.append(Int32(y * width) + seeds[k]) }
       }
     }
   }
@@ -186,98 +215,66 @@ private struct Hybrid {
 }
 
 /// The sequential part of a scan: the pixels of one row in scan order, each taking
-/// `min(max(rowMax, the c previous results), I)`. The maximum of the c previous results (and,
-/// for queue seeding, the minimum of the unsaturated ones) comes from blocks of length c —
-/// prefix extrema carried along, suffix extrema filled when a block completes (van Herk /
-/// Gil–Werman) — so a pixel costs O(1) whatever c.
+/// `min(max(rowMax, the c previous results), I)`. The maximum of the c previous results comes
+/// from blocks of length c — prefix maxima carried along, suffix maxima filled when a block
+/// completes (van Herk / Gil–Werman) — so a pixel costs O(1) whatever c.
 private struct LineBuffers {
   let width: Int
   let c: Int
+  /// The row's results in scan order.
   let values: UnsafeMutablePointer<Float>
-  let unsat: UnsafeMutablePointer<Float>
+  /// Block suffix maxima shifted by c: entry c + t is the suffix maximum at t; the first c
+  /// entries are −∞.
   let suffixMax: UnsafeMutablePointer<Float>
-  let suffixMin: UnsafeMutablePointer<Float>
-  /// The columns a backward scan found to seed the queue (in scan order).
-  let seeds: UnsafeMutablePointer<Int32>
 
   init(width: Int, c: Int) {
     self.width = width
     self.c = c
     values = .allocate(capacity: width + 1)
-    unsat = .allocate(capacity: width + 1)
-    seeds = .allocate(capacity: width + 1)
     suffixMax = .allocate(capacity: width + c + 1)
-    suffixMin = .allocate(capacity: width + c + 1)
     suffixMax.initialize(repeating: -.infinity, count: width + c + 1)
-    suffixMin.initialize(repeating: .infinity, count: width + c + 1)
   }
 
   func deallocate() {
     values.deallocate()
-    unsat.deallocate()
-    seeds.deallocate()
     suffixMax.deallocate()
-    suffixMin.deallocate()
   }
 
-  /// Scans `jr` from `start` by `step` (±1). When `trackMin`, the pixels that have an
-  /// unsaturated neighbour below their new value go to `seeds`; returns their number.
+  /// Scans `jr` from `start` by `step` (±1).
   @inline(__always)
   func scan(
     jr: UnsafeMutablePointer<Float>, ir: UnsafePointer<Float>, rowMax: UnsafePointer<Float>,
-    rowMin: UnsafePointer<Float>, start: Int, step: Int, trackMin: Bool
-  ) -> Int {
-    var found = 0
+    start: Int, step: Int
+  ) {
     if c == 0 {
       var x = start
       for _ in 0..<width {
-        let v = min(rowMax[x], ir[x])
-        jr[x] = v
-        if trackMin {
-          seeds[found] = Int32(x)
-          found += rowMin[x] < v ? 1 : 0
-        }
+        jr[x] = min(rowMax[x], ir[x])
         x += step
       }
-      return found
+      return
     }
     var gMax = -Float.infinity
-    var gMin = Float.infinity
     var k = 0
     var x = start
     for s in 0..<width {
-      let ix = ir[x]
-      let v = min(maxFloat(rowMax[x], maxFloat(suffixMax[s], gMax)), ix)
+      let v = min(maxFloat(rowMax[x], maxFloat(suffixMax[s], gMax)), ir[x])
       jr[x] = v
       values[s] = v
-      if trackMin {
-        let low = min(rowMin[x], min(suffixMin[s], gMin))
-        let u = v < ix ? v : Float.infinity
-        unsat[s] = u
-        seeds[found] = Int32(x)
-        found += low < v ? 1 : 0
-        gMin = k == 0 ? u : min(gMin, u)
-      }
       gMax = k == 0 ? v : maxFloat(gMax, v)
       k += 1
       if k == c {
         k = 0
-        var accMax = -Float.infinity
-        var accMin = Float.infinity
+        var acc = -Float.infinity
         var t = s
         while t > s - c {
-          accMax = maxFloat(accMax, values[t])
-          suffixMax[t + c] = accMax
-          if trackMin {
-            accMin = min(accMin, unsat[t])
-            suffixMin[t + c] = accMin
-          }
+          acc = maxFloat(acc, values[t])
+          suffixMax[t + c] = acc
           t -= 1
         }
       }
       x += step
     }
-    return found
   }
 }
 

@@ -28,15 +28,15 @@ public enum HMaxima {
     guard h > 0 else { throw DeepCellError(.usage, "h", "must be > 0, got \(h)") }
     let hf = Float(h)
     let resolution = Float(2e-6 as Double)  // 2 * np.finfo(float32).resolution, as float32
-    var seed = [Float](repeating: 0, count: image.count)
+    var rec = [Float](repeating: 0, count: image.count)
     for k in image.indices {
       let v = image[k]
       let shifted: Float = v - hf
       let res: Float = resolution * abs(v)
-      seed[k] = shifted - res
+      rec[k] = shifted - res
     }
-    let rec = try GreyReconstruction.byDilation(
-      seed: seed, mask: image, height: height, width: width, footprint: footprint)
+    try GreyReconstruction.byDilation(
+      &rec, mask: image, height: height, width: width, footprint: footprint)
     var out = [UInt8](repeating: 0, count: image.count)
     for k in image.indices {
       let residue: Float = image[k] - rec[k]

@@ -135,7 +135,7 @@ public enum DeepWatershed {
         interior, height: height, width: width, footprint: .square(halfWidth: e))
     }
     // 4. Markers.
-    var markerMask = [UInt8](repeating: 0, count: maxima.count)
+    var markerMask: [UInt8]
     switch p.maximaAlgorithm {
     case .hMaxima:
       markerMask = try HMaxima.mask(
@@ -148,6 +148,7 @@ public enum DeepWatershed {
       case .radius: border = radius
       case .pixels(let w): border = w
       }
+      markerMask = [UInt8](repeating: 0, count: maxima.count)
       for peak in PeakLocalMax.peaks(
         maxima, height: height, width: width, minDistance: radius,
         threshold: p.effectiveMaximaThreshold, borderWidth: border,
@@ -213,42 +214,56 @@ public enum DeepWatershed {
     guard ms.shape[3] >= 1, is_.shape[3] >= 1 else {
       throw DeepCellError(.badData, "maps", "have no channels")
     }
-    let maximaChannels = ms.shape[3]
-    let interiorChannels = is_.shape[3]
-    let maxima = ms.floats()
-    let interior = is_.floats()
-    var results = [Result<[Int32], Error>](repeating: .success([]), count: b)
+    var output = NDArray(zeros: [b, h, w, 1], dtype: .int32)
+    let plane = h * w
+    var failures = [Error?](repeating: nil, count: b)
     let lock = NSLock()
     let workers = threads > 0 ? min(threads, max(b, 1)) : max(b, 1)
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      var frame = worker
-      while frame < b {
-        let plane = h * w
-        var m = [Float](repeating: 0, count: plane)
-        var i = [Float](repeating: 0, count: plane)
-        for k in 0..<plane {
-          m[k] = maxima[(frame * plane + k) * maximaChannels]
-          i[k] = interior[(frame * plane + k) * interiorChannels]
+    try withFloats(ms) { maxima in
+      try withFloats(is_) { interior in
+        output.withUnsafeMutableBufferPointer(Int32.self) { out in
+          DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var m = [Float](repeating: 0, count: plane)
+            var i = [Float](repeating: 0, count: plane)
+            let mc = ms.shape[3]
+            let ic = is_.shape[3]
+            var frame = worker
+            while frame < b {
+              // Channel 0 of this frame of each map.
+              for k in 0..<plane {
+                m[k] = maxima[(frame * plane + k) * mc]
+                i[k] = interior[(frame * plane + k) * ic]
+              }
+              do {
+                let labels = try segment(
+                  maxima: m, interior: i, height: h, width: w, parameters: p)
+                for k in 0..<plane { out[frame * plane + k] = labels[k] }
+              } catch {
+                lock.lock()
+                failures[frame] = error
+                lock.unlock()
+              }
+              frame += workers
+            }
+          }
         }
-        let r = Result { try segment(maxima: m, interior: i, height: h, width: w, parameters: p) }
-        lock.lock()
-        results[frame] = r
-        lock.unlock()
-        frame += workers
       }
     }
-    var out = [Int32]()
-    out.reserveCapacity(b * h * w)
-    for (frame, r) in results.enumerated() {
-      switch r {
-      case .success(let labels): out.append(contentsOf: labels)
-      case .failure(let error):
-        if let e = error as? DeepCellError, b > 1 {
-          throw DeepCellError(e.kind, "frame \(frame): \(e.subject)", e.reason)
-        }
-        throw error
+    if let (frame, error) = failures.enumerated().first(where: { $0.element != nil }) {
+      if let e = error as? DeepCellError, b > 1 {
+        throw DeepCellError(e.kind, "frame \(frame): \(e.subject)", e.reason)
       }
+      throw error!
     }
-    return NDArray(shape: [b, h, w, 1], values: out)
+    return output
+  }
+
+  /// Calls `body` with the elements of `array` as float32: in place when they are float32,
+  /// else converted (numpy `astype(float32)`).
+  private static func withFloats<R>(
+    _ array: NDArray, _ body: (UnsafeBufferPointer<Float>) throws -> R
+  ) throws -> R {
+    if array.dtype == .float32 { return try array.withUnsafeBufferPointer(Float.self, body) }
+    return try array.floats().withUnsafeBufferPointer(body)
   }
 }
