@@ -27,7 +27,7 @@ public enum GreyReconstruction {
     precondition(
       j.count == height * width && mask.count == j.count,
       "planes do not match \(height)×\(width)")
-    for i in j.indices where j[i] > mask[i] {
+    if let i = firstExceeding(j, mask) {
       throw DeepCellError(.badData, "reconstruction", "seed exceeds mask at pixel \(i)")
     }
     if j.isEmpty { return }
@@ -37,6 +37,30 @@ public enum GreyReconstruction {
           j: jb.baseAddress!, i: ib.baseAddress!, height: height, width: width, footprint: footprint
         ).run()
       }
+    }
+  }
+}
+
+/// The first index where `seed > mask`, or nil; four lanes at a time.
+private func firstExceeding(_ seed: [Float], _ mask: [Float]) -> Int? {
+  seed.withUnsafeBufferPointer { s in
+    mask.withUnsafeBufferPointer { m in
+      var x = 0
+      while x + 16 <= s.count {
+        var above = SIMDMask<SIMD4<Int32>>(repeating: false)
+        for k in stride(from: x, to: x + 16, by: 4) {
+          let a = UnsafeRawPointer(s.baseAddress! + k).loadUnaligned(as: SIMD4<Float>.self)
+          let b = UnsafeRawPointer(m.baseAddress! + k).loadUnaligned(as: SIMD4<Float>.self)
+          above .|= a .> b
+        }
+        if any(above) { break }
+        x += 16
+      }
+      while x < s.count {
+        if s[x] > m[x] { return x }
+        x += 1
+      }
+      return nil
     }
   }
 }

@@ -15,13 +15,8 @@ public enum HMaxima {
     precondition(image.count == height * width, "image does not match \(height)×\(width)")
     guard h.isFinite else { throw DeepCellError(.usage, "h", "must be finite, got \(h)") }
     if image.isEmpty { return [] }
-    var lo = Float.infinity
-    var hi = -Float.infinity
-    for v in image {
-      if v.isNaN { throw DeepCellError(.badData, "h-maxima", "image contains NaN") }
-      lo = min(lo, v)
-      hi = max(hi, v)
-    }
+    let (lo, hi, hasNaN) = extrema(image)
+    if hasNaN { throw DeepCellError(.badData, "h-maxima", "image contains NaN") }
     let ptp = hi - lo
     if h > Double(ptp) { return [UInt8](repeating: 0, count: image.count) }
     if h == 0 { throw DeepCellError(.usage, "h", "h = 0 is ambiguous (use local maxima instead)") }
@@ -43,5 +38,36 @@ public enum HMaxima {
       out[k] = residue >= hf ? 1 : 0
     }
     return out
+  }
+
+  /// The minimum and maximum of the non-NaN values of `image`, and whether it has a NaN, four
+  /// lanes at a time.
+  static func extrema(_ image: [Float]) -> (lo: Float, hi: Float, hasNaN: Bool) {
+    typealias Lanes = SIMD4<Float>
+    return image.withUnsafeBufferPointer { b in
+      let p = b.baseAddress!
+      var lo4 = Lanes(repeating: .infinity)
+      var hi4 = Lanes(repeating: -.infinity)
+      var nan4 = SIMDMask<SIMD4<Int32>>(repeating: false)
+      var x = 0
+      while x + 4 <= b.count {
+        let v = UnsafeRawPointer(p + x).loadUnaligned(as: Lanes.self)
+        lo4.replace(with: v, where: v .< lo4)
+        hi4.replace(with: v, where: v .> hi4)
+        nan4 .|= v .!= v
+        x += 4
+      }
+      var lo = lo4.min()
+      var hi = hi4.max()
+      var hasNaN = any(nan4)
+      while x < b.count {
+        let v = p[x]
+        if v.isNaN { hasNaN = true }
+        if v < lo { lo = v }
+        if v > hi { hi = v }
+        x += 1
+      }
+      return (lo, hi, hasNaN)
+    }
   }
 }
