@@ -29,19 +29,20 @@ public enum GaussianFilter {
     }
     guard sigma > 1e-15, height > 0, width > 0 else { return image }
     let weights = kernel(sigma: sigma, truncate: truncate)
-    var tmp = [Float](repeating: 0, count: image.count)
-    var out = [Float](repeating: 0, count: image.count)
-    image.withUnsafeBufferPointer { src in
-      tmp.withUnsafeMutableBufferPointer { dst in
+    // Both passes write every element: no zero fill.
+    let tmp = [Float](unsafeUninitializedCapacity: image.count) { dst, filled in
+      image.withUnsafeBufferPointer { src in
         correlateColumns(
           src.baseAddress!, dst.baseAddress!, height: height, width: width, weights: weights)
       }
+      filled = image.count
     }
-    tmp.withUnsafeBufferPointer { src in
-      out.withUnsafeMutableBufferPointer { dst in
+    let out = [Float](unsafeUninitializedCapacity: image.count) { dst, filled in
+      tmp.withUnsafeBufferPointer { src in
         correlateRows(
           src.baseAddress!, dst.baseAddress!, height: height, width: width, weights: weights)
       }
+      filled = image.count
     }
     return out
   }

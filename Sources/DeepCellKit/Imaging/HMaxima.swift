@@ -23,21 +23,31 @@ public enum HMaxima {
     guard h > 0 else { throw DeepCellError(.usage, "h", "must be > 0, got \(h)") }
     let hf = Float(h)
     let resolution = Float(2e-6 as Double)  // 2 * np.finfo(float32).resolution, as float32
-    var rec = [Float](repeating: 0, count: image.count)
-    for k in image.indices {
-      let v = image[k]
-      let shifted: Float = v - hf
-      let res: Float = resolution * abs(v)
-      rec[k] = shifted - res
+    let n = image.count
+    var rec = image.withUnsafeBufferPointer { img in
+      [Float](unsafeUninitializedCapacity: n) { seed, filled in
+        for k in 0..<n {
+          let v = img[k]
+          let shifted: Float = v - hf
+          let res: Float = resolution * abs(v)
+          seed[k] = shifted - res
+        }
+        filled = n
+      }
     }
     try GreyReconstruction.byDilation(
       &rec, mask: image, height: height, width: width, footprint: footprint)
-    var out = [UInt8](repeating: 0, count: image.count)
-    for k in image.indices {
-      let residue: Float = image[k] - rec[k]
-      out[k] = residue >= hf ? 1 : 0
+    return image.withUnsafeBufferPointer { img in
+      rec.withUnsafeBufferPointer { r in
+        [UInt8](unsafeUninitializedCapacity: n) { out, filled in
+          for k in 0..<n {
+            let residue: Float = img[k] - r[k]
+            out[k] = residue >= hf ? 1 : 0
+          }
+          filled = n
+        }
+      }
     }
-    return out
   }
 
   /// The minimum and maximum of the non-NaN values of `image`, and whether it has a NaN, four

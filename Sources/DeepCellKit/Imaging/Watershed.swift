@@ -27,7 +27,10 @@ public enum Watershed {
       "planes do not match \(height)×\(width)")
     return image.withUnsafeBufferPointer { im in
       mask.withUnsafeBufferPointer { mk in
-        flood(markers: markers, height: height, width: width) { (orderedBits(im[$0]), mk[$0]) }
+        var seeded = 0
+        return flood(markers: markers, height: height, width: width, seededLabels: &seeded) {
+          (orderedBits(im[$0]), mk[$0])
+        }
       }
     }
   }
@@ -39,11 +42,23 @@ public enum Watershed {
     negativeOf interior: [Float], above threshold: Float, markers: [Int32], height: Int,
     width: Int
   ) -> [Int32] {
+    var seeded = 0
+    return flood(
+      negativeOf: interior, above: threshold, markers: markers, height: height, width: width,
+      seededLabels: &seeded)
+  }
+
+  /// The same, also counting the distinct labels of the markers inside the mask (the labels
+  /// the result holds).
+  static func flood(
+    negativeOf interior: [Float], above threshold: Float, markers: [Int32], height: Int,
+    width: Int, seededLabels: inout Int
+  ) -> [Int32] {
     let n = height * width
     precondition(
       interior.count == n && markers.count == n, "planes do not match \(height)×\(width)")
     return interior.withUnsafeBufferPointer { im in
-      flood(markers: markers, height: height, width: width) {
+      flood(markers: markers, height: height, width: width, seededLabels: &seededLabels) {
         let v = im[$0]
         return (orderedBits(-v), v > threshold)
       }
@@ -53,7 +68,8 @@ public enum Watershed {
   /// The flood, given each pixel's ordered value bits and whether it is in the mask.
   @inline(__always)
   static func flood(
-    markers: [Int32], height: Int, width: Int, pixel: (Int) -> (bits: UInt32, inMask: Bool)
+    markers: [Int32], height: Int, width: Int, seededLabels: inout Int,
+    pixel: (Int) -> (bits: UInt32, inMask: Bool)
   ) -> [Int32] {
     // Padded by one pixel of "outside mask", like skimage's np.pad: no bounds checks needed.
     let pw = width + 2
@@ -81,6 +97,9 @@ public enum Watershed {
         }
       }
     }
+    var seen = Set<Int32>()
+    for s in seeds { seen.insert(cells[Int(s.index)].label) }
+    seededLabels = seen.count
     var ties = MarkerTies(seeds.map { $0.key })
     var age: UInt64 = 1
     var queue = QuaternaryHeap()
@@ -97,14 +116,13 @@ public enum Watershed {
       for s in seeds { queue.push(key: s.key, index: s.index, label: cells[Int(s.index)].label) }
     }
     _ = drain(&queue, cells: cells, stride: pw, age: &age) { _ in false }
-    var result = [Int32](repeating: 0, count: height * width)
-    result.withUnsafeMutableBufferPointer { r in
+    return [Int32](unsafeUninitializedCapacity: height * width) { r, filled in
       for y in 0..<height {
         let row = cells + (y + 1) * pw + 1
         for x in 0..<width { r[y * width + x] = max(row[x].label, 0) }
       }
+      filled = height * width
     }
-    return result
   }
 
   /// Pops and floods until the queue is empty (returns false) or `stop(key)` says so after
@@ -252,15 +270,25 @@ struct QuaternaryHeap: FloodQueue {
       if first >= count { break }
       var best = first
       var bestKey = keys[first]
-      let last = min(first + 4, count)
-      var c = first + 1
-      while c < last {
-        let ck = keys[c]
-        if ck < bestKey {
-          best = c
-          bestKey = ck
+      if first + 4 <= count {
+        // All four children: pairwise minima (keys are distinct, so any rule finds the same).
+        let (k1, k2, k3) = (keys[first + 1], keys[first + 2], keys[first + 3])
+        let lowA = k1 < bestKey ? first + 1 : first
+        let keyA = k1 < bestKey ? k1 : bestKey
+        let lowB = k3 < k2 ? first + 3 : first + 2
+        let keyB = k3 < k2 ? k3 : k2
+        best = keyB < keyA ? lowB : lowA
+        bestKey = keyB < keyA ? keyB : keyA
+      } else {
+        var c = first + 1
+        while c < count {
+          let ck = keys[c]
+          if ck < bestKey {
+            best = c
+            bestKey = ck
+          }
+          c += 1
         }
-        c += 1
       }
       if bestKey >= key { break }
       keys[i] = bestKey

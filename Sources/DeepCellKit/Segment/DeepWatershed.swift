@@ -158,14 +158,15 @@ public enum DeepWatershed {
       }
     }
     // 5. Marker components, 8-connected, numbered in raster order.
-    let markers = ConnectedComponents.label(
+    let (markers, markerCount) = ConnectedComponents.label(
       markerMask, height: height, width: width,
       connectivity: .eight, background: 0
-    ).labels
+    )
     // 6. Watershed of −interior inside interior > threshold (float32 compare, as numpy does).
+    var seededLabels = 0
     var labels = Watershed.flood(
       negativeOf: interior, above: Float(p.effectiveInteriorThreshold), markers: markers,
-      height: height, width: width)
+      height: height, width: width, seededLabels: &seededLabels)
     // 7. Erosion of label edges.
     if p.labelErosion > 0 {
       labels = ErodeEdges.apply(labels, height: height, width: width, erosionWidth: p.labelErosion)
@@ -178,7 +179,13 @@ public enum DeepWatershed {
     if p.fillHolesThreshold > 0 {
       labels = FillHoles.apply(labels, height: height, width: width, size: p.fillHolesThreshold)
     }
-    // 10. Sequential relabelling.
+    // 10. Sequential relabelling — nothing to do when no step removed a label and every
+    // marker label 1…N reached the mask (the watershed's labels are those of its seeds).
+    if p.labelErosion == 0 && p.smallObjectsThreshold == 0 && p.fillHolesThreshold == 0
+      && seededLabels == markerCount
+    {
+      return labels
+    }
     return Relabel.sequential(labels).labels
   }
 
