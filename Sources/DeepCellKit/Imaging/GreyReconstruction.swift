@@ -112,39 +112,30 @@ private struct Hybrid {
     let centre = footprint.runs.first { $0.dy == 0 }
     // Current-row part of the half footprint: the c pixels before p in scan order.
     let c = max(0, forward ? -(centre?.dxMin ?? 0) : (centre?.dxMax ?? 0))
-    let nw = windows.count
     let ring = max(reach, 1)
     // Backward, the queue test also needs the current row's part [x + 1, x + c]: one more
     // window, evaluated once the row is final (its values no longer change in this scan).
     let rowPart = !forward && c > 0
     let sliding = SlidingExtremum(
       n: width, windows: windows.map { (lo: $0.0, hi: $0.1) } + (rowPart ? [(lo: 1, hi: c)] : []))
-    // Window maxima (and, backward, minima of unsaturated values) of the last `reach` rows.
-    let maxRows = UnsafeMutablePointer<Float>.allocate(capacity: max(ring * nw * width, 1))
-    let minRows = UnsafeMutablePointer<Float>.allocate(capacity: max(ring * nw * width, 1))
+    let taps = (0..<(windows.count + (rowPart ? 1 : 0))).map { sliding.taps($0) }
+    // The sparse tables (maxima of J and, backward, minima of the unsaturated values) of the
+    // last `reach` rows: a window of a finished row is two reads.
+    let size = sliding.tableSize
+    let maxTables = UnsafeMutablePointer<Float>.allocate(capacity: ring * size)
+    let minTables = UnsafeMutablePointer<Float>.allocate(capacity: forward ? 1 : ring * size)
     let unsat = UnsafeMutablePointer<Float>.allocate(capacity: width)
     let rowMax = UnsafeMutablePointer<Float>.allocate(capacity: width)
     let rowMin = UnsafeMutablePointer<Float>.allocate(capacity: width)
-    let rowPartMin = UnsafeMutablePointer<Float>.allocate(capacity: width)
-    let unused = UnsafeMutablePointer<Float>.allocate(capacity: width)
     let seeds = UnsafeMutablePointer<Int32>.allocate(capacity: width + 1)
     let line = LineBuffers(width: width, c: c)
-    let extra = rowPart ? 1 : 0
-    let maxSlots = (0..<ring).map { r in
-      (0..<nw).map { maxRows + (r * nw + $0) * width } + Array(repeating: unused, count: extra)
-    }
-    let minSlots = (0..<ring).map { r in
-      (0..<nw).map { minRows + (r * nw + $0) * width } + Array(repeating: rowPartMin, count: extra)
-    }
     defer {
-      maxRows.deallocate()
-      minRows.deallocate()
+      maxTables.deallocate()
+      minTables.deallocate()
       sliding.deallocate()
       unsat.deallocate()
       rowMax.deallocate()
       rowMin.deallocate()
-      rowPartMin.deallocate()
-      unused.deallocate()
       seeds.deallocate()
       line.deallocate()
     }
@@ -152,18 +143,22 @@ private struct Hybrid {
       let y = forward ? step : height - 1 - step
       let jr = j + y * width
       let ir = i + y * width
-      // Combine the precomputed window extrema of the finished rows on this side.
+      // Combine the window extrema of the finished rows on this side.
       rowMax.update(from: jr, count: width)
       if !forward { rowMin.update(repeating: .infinity, count: width) }
       for r in rows {
         let yy = y + r.dy
         if yy < 0 || yy >= height { continue }
-        let slot = ((yy % ring) * nw + r.window) * width
-        let wm = maxRows + slot
-        for x in 0..<width { rowMax[x] = maxFloat(rowMax[x], wm[x]) }
+        let (ta, tb) = taps[r.window]
+        let table = maxTables + (yy % ring) * size
+        let a = table + ta
+        let b = table + tb
+        for x in 0..<width { rowMax[x] = maxFloat(rowMax[x], maxFloat(a[x], b[x])) }
         if !forward {
-          let wn = minRows + slot
-          for x in 0..<width { rowMin[x] = min(rowMin[x], wn[x]) }
+          let table = minTables + (yy % ring) * size
+          let a = table + ta
+          let b = table + tb
+          for x in 0..<width { rowMin[x] = min(rowMin[x], min(a[x], b[x])) }
         }
       }
       if forward {
@@ -171,15 +166,19 @@ private struct Hybrid {
       } else {
         line.scan(jr: jr, ir: ir, rowMax: rowMax, start: width - 1, step: -1)
       }
-      // This row is final for the scan: store its window extrema for later rows.
-      if reach > 0 { sliding.max(jr, into: maxSlots[y % ring]) }
+      // This row is final for the scan: store its tables for later rows.
+      if reach > 0 { sliding.buildTable(jr, into: maxTables + (y % ring) * size, isMax: true) }
       if !forward {
         if reach > 0 || rowPart {
           for x in 0..<width { unsat[x] = jr[x] < ir[x] ? jr[x] : .infinity }
-          sliding.min(unsat, into: minSlots[y % ring])
+          sliding.buildTable(unsat, into: minTables + (y % ring) * size, isMax: false)
         }
         if rowPart {
-          for x in 0..<width { rowMin[x] = min(rowMin[x], rowPartMin[x]) }
+          let (ta, tb) = taps[windows.count]
+          let table = minTables + (y % ring) * size
+          let a = table + ta
+          let b = table + tb
+          for x in 0..<width { rowMin[x] = min(rowMin[x], min(a[x], b[x])) }
         }
         // Vincent's queue seed: a neighbour q in N⁻(p) with J(q) < J(p) and J(q) < I(q)
         // (in scan order, as the pixels were visited).

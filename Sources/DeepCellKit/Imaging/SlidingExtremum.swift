@@ -42,7 +42,32 @@ struct SlidingExtremum {
     for (k, w) in windows.enumerated() { combine(w, outs[k], isMax: false) }
   }
 
-  private func build(_ row: UnsafePointer<Float>, padValue: Float, isMax: Bool) {
+  /// Floats in one row's sparse table (every level, padded).
+  var tableSize: Int { levels * m }
+
+  /// Writes the sparse table of `row` (maxima or minima) into `table` (``tableSize`` floats),
+  /// for callers that keep the tables of several rows and read windows with ``taps(_:)``.
+  func buildTable(_ row: UnsafePointer<Float>, into table: UnsafeMutablePointer<Float>, isMax: Bool)
+  {
+    build(row, padValue: isMax ? -.infinity : .infinity, isMax: isMax, into: table)
+  }
+
+  /// The two table offsets whose extremum is window `k` at `x = 0` (add `x` for other x):
+  /// `max(table[a + x], table[b + x])` is `max(row[x + lo ... x + hi])`.
+  func taps(_ k: Int) -> (a: Int, b: Int) {
+    let w = windows[k]
+    let length = w.hi - w.lo + 1
+    var level = 0
+    while (2 << level) <= length { level += 1 }
+    let p = 1 << level
+    return (level * m + pad + w.lo, level * m + pad + w.hi - p + 1)
+  }
+
+  private func build(
+    _ row: UnsafePointer<Float>, padValue: Float, isMax: Bool,
+    into table: UnsafeMutablePointer<Float>? = nil
+  ) {
+    let table = table ?? self.table
     let t0 = table
     for i in 0..<pad {
       t0[i] = padValue
