@@ -111,8 +111,7 @@ struct WatershedBench: ParsableCommand {
       }
       let labels = timed("watershed") {
         Watershed.flood(
-          image: interior.map { -$0 }, markers: markers, mask: interior.map { $0 > 0.01 },
-          height: h, width: w)
+          negativeOf: interior, above: 0.01, markers: markers, height: h, width: w)
       }
       _ = timed("relabel") { Relabel.sequential(labels) }
     }

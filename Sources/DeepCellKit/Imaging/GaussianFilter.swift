@@ -29,19 +29,20 @@ public enum GaussianFilter {
     }
     guard sigma > 1e-15, height > 0, width > 0 else { return image }
     let weights = kernel(sigma: sigma, truncate: truncate)
-    var tmp = [Float](repeating: 0, count: image.count)
-    var out = [Float](repeating: 0, count: image.count)
-    image.withUnsafeBufferPointer { src in
-      tmp.withUnsafeMutableBufferPointer { dst in
+    // Both passes write every element: no zero fill.
+    let tmp = [Float](unsafeUninitializedCapacity: image.count) { dst, filled in
+      image.withUnsafeBufferPointer { src in
         correlateColumns(
           src.baseAddress!, dst.baseAddress!, height: height, width: width, weights: weights)
       }
+      filled = image.count
     }
-    tmp.withUnsafeBufferPointer { src in
-      out.withUnsafeMutableBufferPointer { dst in
+    let out = [Float](unsafeUninitializedCapacity: image.count) { dst, filled in
+      tmp.withUnsafeBufferPointer { src in
         correlateRows(
           src.baseAddress!, dst.baseAddress!, height: height, width: width, weights: weights)
       }
+      filled = image.count
     }
     return out
   }
@@ -54,25 +55,6 @@ public enum GaussianFilter {
     var q = p % period
     if q < 0 { q += period }
     return q < n ? q : period - 1 - q
-  }
-
-  /// One symmetric correlation of an extended line (`line[r + i]` is position i) into `out`.
-  @inline(__always)
-  private static func correlateLine(
-    _ line: UnsafePointer<Double>, count: Int, weights: UnsafePointer<Double>, radius: Int,
-    into out: UnsafeMutablePointer<Float>, stride: Int
-  ) {
-    let centre = weights[radius]
-    for i in 0..<count {
-      let c = line + radius + i
-      var acc = c[0] * centre
-      var j = -radius
-      while j < 0 {
-        acc += (c[j] + c[-j]) * weights[radius + j]
-        j += 1
-      }
-      out[i * stride] = Float(acc)
-    }
   }
 
   /// The axis-0 pass, computed a whole output row at a time (same per-pixel operation order
@@ -102,6 +84,9 @@ public enum GaussianFilter {
     }
   }
 
+  /// The axis-1 pass: each row is extended by `reflect`, then correlated a whole row at a
+  /// time (per pixel: centre term first, then the outermost pairs inward, as scipy does —
+  /// so the same bits — but the loops over x vectorise).
   private static func correlateRows(
     _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, height: Int, width: Int,
     weights: [Double]
@@ -109,17 +94,30 @@ public enum GaussianFilter {
     let radius = weights.count / 2
     let ext = width + 2 * radius
     let map = (0..<ext).map { reflect($0 - radius, width) }
-    var line = [Double](repeating: 0, count: ext)
-    weights.withUnsafeBufferPointer { w in
-      line.withUnsafeMutableBufferPointer { l in
-        for y in 0..<height {
-          let row = src + y * width
-          for k in 0..<ext { l[k] = Double(row[map[k]]) }
-          correlateLine(
-            l.baseAddress!, count: width, weights: w.baseAddress!, radius: radius,
-            into: dst + y * width, stride: 1)
-        }
+    let line = UnsafeMutablePointer<Double>.allocate(capacity: ext)
+    let acc = UnsafeMutablePointer<Double>.allocate(capacity: width)
+    defer {
+      line.deallocate()
+      acc.deallocate()
+    }
+    let centre = weights[radius]
+    for y in 0..<height {
+      let row = src + y * width
+      for k in 0..<radius { line[k] = Double(row[map[k]]) }
+      for x in 0..<width { line[radius + x] = Double(row[x]) }
+      for k in (radius + width)..<ext { line[k] = Double(row[map[k]]) }
+      let c = line + radius
+      for x in 0..<width { acc[x] = c[x] * centre }
+      var j = -radius
+      while j < 0 {
+        let w = weights[radius + j]
+        let lo = c + j
+        let hi = c - j
+        for x in 0..<width { acc[x] += (lo[x] + hi[x]) * w }
+        j += 1
       }
+      let out = dst + y * width
+      for x in 0..<width { out[x] = Float(acc[x]) }
     }
   }
 }

@@ -15,14 +15,22 @@ public enum GreyReconstruction {
   public static func byDilation(
     seed: [Float], mask: [Float], height: Int, width: Int, footprint: Footprint
   ) throws -> [Float] {
+    var j = seed
+    try byDilation(&j, mask: mask, height: height, width: width, footprint: footprint)
+    return j
+  }
+
+  /// The same, in place: `j` holds the seed on entry and the reconstruction on return.
+  public static func byDilation(
+    _ j: inout [Float], mask: [Float], height: Int, width: Int, footprint: Footprint
+  ) throws {
     precondition(
-      seed.count == height * width && mask.count == seed.count,
+      j.count == height * width && mask.count == j.count,
       "planes do not match \(height)×\(width)")
-    for i in seed.indices where seed[i] > mask[i] {
+    if let i = firstExceeding(j, mask) {
       throw DeepCellError(.badData, "reconstruction", "seed exceeds mask at pixel \(i)")
     }
-    var j = seed
-    if seed.isEmpty { return j }
+    if j.isEmpty { return }
     mask.withUnsafeBufferPointer { ib in
       j.withUnsafeMutableBufferPointer { jb in
         Hybrid(
@@ -30,7 +38,30 @@ public enum GreyReconstruction {
         ).run()
       }
     }
-    return j
+  }
+}
+
+/// The first index where `seed > mask`, or nil; four lanes at a time.
+private func firstExceeding(_ seed: [Float], _ mask: [Float]) -> Int? {
+  seed.withUnsafeBufferPointer { s in
+    mask.withUnsafeBufferPointer { m in
+      var x = 0
+      while x + 16 <= s.count {
+        var above = SIMDMask<SIMD4<Int32>>(repeating: false)
+        for k in stride(from: x, to: x + 16, by: 4) {
+          let a = UnsafeRawPointer(s.baseAddress! + k).loadUnaligned(as: SIMD4<Float>.self)
+          let b = UnsafeRawPointer(m.baseAddress! + k).loadUnaligned(as: SIMD4<Float>.self)
+          above .|= a .> b
+        }
+        if any(above) { break }
+        x += 16
+      }
+      while x < s.count {
+        if s[x] > m[x] { return x }
+        x += 1
+      }
+      return nil
+    }
   }
 }
 
@@ -79,105 +110,86 @@ private struct Hybrid {
     let (windows, rows) = sideWindows(below: !forward)
     let reach = rows.map { abs($0.dy) }.max() ?? 0
     let centre = footprint.runs.first { $0.dy == 0 }
-    // Current-row part of the half footprint: dx in [cLo, cHi] (empty when cLo > cHi).
-    let cLo = forward ? (centre.map { $0.dxMin } ?? 0) : 1
-    let cHi = forward ? -1 : (centre.map { $0.dxMax } ?? 0)
-    let nw = windows.count
+    // Current-row part of the half footprint: the c pixels before p in scan order.
+    let c = max(0, forward ? -(centre?.dxMin ?? 0) : (centre?.dxMax ?? 0))
     let ring = max(reach, 1)
-    // Window maxima (and, backward, minima of unsaturated values) of the last `reach` rows.
-    let maxRows = UnsafeMutablePointer<Float>.allocate(capacity: max(ring * nw * width, 1))
-    let minRows = UnsafeMutablePointer<Float>.allocate(capacity: max(ring * nw * width, 1))
-    let sliding = SlidingExtremum(n: width, windows: windows.map { (lo: $0.0, hi: $0.1) })
+    // Backward, the queue test also needs the current row's part [x + 1, x + c]: one more
+    // window, evaluated once the row is final (its values no longer change in this scan).
+    let rowPart = !forward && c > 0
+    let sliding = SlidingExtremum(
+      n: width, windows: windows.map { (lo: $0.0, hi: $0.1) } + (rowPart ? [(lo: 1, hi: c)] : []))
+    let taps = (0..<(windows.count + (rowPart ? 1 : 0))).map { sliding.taps($0) }
+    // The sparse tables (maxima of J and, backward, minima of the unsaturated values) of the
+    // last `reach` rows: a window of a finished row is two reads.
+    let size = sliding.tableSize
+    let maxTables = UnsafeMutablePointer<Float>.allocate(capacity: ring * size)
+    let minTables = UnsafeMutablePointer<Float>.allocate(capacity: forward ? 1 : ring * size)
     let unsat = UnsafeMutablePointer<Float>.allocate(capacity: width)
     let rowMax = UnsafeMutablePointer<Float>.allocate(capacity: width)
     let rowMin = UnsafeMutablePointer<Float>.allocate(capacity: width)
-    let c = max(0, forward ? -cLo : cHi)
-    let g = UnsafeMutablePointer<Float>.allocate(capacity: width)
-    let h = UnsafeMutablePointer<Float>.allocate(capacity: width)
-    let gm = UnsafeMutablePointer<Float>.allocate(capacity: width)
-    let hm = UnsafeMutablePointer<Float>.allocate(capacity: width)
+    let seeds = UnsafeMutablePointer<Int32>.allocate(capacity: width + 1)
+    let line = LineBuffers(width: width, c: c)
     defer {
-      g.deallocate()
-      h.deallocate()
-      gm.deallocate()
-      hm.deallocate()
-      maxRows.deallocate()
-      minRows.deallocate()
+      maxTables.deallocate()
+      minTables.deallocate()
       sliding.deallocate()
       unsat.deallocate()
       rowMax.deallocate()
       rowMin.deallocate()
+      seeds.deallocate()
+      line.deallocate()
     }
     for step in 0..<height {
       let y = forward ? step : height - 1 - step
       let jr = j + y * width
       let ir = i + y * width
-      // Combine the precomputed window extrema of the finished rows on this side.
-      for x in 0..<width {
-        rowMax[x] = jr[x]
-        rowMin[x] = .infinity
-      }
+      // Combine the window extrema of the finished rows on this side.
+      rowMax.update(from: jr, count: width)
+      if !forward { rowMin.update(repeating: .infinity, count: width) }
       for r in rows {
         let yy = y + r.dy
         if yy < 0 || yy >= height { continue }
-        let slot = ((yy % ring) * nw + r.window) * width
-        let wm = maxRows + slot
-        for x in 0..<width { rowMax[x] = max(rowMax[x], wm[x]) }
+        let (ta, tb) = taps[r.window]
+        let table = maxTables + (yy % ring) * size
+        let a = table + ta
+        let b = table + tb
+        for x in 0..<width { rowMax[x] = maxFloat(rowMax[x], maxFloat(a[x], b[x])) }
         if !forward {
-          let wn = minRows + slot
-          for x in 0..<width { rowMin[x] = min(rowMin[x], wn[x]) }
+          let table = minTables + (yy % ring) * size
+          let a = table + ta
+          let b = table + tb
+          for x in 0..<width { rowMin[x] = min(rowMin[x], min(a[x], b[x])) }
         }
       }
-      // The current row, in scan order s (x = s forward, width − 1 − s backward): the
-      // window is the c previously processed pixels [s − c, s − 1], whose maxima (and
-      // minima of unsaturated values) come from blocks of length c — prefix extrema g
-      // kept as we go, suffix extrema h filled when a block completes — O(1) a pixel.
-      for s in 0..<width {
-        let x = forward ? s : width - 1 - s
-        var m = rowMax[x]
-        var low = rowMin[x]
-        if c > 0 && s > 0 {
-          let a = s - c
-          let b = s - 1
-          m = max(m, a <= 0 ? g[b] : max(h[a], g[b]))
-          if !forward { low = min(low, a <= 0 ? gm[b] : min(hm[a], gm[b])) }
-        }
-        let v = min(m, ir[x])
-        jr[x] = v
-        if c > 0 {
-          let start = s % c == 0
-          g[s] = start ? v : max(g[s - 1], v)
-          if !forward {
-            let u = v < ir[x] ? v : Float.infinity
-            gm[s] = start ? u : min(gm[s - 1], u)
-          }
-          if s % c == c - 1 {
-            var t = s
-            var accMax = -Float.infinity
-            var accMin = Float.infinity
-            while t > s - c {
-              let xt = forward ? t : width - 1 - t
-              accMax = max(accMax, jr[xt])
-              h[t] = accMax
-              if !forward {
-                accMin = min(accMin, jr[xt] < ir[xt] ? jr[xt] : .infinity)
-                hm[t] = accMin
-              }
-              t -= 1
-            }
-          }
-        }
-        // Vincent's queue seed: a neighbour q in N⁻(p) with J(q) < J(p) and J(q) < I(q).
-        if !forward && low < v { queue.append(Int32(y * width + x)) }
+      if forward {
+        line.scan(jr: jr, ir: ir, rowMax: rowMax, start: 0, step: 1)
+      } else {
+        line.scan(jr: jr, ir: ir, rowMax: rowMax, start: width - 1, step: -1)
       }
-      // This row is final for the scan: store its window extrema for later rows.
-      if reach > 0 {
-        let slots = (0..<nw).map { maxRows + ((y % ring) * nw + $0) * width }
-        sliding.max(jr, into: slots)
-        if !forward {
+      // This row is final for the scan: store its tables for later rows.
+      if reach > 0 { sliding.buildTable(jr, into: maxTables + (y % ring) * size, isMax: true) }
+      if !forward {
+        if reach > 0 || rowPart {
           for x in 0..<width { unsat[x] = jr[x] < ir[x] ? jr[x] : .infinity }
-          sliding.min(unsat, into: (0..<nw).map { minRows + ((y % ring) * nw + $0) * width })
+          sliding.buildTable(unsat, into: minTables + (y % ring) * size, isMax: false)
         }
+        if rowPart {
+          let (ta, tb) = taps[windows.count]
+          let table = minTables + (y % ring) * size
+          let a = table + ta
+          let b = table + tb
+          for x in 0..<width { rowMin[x] = min(rowMin[x], min(a[x], b[x])) }
+        }
+        // Vincent's queue seed: a neighbour q in N⁻(p) with J(q) < J(p) and J(q) < I(q)
+        // (in scan order, as the pixels were visited).
+        var found = 0
+        var x = width - 1
+        while x >= 0 {
+          seeds[found] = Int32(x)
+          found += rowMin[x] < jr[x] ? 1 : 0
+          x -= 1
+        }
+        for k in 0..<found { queue.append(Int32(y * width) + seeds[k]) }
       }
     }
   }
@@ -224,3 +236,72 @@ private struct Hybrid {
     }
   }
 }
+
+/// The sequential part of a scan: the pixels of one row in scan order, each taking
+/// `min(max(rowMax, the c previous results), I)`. The maximum of the c previous results comes
+/// from blocks of length c — prefix maxima carried along, suffix maxima filled when a block
+/// completes (van Herk / Gil–Werman) — so a pixel costs O(1) whatever c.
+private struct LineBuffers {
+  let width: Int
+  let c: Int
+  /// The row's results in scan order.
+  let values: UnsafeMutablePointer<Float>
+  /// Block suffix maxima shifted by c: entry c + t is the suffix maximum at t; the first c
+  /// entries are −∞.
+  let suffixMax: UnsafeMutablePointer<Float>
+
+  init(width: Int, c: Int) {
+    self.width = width
+    self.c = c
+    values = .allocate(capacity: width + 1)
+    suffixMax = .allocate(capacity: width + c + 1)
+    suffixMax.initialize(repeating: -.infinity, count: width + c + 1)
+  }
+
+  func deallocate() {
+    values.deallocate()
+    suffixMax.deallocate()
+  }
+
+  /// Scans `jr` from `start` by `step` (±1).
+  @inline(__always)
+  func scan(
+    jr: UnsafeMutablePointer<Float>, ir: UnsafePointer<Float>, rowMax: UnsafePointer<Float>,
+    start: Int, step: Int
+  ) {
+    if c == 0 {
+      var x = start
+      for _ in 0..<width {
+        jr[x] = min(rowMax[x], ir[x])
+        x += step
+      }
+      return
+    }
+    var gMax = -Float.infinity
+    var k = 0
+    var x = start
+    for s in 0..<width {
+      let v = min(maxFloat(rowMax[x], maxFloat(suffixMax[s], gMax)), ir[x])
+      jr[x] = v
+      values[s] = v
+      gMax = k == 0 ? v : maxFloat(gMax, v)
+      k += 1
+      if k == c {
+        k = 0
+        var acc = -Float.infinity
+        var t = s
+        while t > s - c {
+          acc = maxFloat(acc, values[t])
+          suffixMax[t + c] = acc
+          t -= 1
+        }
+      }
+      x += step
+    }
+  }
+}
+
+/// `max` for non-NaN floats as one `maxss`/`maxps` (the standard library's `max` also has to
+/// order NaNs, which costs a blend); same result as `Swift.max` for every non-NaN pair.
+@inline(__always)
+func maxFloat(_ x: Float, _ y: Float) -> Float { x > y ? x : y }

@@ -15,33 +15,69 @@ public enum HMaxima {
     precondition(image.count == height * width, "image does not match \(height)×\(width)")
     guard h.isFinite else { throw DeepCellError(.usage, "h", "must be finite, got \(h)") }
     if image.isEmpty { return [] }
-    var lo = Float.infinity
-    var hi = -Float.infinity
-    for v in image {
-      if v.isNaN { throw DeepCellError(.badData, "h-maxima", "image contains NaN") }
-      lo = min(lo, v)
-      hi = max(hi, v)
-    }
+    let (lo, hi, hasNaN) = extrema(image)
+    if hasNaN { throw DeepCellError(.badData, "h-maxima", "image contains NaN") }
     let ptp = hi - lo
     if h > Double(ptp) { return [UInt8](repeating: 0, count: image.count) }
     if h == 0 { throw DeepCellError(.usage, "h", "h = 0 is ambiguous (use local maxima instead)") }
     guard h > 0 else { throw DeepCellError(.usage, "h", "must be > 0, got \(h)") }
     let hf = Float(h)
     let resolution = Float(2e-6 as Double)  // 2 * np.finfo(float32).resolution, as float32
-    var seed = [Float](repeating: 0, count: image.count)
-    for k in image.indices {
-      let v = image[k]
-      let shifted: Float = v - hf
-      let res: Float = resolution * abs(v)
-      seed[k] = shifted - res
+    let n = image.count
+    var rec = image.withUnsafeBufferPointer { img in
+      [Float](unsafeUninitializedCapacity: n) { seed, filled in
+        for k in 0..<n {
+          let v = img[k]
+          let shifted: Float = v - hf
+          let res: Float = resolution * abs(v)
+          seed[k] = shifted - res
+        }
+        filled = n
+      }
     }
-    let rec = try GreyReconstruction.byDilation(
-      seed: seed, mask: image, height: height, width: width, footprint: footprint)
-    var out = [UInt8](repeating: 0, count: image.count)
-    for k in image.indices {
-      let residue: Float = image[k] - rec[k]
-      out[k] = residue >= hf ? 1 : 0
+    try GreyReconstruction.byDilation(
+      &rec, mask: image, height: height, width: width, footprint: footprint)
+    return image.withUnsafeBufferPointer { img in
+      rec.withUnsafeBufferPointer { r in
+        [UInt8](unsafeUninitializedCapacity: n) { out, filled in
+          for k in 0..<n {
+            let residue: Float = img[k] - r[k]
+            out[k] = residue >= hf ? 1 : 0
+          }
+          filled = n
+        }
+      }
     }
-    return out
+  }
+
+  /// The minimum and maximum of the non-NaN values of `image`, and whether it has a NaN, four
+  /// lanes at a time.
+  static func extrema(_ image: [Float]) -> (lo: Float, hi: Float, hasNaN: Bool) {
+    typealias Lanes = SIMD4<Float>
+    return image.withUnsafeBufferPointer { b in
+      let p = b.baseAddress!
+      var lo4 = Lanes(repeating: .infinity)
+      var hi4 = Lanes(repeating: -.infinity)
+      var nan4 = SIMDMask<SIMD4<Int32>>(repeating: false)
+      var x = 0
+      while x + 4 <= b.count {
+        let v = UnsafeRawPointer(p + x).loadUnaligned(as: Lanes.self)
+        lo4.replace(with: v, where: v .< lo4)
+        hi4.replace(with: v, where: v .> hi4)
+        nan4 .|= v .!= v
+        x += 4
+      }
+      var lo = lo4.min()
+      var hi = hi4.max()
+      var hasNaN = any(nan4)
+      while x < b.count {
+        let v = p[x]
+        if v.isNaN { hasNaN = true }
+        if v < lo { lo = v }
+        if v > hi { hi = v }
+        x += 1
+      }
+      return (lo, hi, hasNaN)
+    }
   }
 }

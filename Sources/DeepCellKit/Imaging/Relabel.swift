@@ -10,21 +10,29 @@ public enum Relabel {
   ) -> (labels: [T], inverse: [T]) {
     var lo = T.max
     var hi = T.min
-    for v in labels where v != 0 {
-      lo = min(lo, v)
-      hi = max(hi, v)
+    labels.withUnsafeBufferPointer { b in
+      for v in b {
+        lo = min(lo, v == 0 ? T.max : v)
+        hi = max(hi, v == 0 ? T.min : v)
+      }
     }
     if lo > hi { return (labels, []) }
     var out = labels
     if lo >= 0, UInt64(hi) <= UInt64(4 * labels.count + 1024) {
       // Dense lookup over the label range.
       var table = [T](repeating: 0, count: Int(hi) + 1)
-      for v in labels where v != 0 { table[Int(v)] = 1 }
+      table.withUnsafeMutableBufferPointer { t in
+        labels.withUnsafeBufferPointer { b in
+          for v in b where v != 0 { t[Int(v)] = 1 }
+        }
+      }
       var inverse: [T] = []
       for v in 1...Int(hi) where table[v] != 0 {
         table[v] = offset + T(inverse.count)
         inverse.append(T(v))
       }
+      // Already 1, 2, …, hi (the usual case after a watershed): nothing to rewrite.
+      if lo == 1 && offset == 1 && inverse.count == Int(hi) { return (labels, inverse) }
       out.withUnsafeMutableBufferPointer { o in
         for i in o.indices where o[i] != 0 { o[i] = table[Int(o[i])] }
       }

@@ -3,6 +3,7 @@
 /// a window of length `L` with `P ≤ L < 2P` is `max(T_P[x+lo], T_P[x+hi−P+1])`. Every pass is a
 /// plain elementwise loop the compiler vectorises; pixels outside the row are ignored (as in
 /// scipy's `nearest` or `reflect` modes for a max or min filter; an empty window gives ∓∞).
+/// Rows must not hold NaN (maxima use ``maxFloat``).
 struct SlidingExtremum {
   /// The windows, as `(lo, hi)` offsets.
   let windows: [(lo: Int, hi: Int)]
@@ -41,7 +42,32 @@ struct SlidingExtremum {
     for (k, w) in windows.enumerated() { combine(w, outs[k], isMax: false) }
   }
 
-  private func build(_ row: UnsafePointer<Float>, padValue: Float, isMax: Bool) {
+  /// Floats in one row's sparse table (every level, padded).
+  var tableSize: Int { levels * m }
+
+  /// Writes the sparse table of `row` (maxima or minima) into `table` (``tableSize`` floats),
+  /// for callers that keep the tables of several rows and read windows with ``taps(_:)``.
+  func buildTable(_ row: UnsafePointer<Float>, into table: UnsafeMutablePointer<Float>, isMax: Bool)
+  {
+    build(row, padValue: isMax ? -.infinity : .infinity, isMax: isMax, into: table)
+  }
+
+  /// The two table offsets whose extremum is window `k` at `x = 0` (add `x` for other x):
+  /// `max(table[a + x], table[b + x])` is `max(row[x + lo ... x + hi])`.
+  func taps(_ k: Int) -> (a: Int, b: Int) {
+    let w = windows[k]
+    let length = w.hi - w.lo + 1
+    var level = 0
+    while (2 << level) <= length { level += 1 }
+    let p = 1 << level
+    return (level * m + pad + w.lo, level * m + pad + w.hi - p + 1)
+  }
+
+  private func build(
+    _ row: UnsafePointer<Float>, padValue: Float, isMax: Bool,
+    into table: UnsafeMutablePointer<Float>? = nil
+  ) {
+    let table = table ?? self.table
     let t0 = table
     for i in 0..<pad {
       t0[i] = padValue
@@ -54,7 +80,7 @@ struct SlidingExtremum {
       let dst = table + level * m
       let count = m - step
       if isMax {
-        for i in 0..<count { dst[i] = Swift.max(src[i], src[i + step]) }
+        for i in 0..<count { dst[i] = maxFloat(src[i], src[i + step]) }
       } else {
         for i in 0..<count { dst[i] = Swift.min(src[i], src[i + step]) }
       }
@@ -72,7 +98,7 @@ struct SlidingExtremum {
     let a = t + pad + w.lo
     let b = t + pad + w.hi - p + 1
     if isMax {
-      for x in 0..<n { out[x] = Swift.max(a[x], b[x]) }
+      for x in 0..<n { out[x] = maxFloat(a[x], b[x]) }
     } else {
       for x in 0..<n { out[x] = Swift.min(a[x], b[x]) }
     }

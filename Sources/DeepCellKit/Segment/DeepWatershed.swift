@@ -135,7 +135,7 @@ public enum DeepWatershed {
         interior, height: height, width: width, footprint: .square(halfWidth: e))
     }
     // 4. Markers.
-    var markerMask = [UInt8](repeating: 0, count: maxima.count)
+    var markerMask: [UInt8]
     switch p.maximaAlgorithm {
     case .hMaxima:
       markerMask = try HMaxima.mask(
@@ -148,6 +148,7 @@ public enum DeepWatershed {
       case .radius: border = radius
       case .pixels(let w): border = w
       }
+      markerMask = [UInt8](repeating: 0, count: maxima.count)
       for peak in PeakLocalMax.peaks(
         maxima, height: height, width: width, minDistance: radius,
         threshold: p.effectiveMaximaThreshold, borderWidth: border,
@@ -157,16 +158,15 @@ public enum DeepWatershed {
       }
     }
     // 5. Marker components, 8-connected, numbered in raster order.
-    let markers = ConnectedComponents.label(
+    let (markers, markerCount) = ConnectedComponents.label(
       markerMask, height: height, width: width,
       connectivity: .eight, background: 0
-    ).labels
+    )
     // 6. Watershed of −interior inside interior > threshold (float32 compare, as numpy does).
-    let t = Float(p.effectiveInteriorThreshold)
-    let mask = interior.map { $0 > t }
-    let image = interior.map { -$0 }
+    var seededLabels = 0
     var labels = Watershed.flood(
-      image: image, markers: markers, mask: mask, height: height, width: width)
+      negativeOf: interior, above: Float(p.effectiveInteriorThreshold), markers: markers,
+      height: height, width: width, seededLabels: &seededLabels)
     // 7. Erosion of label edges.
     if p.labelErosion > 0 {
       labels = ErodeEdges.apply(labels, height: height, width: width, erosionWidth: p.labelErosion)
@@ -179,7 +179,13 @@ public enum DeepWatershed {
     if p.fillHolesThreshold > 0 {
       labels = FillHoles.apply(labels, height: height, width: width, size: p.fillHolesThreshold)
     }
-    // 10. Sequential relabelling.
+    // 10. Sequential relabelling — nothing to do when no step removed a label and every
+    // marker label 1…N reached the mask (the watershed's labels are those of its seeds).
+    if p.labelErosion == 0 && p.smallObjectsThreshold == 0 && p.fillHolesThreshold == 0
+      && seededLabels == markerCount
+    {
+      return labels
+    }
     return Relabel.sequential(labels).labels
   }
 
@@ -215,42 +221,56 @@ public enum DeepWatershed {
     guard ms.shape[3] >= 1, is_.shape[3] >= 1 else {
       throw DeepCellError(.badData, "maps", "have no channels")
     }
-    let maximaChannels = ms.shape[3]
-    let interiorChannels = is_.shape[3]
-    let maxima = ms.floats()
-    let interior = is_.floats()
-    var results = [Result<[Int32], Error>](repeating: .success([]), count: b)
+    var output = NDArray(zeros: [b, h, w, 1], dtype: .int32)
+    let plane = h * w
+    var failures = [Error?](repeating: nil, count: b)
     let lock = NSLock()
     let workers = threads > 0 ? min(threads, max(b, 1)) : max(b, 1)
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      var frame = worker
-      while frame < b {
-        let plane = h * w
-        var m = [Float](repeating: 0, count: plane)
-        var i = [Float](repeating: 0, count: plane)
-        for k in 0..<plane {
-          m[k] = maxima[(frame * plane + k) * maximaChannels]
-          i[k] = interior[(frame * plane + k) * interiorChannels]
+    try withFloats(ms) { maxima in
+      try withFloats(is_) { interior in
+        output.withUnsafeMutableBufferPointer(Int32.self) { out in
+          DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var m = [Float](repeating: 0, count: plane)
+            var i = [Float](repeating: 0, count: plane)
+            let mc = ms.shape[3]
+            let ic = is_.shape[3]
+            var frame = worker
+            while frame < b {
+              // Channel 0 of this frame of each map.
+              for k in 0..<plane {
+                m[k] = maxima[(frame * plane + k) * mc]
+                i[k] = interior[(frame * plane + k) * ic]
+              }
+              do {
+                let labels = try segment(
+                  maxima: m, interior: i, height: h, width: w, parameters: p)
+                for k in 0..<plane { out[frame * plane + k] = labels[k] }
+              } catch {
+                lock.lock()
+                failures[frame] = error
+                lock.unlock()
+              }
+              frame += workers
+            }
+          }
         }
-        let r = Result { try segment(maxima: m, interior: i, height: h, width: w, parameters: p) }
-        lock.lock()
-        results[frame] = r
-        lock.unlock()
-        frame += workers
       }
     }
-    var out = [Int32]()
-    out.reserveCapacity(b * h * w)
-    for (frame, r) in results.enumerated() {
-      switch r {
-      case .success(let labels): out.append(contentsOf: labels)
-      case .failure(let error):
-        if let e = error as? DeepCellError, b > 1 {
-          throw DeepCellError(e.kind, "frame \(frame): \(e.subject)", e.reason)
-        }
-        throw error
+    if let (frame, error) = failures.enumerated().first(where: { $0.element != nil }) {
+      if let e = error as? DeepCellError, b > 1 {
+        throw DeepCellError(e.kind, "frame \(frame): \(e.subject)", e.reason)
       }
+      throw error!
     }
-    return NDArray(shape: [b, h, w, 1], values: out)
+    return output
+  }
+
+  /// Calls `body` with the elements of `array` as float32: in place when they are float32,
+  /// else converted (numpy `astype(float32)`).
+  private static func withFloats<R>(
+    _ array: NDArray, _ body: (UnsafeBufferPointer<Float>) throws -> R
+  ) throws -> R {
+    if array.dtype == .float32 { return try array.withUnsafeBufferPointer(Float.self, body) }
+    return try array.floats().withUnsafeBufferPointer(body)
   }
 }

@@ -216,48 +216,71 @@ final class WatershedImagingTests: XCTestCase {
   }
 }
 
-/// The 4-ary heap fast path (distinct marker values) pops in the same order as skimage's
-/// binary heap.
+/// The flood (skimage's binary heap while markers of equal value are queued, then a 4-ary
+/// heap) labels exactly as skimage's binary heap used throughout, ties included.
 final class WatershedHeapTests: XCTestCase {
-  func testQuaternaryAndBinaryHeapsFloodIdentically() {
+  /// skimage's algorithm with its own heap from start to end (the reference).
+  private func binaryHeapFlood(
+    image: [Float], markers: [Int32], mask: [Bool], height h: Int, width w: Int
+  ) -> [Int32] {
+    let pw = w + 2
+    var state = [Int32](repeating: -1, count: pw * (h + 2))
+    var bits = [UInt32](repeating: 0, count: pw * (h + 2))
+    for y in 0..<h {
+      for x in 0..<w where mask[y * w + x] {
+        state[(y + 1) * pw + x + 1] = max(markers[y * w + x], 0)
+        bits[(y + 1) * pw + x + 1] = Watershed.orderedBits(image[y * w + x])
+      }
+    }
+    var heap = WatershedHeap(capacity: state.count + 1)
+    defer { heap.deallocate() }
+    for p in state.indices where state[p] > 0 {
+      heap.push(key: UInt64(bits[p]) << 32, index: Int32(p), label: state[p])
+    }
+    var age: UInt64 = 1
+    while let (_, p, label) = heap.pop() {
+      for q in [p - pw, p - 1, p + 1, p + pw] where state[q] == 0 {
+        age += 1
+        state[q] = label
+        heap.push(key: UInt64(bits[q]) << 32 | age, index: Int32(q), label: label)
+      }
+    }
+    var out = [Int32](repeating: 0, count: h * w)
+    for y in 0..<h {
+      for x in 0..<w { out[y * w + x] = max(state[(y + 1) * pw + x + 1], 0) }
+    }
+    return out
+  }
+
+  func testFloodMatchesSkimagesBinaryHeapWithTiedMarkers() {
     var rng = SystemRandomNumberGenerator()
-    for trial in 0..<20 {
+    for trial in 0..<60 {
       let h = Int.random(in: 5...40, using: &rng)
       let w = Int.random(in: 5...40, using: &rng)
-      let pw = w + 2
-      let n = pw * (h + 2)
-      // Quantised values → many equal keys apart from the markers.
-      var values = [UInt32](repeating: 0, count: n)
-      var state = [Int32](repeating: -1, count: n)
-      var used = Set<UInt32>()
+      // Quantised values: many equal keys, and markers that tie (or, every third trial,
+      // marker values that are all distinct).
+      let levels = Int.random(in: 2...6, using: &rng)
+      var image = (0..<(h * w)).map { _ in Float(Int.random(in: 0..<levels, using: &rng)) }
+      let mask = (0..<(h * w)).map { _ in Int.random(in: 0..<10, using: &rng) < 8 }
+      var markers = [Int32](repeating: 0, count: h * w)
       var label: Int32 = 0
-      for y in 1...h {
-        for x in 1...w {
-          let p = y * pw + x
-          let inMask = Int.random(in: 0..<10, using: &rng) < 8
-          let v = Float(Int.random(in: 0...6, using: &rng)) + (trial % 2 == 0 ? 0 : 0.5)
-          values[p] = Watershed.orderedBits(v)
-          if inMask { state[p] = 0 }
-          if inMask && Int.random(in: 0..<40, using: &rng) == 0 {
-            // Distinct marker values, as the fast path requires.
-            let mv = Float(100 + Int.random(in: 0...10_000, using: &rng))
-            if used.insert(mv.bitPattern).inserted {
-              label += 1
-              state[p] = label
-              values[p] = Watershed.orderedBits(-mv)
-            }
-          }
-        }
+      for p in 0..<(h * w) where Int.random(in: 0..<25, using: &rng) == 0 {
+        label += Int.random(in: 0..<4, using: &rng) == 0 && label > 0 ? 0 : 1
+        markers[p] = label
+        if trial % 3 == 0 { image[p] = -Float(p) }
       }
-      var a = state
-      var b = state
-      var binary = WatershedHeap(capacity: n + 1)
-      var quaternary = QuaternaryHeap(capacity: n + 1)
-      Watershed.flood(&binary, values: values, state: &a, stride: pw)
-      Watershed.flood(&quaternary, values: values, state: &b, stride: pw)
-      binary.deallocate()
-      quaternary.deallocate()
-      XCTAssertEqual(a, b, "trial \(trial)")
+      let got = Watershed.flood(image: image, markers: markers, mask: mask, height: h, width: w)
+      let want = binaryHeapFlood(image: image, markers: markers, mask: mask, height: h, width: w)
+      XCTAssertEqual(got, want, "trial \(trial) \(h)×\(w)")
+      let interior = image.map { -$0 }
+      let fused = Watershed.flood(
+        negativeOf: interior, above: -Float(levels) / 2, markers: markers, height: h, width: w)
+      XCTAssertEqual(
+        fused,
+        Watershed.flood(
+          image: interior.map { -$0 }, markers: markers,
+          mask: interior.map { $0 > -Float(levels) / 2 },
+          height: h, width: w), "trial \(trial)")
     }
   }
 }
