@@ -7,7 +7,9 @@ APT_PACKAGES = libtiff-dev libpng-dev zlib1g-dev libopenblas-dev libdnnl-dev pkg
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTHON ?= python3
 
-.PHONY: deps venv build test demo man check-man fuzz clean
+TOOLS = dc-normalize dc-augment dc-train dc-predict dc-watershed dc-metrics dc-track
+
+.PHONY: deps venv build test demo model install man check-man fuzz clean
 
 # Debian packages (system libraries); installed only when one is missing.
 deps:
@@ -29,17 +31,16 @@ test: deps venv
 	DC_PYTHON=$(CURDIR)/.venv/bin/python $(SWIFT) test --manifest-cache none
 	SWIFT=$(SWIFT) scripts/check-man.sh
 
-# The pipeline on the bundled CC0 samples. Until a trained model ships (dc-predict), the
-# distance maps come from the ground-truth labels (dc-augment --targets-only), so the demo
-# exercises normalization, targets, watershed, overlays and metrics on real images.
+# The pipeline on the bundled CC0 samples with the shipped model (models/nuclear.npz):
+# normalized image, predicted maps, labels (TIFF and 16-bit PNGs), an overlay of outlines,
+# and DeepCell's object metrics against the bundled ground truth.
 SAMPLES = $(basename $(notdir $(wildcard samples/dsb2018/images/*.png)))
 demo: build
 	@mkdir -p demo-out
 	@for s in $(SAMPLES); do \
 	  echo "== $$s"; \
-	  $(BIN)/dc-normalize samples/dsb2018/images/$$s.png -o demo-out/$$s-normalized.tif && \
-	  $(BIN)/dc-augment demo-out/$$s-normalized.tif --labels samples/dsb2018/labels/$$s.tif \
-	    --targets-only -o demo-out/$$s-maps.npz --preview demo-out/$$s-targets.png && \
+	  $(BIN)/dc-normalize samples/dsb2018/images/$$s.png --channel 0 -o demo-out/$$s-normalized.tif && \
+	  $(BIN)/dc-predict demo-out/$$s-normalized.tif --no-normalize -o demo-out/$$s-maps.npz && \
 	  $(BIN)/dc-watershed demo-out/$$s-maps.npz -o demo-out/$$s-labels.tif \
 	    --overlay demo-out/$$s-overlay.png --image demo-out/$$s-normalized.tif && \
 	  $(BIN)/dc-watershed demo-out/$$s-maps.npz --png-dir demo-out/$$s-labels-png && \
@@ -47,6 +48,18 @@ demo: build
 	    --format yaml -o demo-out/$$s-metrics.yaml || exit 1; \
 	done
 	@echo "demo: outputs in demo-out/ (normalized TIFF, maps NPZ, labels TIFF and PNG, overlay PNG, metrics YAML)"
+
+# Retrains the shipped model from ../shared/data (about 1.5 h on 2 cores; models/README.md).
+model: build venv
+	models/train.sh
+
+# Installs the tools and the shipped model under PREFIX (dc-predict finds the model there).
+PREFIX ?= /usr/local
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/dc-tools/models $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(addprefix $(BIN)/,$(TOOLS)) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 models/nuclear.npz $(DESTDIR)$(PREFIX)/share/dc-tools/models/
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 # Man pages from the argument parsers (swift-argument-parser's generate-manual plugin).
 man:
