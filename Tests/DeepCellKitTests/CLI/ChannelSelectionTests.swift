@@ -56,3 +56,23 @@ final class ChannelSelectionTests: ToolTestCase {
     ) { XCTAssertEqual(($0 as? DeepCellError)?.kind, .noInput) }
   }
 }
+
+/// dc-predict without --model finds and runs the shipped model (models/nuclear.npz).
+final class ShippedModelTests: ToolTestCase {
+  override var tool: String { "dc-predict" }
+
+  func testPredictsWithTheShippedModelByDefault() throws {
+    let sample = TestPaths.packageRoot.appendingPathComponent(
+      "samples/dsb2018/images/0bf4b144167694b6846d584cf52c458f34f28fcae75328a2a096c8214e01c0d0.png")
+    let run = try runTool(tool, [sample.path, "--channel", "0", "-o", path("maps.npz"), "--quiet"])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    let reader = try NPZReader(path: path("maps.npz"))
+    XCTAssertEqual(Set(reader.names), ["inner_distance", "outer_distance"])
+    let inner = try reader.readArray("inner_distance")
+    XCTAssertEqual(inner.shape, [1, 256, 256, 1])
+    XCTAssertGreaterThan(inner.floats().max() ?? 0, 0.3, "the shipped model finds nuclei")
+    let description = try ModelFile.readDescription(
+      TestPaths.packageRoot.appendingPathComponent("models/nuclear.npz").path)
+    XCTAssertEqual(description.normalization, "histogram_normalization")
+  }
+}
