@@ -168,8 +168,11 @@ struct DCTrain: ParsableCommand {
   }
 
   /// A batch source for `data`: augmentation for images (`training`: the seed's random
-  /// transforms; else centre-free crop-only, unshuffled), the samples as they are for batches.
-  func source(_ data: Dataset, training: Bool, subject: String) throws -> any TrainingBatchSource {
+  /// transforms; else random crops only, unshuffled), the samples as they are for batches.
+  /// `seed` defaults to --seed for training and --seed + 1 for validation.
+  func source(_ data: Dataset, training: Bool, seed: UInt64? = nil, subject: String) throws
+    -> any TrainingBatchSource
+  {
     switch data {
     case .images(let x, let y):
       var settings = AugmentationSettings.cropOnly
@@ -181,7 +184,8 @@ struct DCTrain: ParsableCommand {
       }
       settings.cropSize = [crop, crop]
       return try AugmentationGenerator(
-        images: x, labels: y, settings: settings, seed: training ? seed : seed &+ 1,
+        images: x, labels: y, settings: settings,
+        seed: seed ?? (training ? self.seed : self.seed &+ 1),
         threads: runtime.workerCount)
     case .batches(let x, let targets, let y):
       guard x.shape[1] == crop, x.shape[2] == crop else {
@@ -190,7 +194,8 @@ struct DCTrain: ParsableCommand {
           "samples are \(x.shape[1])×\(x.shape[2]); the model input (--crop) is \(crop)×\(crop)")
       }
       return try PrecomputedBatches(
-        images: x, targets: targets, labels: y, seed: seed, shuffle: training, subject: subject)
+        images: x, targets: targets, labels: y, seed: seed ?? self.seed, shuffle: training,
+        subject: subject)
     }
   }
 
@@ -210,21 +215,6 @@ struct DCTrain: ParsableCommand {
       file.abort()
       throw DeepCellError(
         .cannotCreate, path, "cannot write the log: \(error.localizedDescription)")
-    }
-  }
-
-  /// The batches of precise-BN recalibration: the training augmentation from its own seed
-  /// (seed + 2), so they do not depend on where training stopped.
-  func recalibrationSource(_ data: Dataset) throws -> any TrainingBatchSource {
-    switch data {
-    case .images(let x, let y):
-      var settings = AugmentationSettings()
-      settings.zoomRange = [zoomMin, 1 / zoomMin]
-      settings.cropSize = [crop, crop]
-      return try AugmentationGenerator(
-        images: x, labels: y, settings: settings, seed: seed &+ 2, threads: runtime.workerCount)
-    case .batches:
-      return try source(data, training: true, subject: input)
     }
   }
 
@@ -381,7 +371,9 @@ struct DCTrain: ParsableCommand {
         (recalibrated, saved) = try ModelFile.load(initialWeights, expecting: network.configuration)
       }
       let calibrator = PanopticTrainer(network: recalibrated, settings: settings)
-      var stream = try recalibrationSource(trainData)
+      // Training augmentation from its own seed, so the batches do not depend on where
+      // training stopped.
+      var stream = try source(trainData, training: true, seed: seed &+ 2, subject: input)
       try calibrator.recalibrateBatchNormalization(
         &stream, batches: recalibrateBN, batchSize: batchSize)
       saved.training["bn_recalibration"] = "\(recalibrateBN) batches of \(batchSize)"

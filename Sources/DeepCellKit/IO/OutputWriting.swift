@@ -264,3 +264,24 @@ final class PNGFrameWriter: StackWriter {
 
   func abort() { frame = nil }
 }
+
+/// Writes the NPZ at `path` atomically: `members` fills an ``NPZWriter`` on a temporary file
+/// beside it, which replaces `path` only once everything is written; on any failure `path` is
+/// left as it was (model files, training state).
+public func writeNPZFile(_ path: String, members: (NPZWriter) throws -> Void) throws {
+  let output = try OutputFile(path: path, format: .npz)
+  do {
+    let writer = try makeNPZWriter(output, compressed: false)
+    do {
+      try members(writer)
+      try writer.finish()
+    } catch {
+      writer.abort()
+      throw error
+    }
+    try output.commit()
+  } catch {
+    output.abort()
+    throw error
+  }
+}

@@ -44,24 +44,12 @@ public enum ModelFile {
   {
     var description = description
     description.architecture = network.configuration
-    let output = try OutputFile(path: path, format: .npz)
-    do {
-      let writer = try NPZWriter(path: output.temporaryPath)
-      do {
-        for p in network.registry.parameters { try writer.write(p.name, p.exported()) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let json = try encoder.encode(description)
-        try writer.writeMember(descriptionMember, bytes: [UInt8](json))
-        try writer.finish()
-      } catch {
-        writer.abort()
-        throw error
-      }
-      try output.commit()
-    } catch {
-      output.abort()
-      throw error
+    try writeNPZFile(path) { writer in
+      for p in network.registry.parameters { try writer.write(p.name, p.exported()) }
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      let json = try encoder.encode(description)
+      try writer.writeMember(descriptionMember, bytes: [UInt8](json))
     }
   }
 

@@ -10,8 +10,8 @@ public enum DefaultModel {
 
   /// The candidate paths, in search order, for an executable at `executable`.
   public static func candidates(executable: String, environment: [String: String]) -> [String] {
-    var paths: [String] = []
     if let env = environment["DC_MODEL"], !env.isEmpty { return [env] }
+    var paths: [String] = []
     var dir = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
     paths.append(
       dir.deletingLastPathComponent().appendingPathComponent("share/dc-tools/models/\(fileName)")

@@ -64,37 +64,23 @@ public enum TrainingStateFile {
     _ trainer: PanopticTrainer, progress: TrainingProgress, snapshot: [Float]?,
     settings: [String: String], to path: String
   ) throws {
-    let output = try OutputFile(path: path, format: .npz)
-    InterruptCleanup.track(output.temporaryPath)
-    defer { InterruptCleanup.untrack(output.temporaryPath) }
-    do {
-      let writer = try NPZWriter(path: output.temporaryPath)
-      do {
-        for p in trainer.network.registry.parameters {
-          try writer.write("weights/\(p.name)", NDArray(shape: [p.count], values: p.value.values))
-          if p.trainable {
-            let (m, v) = trainer.optimizer.moments(of: p)
-            try writer.write("adam_m/\(p.name)", NDArray(shape: [m.count], values: m))
-            try writer.write("adam_v/\(p.name)", NDArray(shape: [v.count], values: v))
-          }
+    try writeNPZFile(path) { writer in
+      for p in trainer.network.registry.parameters {
+        try writer.write("weights/\(p.name)", NDArray(shape: [p.count], values: p.value.values))
+        if p.trainable {
+          let (m, v) = trainer.optimizer.moments(of: p)
+          try writer.write("adam_m/\(p.name)", NDArray(shape: [m.count], values: m))
+          try writer.write("adam_v/\(p.name)", NDArray(shape: [v.count], values: v))
         }
-        if let snapshot {
-          try writer.write("best_weights", NDArray(shape: [snapshot.count], values: snapshot))
-        }
-        let header = Header(
-          architecture: trainer.network.configuration, settings: settings, progress: progress)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        try writer.writeMember(stateMember, bytes: [UInt8](try encoder.encode(header)))
-        try writer.finish()
-      } catch {
-        writer.abort()
-        throw error
       }
-      try output.commit()
-    } catch {
-      output.abort()
-      throw error
+      if let snapshot {
+        try writer.write("best_weights", NDArray(shape: [snapshot.count], values: snapshot))
+      }
+      let header = Header(
+        architecture: trainer.network.configuration, settings: settings, progress: progress)
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys]
+      try writer.writeMember(stateMember, bytes: [UInt8](try encoder.encode(header)))
     }
   }
 

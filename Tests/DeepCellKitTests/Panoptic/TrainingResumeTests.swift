@@ -135,6 +135,68 @@ final class TrainingResumeTests: XCTestCase {
     XCTAssertFalse(FileManager.default.fileExists(atPath: other))
   }
 
+  func testBadTrainingInputsAreRefusedAndWriteNothing() throws {
+    let dir = try TestPaths.temporaryFolder(self)
+    let data = try writeDataset(dir)
+    let out = dir.appendingPathComponent("out.npz").path
+    func refused(_ args: [String], _ status: Int32, _ words: String) throws {
+      let run = try runTool("dc-train", args + ["-o", out] + tinyFlags)
+      XCTAssertEqual(run.status, status, run.stderr)
+      XCTAssertTrue(run.stderr.contains(words), run.stderr)
+      XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, run.stderr)
+      XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+    // A batch file with inner_distance but not the other targets.
+    let (x, _) = PanopticTrainerTests.discDataset(count: 3)
+    let partial = dir.appendingPathComponent("partial.npz").path
+    let w = try NPZWriter(path: partial)
+    try w.write("X", x)
+    try w.write("inner_distance", x)
+    try w.finish()
+    try refused([partial], 65, "outer_distance")
+    // --epochs 0 trains nothing without weights to start from.
+    try refused([data, "--epochs", "0", "--recalibrate-bn", "1"], 64, "--initial-weights")
+    // Initial weights of another architecture.
+    let other = dir.appendingPathComponent("other.npz").path
+    var wide = tinyFlags
+    wide[wide.firstIndex(of: "--feature-size")! + 1] = "12"
+    let made = try runTool("dc-train", [data, "-o", other, "--epochs", "1"] + wide)
+    XCTAssertEqual(made.status, 0, made.stderr)
+    try refused([data, "--initial-weights", other, "--epochs", "1"], 65, "architecture")
+    // A damaged state file.
+    let state = dir.appendingPathComponent("out.state.npz").path
+    try Data("not a zip".utf8).write(to: URL(fileURLWithPath: state))
+    try refused([data, "--resume", "--epochs", "2"], 65, "out.state.npz")
+  }
+
+  func testRecalibrationChangesOnlyTheMovingStatistics() throws {
+    let dir = try TestPaths.temporaryFolder(self)
+    let data = try writeDataset(dir)
+    let model = dir.appendingPathComponent("m.npz").path
+    let trained = try runTool("dc-train", [data, "-o", model, "--epochs", "1"] + tinyFlags)
+    XCTAssertEqual(trained.status, 0, trained.stderr)
+    let recalibrated = dir.appendingPathComponent("r.npz").path
+    let run = try runTool(
+      "dc-train",
+      [
+        data, "-o", recalibrated, "--initial-weights", model, "--epochs", "0", "--recalibrate-bn",
+        "2",
+      ]
+        + tinyFlags)
+    XCTAssertEqual(run.status, 0, run.stderr)
+    let (before, after) = (try weights(model), try weights(recalibrated))
+    var changed = 0
+    for (name, values) in before where name != ModelFile.descriptionMember {
+      if name.hasSuffix("moving_mean") || name.hasSuffix("moving_variance") {
+        if values != after[name] { changed += 1 }
+      } else {
+        XCTAssertEqual(values, after[name], name)
+      }
+    }
+    XCTAssertGreaterThan(changed, 0, "the moving statistics are recomputed")
+    XCTAssertNotNil(try ModelFile.readDescription(recalibrated).training["bn_recalibration"])
+  }
+
   func testPrecomputedBatchesServeEverySampleOncePerPass() throws {
     let x = NDArray(shape: [5, 2, 2, 1], values: (0..<20).map(Float.init))
     let t = NDArray(shape: [5, 2, 2, 1], values: (0..<20).map { Float($0) * 2 })
