@@ -48,6 +48,14 @@ public final class TIFFStackReader: StackReader {
   private let samplesPerPage: Int
   private let pageHeight: Int
   private let pageWidth: Int
+  /// The file opened once for the reads that bypass libtiff (uncompressed strips, ImageJ's
+  /// contiguous planes): one `pread` into the frame instead of libtiff's mapped copy.
+  private let fd: Int32
+  /// Extra libtiff handles on the same file, one per further worker, so the strips of a
+  /// compressed page decode concurrently (a libtiff handle is single-threaded).
+  private var workerHandles: [TIFFHandle] = []
+  /// The IFD chain index each worker handle has loaded.
+  private var workerChain: [Int] = []
 
   /// Opens `path` and reads its page structure. Throws `noInput` when the path does not
   /// exist, is a directory or cannot be read; `badData` when it is not a TIFF this reader
@@ -55,7 +63,15 @@ public final class TIFFStackReader: StackReader {
   public init(path: String) throws {
     self.path = path
     let fileSize = try Self.checkFile(path)
-    let handle = try TIFFHandle(path: path, mode: "r", failure: .badData)
+    fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw DeepCellError(.noInput, path, String(cString: strerror(errno))) }
+    let handle: TIFFHandle
+    do {
+      handle = try TIFFHandle(path: path, mode: "r", failure: .badData)
+    } catch {
+      Foundation.close(fd)
+      throw error
+    }
     self.handle = handle
     let tif = handle.tif
     isBigTIFF = TIFFIsBigTIFF(tif) != 0
@@ -125,6 +141,8 @@ public final class TIFFStackReader: StackReader {
         "frame of \(frameShape) \(dtype) cannot be stored in a \(fileSize)-byte file")
     }
   }
+
+  deinit { Foundation.close(fd) }
 
   /// Checks that `path` is a readable non-empty regular file starting with TIFF magic;
   /// returns its size.
@@ -244,32 +262,38 @@ public final class TIFFStackReader: StackReader {
     guard index >= 0, index < frameCount else {
       throw DeepCellError(.usage, path, "frame \(index) out of range (0..<\(frameCount))")
     }
-    var frame = NDArray(zeros: frameShape, dtype: dtype)
+    // fillFrame writes every byte of the frame (or throws), so no zero fill first.
+    let frameBytes = frameShape.reduce(dtype.size, *)
+    let bytes = try [UInt8](unsafeUninitializedCapacity: frameBytes) { out, initialized in
+      try fillFrame(index, into: UnsafeMutableRawPointer(out.baseAddress!))
+      initialized = frameBytes
+    }
+    return NDArray(shape: frameShape, dtype: dtype, bytes: bytes)
+  }
+
+  /// Decodes the pages of frame `index` into `base` as (height, width, channels) elements.
+  private func fillFrame(_ index: Int, into base: UnsafeMutableRawPointer) throws {
     let es = dtype.size
     let pagePixels = pageHeight * pageWidth
     let pageBytes = pagePixels * samplesPerPage * es
     let k = layout.pagesPerFrame
-    try frame.bytes.withUnsafeMutableBytes { out in
-      let base = out.baseAddress!
-      if k == 1 || layout.join == .rows {
-        for p in 0..<k {
-          try readPlane(index * k + p, into: base + p * pageBytes)
-        }
-        return
+    if k == 1 || layout.join == .rows {
+      for p in 0..<k {
+        try readPlane(index * k + p, into: base + p * pageBytes)
       }
-      // Channels as separate planes: decode each, then interleave (channels last).
-      let scratch = UnsafeMutableRawPointer.allocate(byteCount: pageBytes, alignment: 16)
-      defer { scratch.deallocate() }
-      let pixelBytes = samplesPerPage * es
-      let stride = k * pixelBytes
-      for c in 0..<k {
-        try readPlane(index * k + c, into: scratch)
-        interleave(
-          from: scratch, to: base + c * pixelBytes, count: pagePixels, elementBytes: pixelBytes,
-          stride: stride)
-      }
+      return
     }
-    return frame
+    // Channels as separate planes: decode each, then interleave (channels last).
+    let scratch = UnsafeMutableRawPointer.allocate(byteCount: pageBytes, alignment: 16)
+    defer { scratch.deallocate() }
+    let pixelBytes = samplesPerPage * es
+    let stride = k * pixelBytes
+    for c in 0..<k {
+      try readPlane(index * k + c, into: scratch)
+      interleave(
+        from: scratch, to: base + c * pixelBytes, count: pagePixels, elementBytes: pixelBytes,
+        stride: stride)
+    }
   }
 
   /// Decodes plane `plane` (a page, or a stored plane of ImageJ's contiguous form) into `dst`.
@@ -301,18 +325,9 @@ public final class TIFFStackReader: StackReader {
   private func readContiguousPlane(_ plane: Int, into dst: UnsafeMutableRawPointer) throws {
     let es = dtype.size
     let bytes = pageHeight * pageWidth * samplesPerPage * es
-    let fd = open(path, O_RDONLY)
-    guard fd >= 0 else { throw DeepCellError(.io, path, String(cString: strerror(errno))) }
-    defer { close(fd) }
-    var done = 0
     let offset = contiguousBase + UInt64(plane) * UInt64(bytes)
-    while done < bytes {
-      let n = pread(fd, dst + done, bytes - done, off_t(offset) + off_t(done))
-      if n < 0 && errno == EINTR { continue }
-      guard n > 0 else {
-        throw DeepCellError(.badData, path, "truncated ImageJ stack at plane \(plane)")
-      }
-      done += n
+    guard readFully(into: dst, count: bytes, at: offset) else {
+      throw DeepCellError(.badData, path, "truncated ImageJ stack at plane \(plane)")
     }
     if TIFFIsByteSwapped(handle.tif) != 0 && es > 1 { swapBytes(dst, count: bytes / es, size: es) }
   }
@@ -381,18 +396,98 @@ public final class TIFFStackReader: StackReader {
     guard Int(TIFFNumberOfStrips(tif)) >= stripsPerPlane * planes else {
       throw DeepCellError(.badData, path, "page \(page) has too few strips for its size")
     }
-    for s in 0..<stripsPerPlane {
-      let rows = min(rps, h - s * rps)
-      let size = rows * rowBytes
-      let strip = UInt32(plane * stripsPerPlane + s)
-      let n = TIFFReadEncodedStrip(tif, strip, dst + s * rps * rowBytes, tmsize_t(size))
-      guard n == size else {
-        throw handle.failure(
-          n < 0
-            ? "page \(page): cannot decode strip \(strip)"
-            : "page \(page): strip \(strip) is truncated")
+    let first = plane * stripsPerPlane
+    if readUncompressedStrips(
+      into: dst, first: first, count: stripsPerPlane, stripBytes: rps * rowBytes,
+      planeBytes: h * rowBytes)
+    {
+      return
+    }
+    let compressed =
+      (handle.field(TIFFTAG_COMPRESSION, UInt16.self, defaulted: true) ?? 1) != 1
+    let workers = compressed ? min(Parallel.defaultThreads, stripsPerPlane) : 1
+    if workers > 1 {
+      try prepareWorkerHandles(workers - 1, page: page)
+    }
+    // Consecutive runs of strips, one a worker; worker 0 decodes with the main handle.
+    try Parallel.forEach(workers, threads: workers) { w in
+      let handle = w == 0 ? self.handle : workerHandles[w - 1]
+      let range = (w * stripsPerPlane / workers)..<((w + 1) * stripsPerPlane / workers)
+      for s in range {
+        let rows = min(rps, h - s * rps)
+        let size = rows * rowBytes
+        let strip = UInt32(first + s)
+        let n = TIFFReadEncodedStrip(handle.tif, strip, dst + s * rps * rowBytes, tmsize_t(size))
+        guard n == size else {
+          throw handle.failure(
+            n < 0
+              ? "page \(page): cannot decode strip \(strip)"
+              : "page \(page): strip \(strip) is truncated")
+        }
       }
     }
+  }
+
+  /// Opens `count` worker handles (once) and makes each load frame page `page`'s IFD.
+  private func prepareWorkerHandles(_ count: Int, page: Int) throws {
+    while workerHandles.count < count {
+      workerHandles.append(try TIFFHandle(path: path, mode: "r", failure: .badData))
+      workerChain.append(0)
+    }
+    let target = chainIndex[page]
+    for w in 0..<count where workerChain[w] != target {
+      let worker = workerHandles[w]
+      worker.diagnostics.errors.removeAll()
+      let ok =
+        target == workerChain[w] + 1
+        ? TIFFReadDirectory(worker.tif) : TIFFSetDirectory(worker.tif, tdir_t(target))
+      guard ok != 0 else {
+        workerChain[w] = -1
+        throw worker.failure("cannot read page \(target)")
+      }
+      workerChain[w] = target
+    }
+  }
+
+  /// Reads the loaded page's strips `first..<first + count` straight from the file into
+  /// `dst` when they need no decoding: uncompressed, MSB-first fill order, stored back to
+  /// back, each `stripBytes` long (the last at least its rows). One `pread` then replaces
+  /// libtiff's copy from its memory map; the samples are swapped to native order where the
+  /// file's differ. Returns false when the strips need libtiff (which then reports any fault).
+  private func readUncompressedStrips(
+    into dst: UnsafeMutableRawPointer, first: Int, count: Int, stripBytes: Int, planeBytes: Int
+  ) -> Bool {
+    let tif = handle.tif
+    guard (handle.field(TIFFTAG_COMPRESSION, UInt16.self, defaulted: true) ?? 1) == 1,
+      (handle.field(TIFFTAG_FILLORDER, UInt16.self, defaulted: true) ?? 1) == 1
+    else { return false }
+    let start = TIFFGetStrileOffset(tif, UInt32(first))
+    let lastBytes = UInt64(planeBytes - (count - 1) * stripBytes)
+    for k in 0..<count {
+      let s = UInt32(first + k)
+      let (offset, overflow) = start.addingReportingOverflow(UInt64(k * stripBytes))
+      let length = TIFFGetStrileByteCount(tif, s)
+      guard !overflow, TIFFGetStrileOffset(tif, s) == offset,
+        k == count - 1 ? length >= lastBytes : length == UInt64(stripBytes)
+      else { return false }
+    }
+    guard start > 0, readFully(into: dst, count: planeBytes, at: start) else { return false }
+    let es = dtype.size
+    if TIFFIsByteSwapped(tif) != 0 && es > 1 { swapBytes(dst, count: planeBytes / es, size: es) }
+    return true
+  }
+
+  /// Reads `count` bytes at `offset` of the file into `dst`; false when the file ends first
+  /// or a read fails.
+  private func readFully(into dst: UnsafeMutableRawPointer, count: Int, at offset: UInt64) -> Bool {
+    var done = 0
+    while done < count {
+      let n = pread(fd, dst + done, count - done, off_t(offset) + off_t(done))
+      if n < 0 && errno == EINTR { continue }
+      guard n > 0 else { return false }
+      done += n
+    }
+    return true
   }
 
   /// Decodes the tiles of sample plane `plane` into `dst` (a full plane, `pixelBytes` a pixel).

@@ -161,6 +161,34 @@ final class TIFFStackTests: XCTestCase {
     XCTAssertEqual(stderr, "")
   }
 
+  /// The strips of a compressed page decode on several libtiff handles at once, and
+  /// uncompressed strips are read with one pread: both give the same frames for any thread
+  /// count and in any frame order, and a truncated uncompressed file still fails cleanly.
+  func testStripReadsAgreeForAnyThreadCountAndOrder() throws {
+    let dir = try TestPaths.temporaryFolder(self)
+    let stack = makeTestStack(.int16, frames: 3, height: 700, width: 300, channels: 1)
+    let saved = Parallel.defaultThreads
+    defer { Parallel.defaultThreads = saved }
+    for compression in [TIFFWriteOptions.Compression.deflate, .none] {
+      let path = dir.appendingPathComponent("s-\(compression).tif").path
+      try writeTestStack(stack, to: path, options: .init(compression: compression))
+      for threads in [1, 2, 5] {
+        Parallel.defaultThreads = threads
+        let reader = try TIFFStackReader(path: path)
+        for i in [2, 0, 1, 1, 2] {
+          XCTAssertEqual(try reader.readFrame(i), stack.frame(i), "\(compression) \(threads)")
+        }
+      }
+    }
+    let whole = [UInt8](
+      try Data(contentsOf: URL(fileURLWithPath: dir.appendingPathComponent("s-none.tif").path)))
+    let cut = dir.appendingPathComponent("cut.tif").path
+    try Data(whole.prefix(whole.count - 1000)).write(to: URL(fileURLWithPath: cut))
+    XCTAssertThrowsError(try TIFFStackReader(path: cut).readAll()) {
+      XCTAssertEqual(($0 as? DeepCellError)?.kind, .badData)
+    }
+  }
+
   func testWriterRejectsWrongFramesAndCleansUp() throws {
     let dir = try TestPaths.temporaryFolder(self)
     let path = dir.appendingPathComponent("short.tif").path
