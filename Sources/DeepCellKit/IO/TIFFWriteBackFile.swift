@@ -4,8 +4,11 @@ import Foundation
 /// The file under a ``TIFFStackWriter``, handed to libtiff as client I/O (`TIFFClientOpenExt`):
 /// writes that follow one another at the end of the file (the strips of consecutive pages)
 /// are gathered in a 16 MiB buffer and written with one `pwrite`, since many 512 KiB writes
-/// cost the kernel about 40% more than a few large ones. Reads and writes elsewhere (libtiff
-/// revisiting its IFDs) go straight to the file, flushing the buffer first when they touch it.
+/// cost the kernel about 40% more than a few large ones. The file's head (header and IFDs,
+/// up to the first large write) is kept in memory: libtiff's many small reads and rewrites
+/// there (revisiting an IFD, patching its strip arrays) touch only that copy, which reaches
+/// the file in one write at close. Other reads and writes go straight to the file, flushing
+/// what they touch first.
 final class TIFFWriteBackFile {
   static let capacity = 16 << 20
   /// Writes at least this large go straight to the file.
@@ -25,6 +28,11 @@ final class TIFFWriteBackFile {
   /// the small writes at the start of the file; frozen at the first large write or 64 MiB.
   private var mirror = [UInt8]()
   private var mirrorFrozen = false
+  /// The part of the mirror not yet on disk: writes that fall inside the mirror (the IFDs,
+  /// and libtiff's later patches of their strip arrays) only change the mirror, which goes
+  /// to the file in one write when a read needs it or at close, instead of hundreds of
+  /// small writes.
+  private var mirrorDirty: Range<Int>?
   static let mirrorLimit = 64 << 20
   /// The first system error, if a read, write or close failed.
   private(set) var failure: String?
@@ -78,7 +86,28 @@ final class TIFFWriteBackFile {
     return ok
   }
 
-  /// Keeps the mirror equal to the file over its range after a write of `count` bytes at `offset`.
+  /// Writes the mirror's dirty range to the file; false on error.
+  private func flushMirror() -> Bool {
+    guard let dirty = mirrorDirty else { return true }
+    mirrorDirty = nil
+    return mirror.withUnsafeBytes {
+      writeFully($0.baseAddress! + dirty.lowerBound, dirty.count, at: UInt64(dirty.lowerBound))
+    }
+  }
+
+  /// Whether `count` bytes at `offset` lie wholly inside the mirror.
+  private func insideMirror(_ offset: UInt64, _ count: Int) -> Bool {
+    offset + UInt64(count) <= UInt64(mirror.count)
+  }
+
+  /// Whether `count` bytes at `offset` touch the mirror's unwritten range.
+  private func overlapsMirrorDirty(_ offset: UInt64, _ count: Int) -> Bool {
+    guard let dirty = mirrorDirty else { return false }
+    return offset < UInt64(dirty.upperBound) && offset + UInt64(count) > UInt64(dirty.lowerBound)
+  }
+
+  /// Keeps the mirror the newest copy of the file over its range after a write of `count`
+  /// bytes at `offset`.
   private func updateMirror(_ bytes: UnsafeRawPointer, _ count: Int, at offset: UInt64) {
     if !mirrorFrozen {
       // libtiff writes an IFD's values before its entry table: small writes may land
@@ -106,6 +135,7 @@ final class TIFFWriteBackFile {
       return count
     }
     if overlapsPending(position, count) && !flush() { return -1 }
+    if overlapsMirrorDirty(position, count) && !flushMirror() { return -1 }
     var done = 0
     while done < count {
       let n = pread(fd, buffer + done, count - done, off_t(position) + off_t(done))
@@ -123,6 +153,16 @@ final class TIFFWriteBackFile {
 
   func write(_ buffer: UnsafeRawPointer, _ count: Int) -> Int {
     updateMirror(buffer, count, at: position)
+    if count < Self.directWriteMinimum && insideMirror(position, count) {
+      let range = Int(position)..<(Int(position) + count)
+      mirrorDirty =
+        mirrorDirty.map {
+          min($0.lowerBound, range.lowerBound)..<max($0.upperBound, range.upperBound)
+        } ?? range
+      position += UInt64(count)
+      size = max(size, position)
+      return count
+    }
     if count >= Self.directWriteMinimum {
       // A whole uncompressed plane: write it in place rather than copying it through the
       // buffer (the copy cost more than the larger write saved).
@@ -167,7 +207,7 @@ final class TIFFWriteBackFile {
   func close() -> Int32 {
     guard !isClosed else { return 0 }
     isClosed = true
-    let flushed = flush()
+    let flushed = flush() && flushMirror()
     let closed = Foundation.close(fd) == 0
     if !closed { record("close failed") }
     return flushed && closed ? 0 : -1
