@@ -8,7 +8,7 @@
 #
 # Usage: models/tune_watershed.sh [MODEL] < settings.txt
 #   settings.txt: one setting a line, e.g. "--radius 5 --maxima-threshold 0.05"
-#   (DATA=…, BIN=.build/release, OUT=bench/out/tune)
+#   (DATA=…, BIN=.build/release, OUT=bench/out/tune, PREDICT_FLAGS="--augment" for test-time flips)
 # Prints "F1 F1@0.5 precision recall | flags" a setting, then the best line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +26,7 @@ for dir in "$DATA"/*/; do
   maps="$OUT/maps/$id.npz"
   if [ ! -f "$maps" ] || [ "$maps" -ot "$MODEL" ]; then
     "$BIN/dc-normalize" "$dir/images/$id.png" --channel 0 --quiet \
-      | "$BIN/dc-predict" --no-normalize --model "$MODEL" --quiet -o "$maps"
+      | "$BIN/dc-predict" --no-normalize --model "$MODEL" ${PREDICT_FLAGS:-} --quiet -o "$maps"
   fi
 done
 best=""

@@ -18,7 +18,7 @@ struct DCAugment: ParsableCommand {
       image and the distance maps, nearest for fgbg and labels; fill 'nearest' by \
       default). Images with fewer than --min-objects objects are dropped once; a sample \
       that shows fewer objects after cropping is redrawn, at most --max-draws times, then \
-      the run stops with an error. The defaults are the DeepCell nuclear notebook's: \
+      the last draw is kept as it is. The defaults are the DeepCell nuclear notebook's: \
       rotation 180, zoom 0.75 to 1/0.75, both flips, 256x256 crops, outer-distance \
       erosion 1, inner-distance alpha auto, beta 1, no erosion, min objects 1, seed 0.
 
@@ -147,7 +147,7 @@ struct DCAugment: ParsableCommand {
 
   @Option(
     name: .customLong("max-draws"),
-    help: ArgumentHelp("Random transforms tried per sample before giving up.", valueName: "n"))
+    help: ArgumentHelp("Random transforms tried per sample; the last one is kept.", valueName: "n"))
   var maxDraws: Int = 100
 
   @Flag(

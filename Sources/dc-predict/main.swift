@@ -27,6 +27,7 @@ struct DCPredict: ParsableCommand {
         dc-normalize raw.tif | dc-predict --no-normalize --model nuclear.npz -o maps.npz
         dc-predict data.npz --model nuclear.npz --image-mpp 0.325 -o maps.npz
         dc-predict raw.tif --model nuclear.npz --all-heads --batch-size 8 -o maps.npz
+        dc-predict raw.tif --augment -o maps.npz        # average over mirror flips
       """)
 
   @OptionGroup var io: InputOutputOptions
@@ -68,6 +69,12 @@ struct DCPredict: ParsableCommand {
 
   @Flag(help: "Also write the fgbg (foreground/background softmax) head.")
   var allHeads = false
+
+  @Flag(
+    help:
+      "Test-time augmentation: average the predictions of the frame and its three mirror flips (4× the work)."
+  )
+  var augment = false
 
   @OptionGroup var runtime: RuntimeOptions
 
@@ -148,7 +155,12 @@ struct DCPredict: ParsableCommand {
           firstFrameIndex: start
         ).map { $0.floats() }
       }
-      let maps = try predictor.predict(frames, height: nh, width: nw, channels: c)
+      let maps =
+        augment
+        ? try TestTimeFlips.averaged(
+          frames, height: nh, width: nw, channels: c, classes: predictor.headClasses
+        ) { try predictor.predict($0, height: nh, width: nw, channels: c) }
+        : try predictor.predict(frames, height: nh, width: nw, channels: c)
       for frame in maps { for (k, m) in frame.enumerated() { try spools[k].append(m) } }
       progress.advance(by: end - start)
       start = end

@@ -242,12 +242,9 @@ public struct AugmentationGenerator {
         if AugmentationGenerator.objectCount(UnsafeBufferPointer(labelOut)) >= settings.minObjects {
           break
         }
-        if draws >= settings.maxDraws {
-          throw DeepCellError(
-            .badData, ArrayName.labels,
-            "image \(keptIndices[j]): no random \(oh)x\(ow) sample shows \(settings.minObjects) object\(settings.minObjects == 1 ? "" : "s") in \(draws) draws (lower --min-objects or use --no-redraw)"
-          )
-        }
+        // After maxDraws the last draw is kept, sparse as it is (what the reference, which
+        // never redraws, does with every draw): a rare sparse crop must not end a long run.
+        if draws >= settings.maxDraws { break }
       }
     }
     renderPlanes(params: params, source: j, image: image, targets: targets)

@@ -35,8 +35,8 @@ public struct AugmentationSettings: Sendable, Equatable {
   /// Redraw a sample's random transform when it shows fewer than ``minObjects`` objects
   /// (the reference does not redraw; it only filters images). false keeps every draw.
   public var redrawSparseSamples = true
-  /// The most random transforms drawn for one sample before the generator gives up with an
-  /// error (never an endless loop).
+  /// The most random transforms drawn for one sample; the last one is kept even when it is
+  /// still too sparse (never an endless loop, and never a failed run).
   public var maxDraws = 100
   /// A fresh random sample order for every pass over the data.
   public var shuffle = true
