@@ -34,22 +34,25 @@ test: deps venv
 # The pipeline on the bundled CC0 samples with the shipped model (models/nuclear.npz):
 # normalized image, predicted maps, labels (TIFF and 16-bit PNGs), an overlay of outlines,
 # and DeepCell's object metrics against the bundled ground truth.
+# The shipped model's recommended settings (models/README.md).
+PREDICT_FLAGS ?= --augment
+WATERSHED_FLAGS ?= --radius 2 --interior-threshold 0.05
 SAMPLES = $(basename $(notdir $(wildcard samples/dsb2018/images/*.png)))
 demo: build
 	@mkdir -p demo-out
 	@for s in $(SAMPLES); do \
 	  echo "== $$s"; \
 	  $(BIN)/dc-normalize samples/dsb2018/images/$$s.png --channel 0 -o demo-out/$$s-normalized.tif && \
-	  $(BIN)/dc-predict demo-out/$$s-normalized.tif --no-normalize -o demo-out/$$s-maps.npz && \
-	  $(BIN)/dc-watershed demo-out/$$s-maps.npz -o demo-out/$$s-labels.tif \
+	  $(BIN)/dc-predict demo-out/$$s-normalized.tif --no-normalize $(PREDICT_FLAGS) -o demo-out/$$s-maps.npz && \
+	  $(BIN)/dc-watershed demo-out/$$s-maps.npz $(WATERSHED_FLAGS) -o demo-out/$$s-labels.tif \
 	    --overlay demo-out/$$s-overlay.png --image demo-out/$$s-normalized.tif && \
-	  $(BIN)/dc-watershed demo-out/$$s-maps.npz --png-dir demo-out/$$s-labels-png && \
+	  $(BIN)/dc-watershed demo-out/$$s-maps.npz $(WATERSHED_FLAGS) --png-dir demo-out/$$s-labels-png && \
 	  $(BIN)/dc-metrics demo-out/$$s-labels.tif --truth samples/dsb2018/labels/$$s.tif \
 	    --format yaml -o demo-out/$$s-metrics.yaml || exit 1; \
 	done
 	@echo "demo: outputs in demo-out/ (normalized TIFF, maps NPZ, labels TIFF and PNG, overlay PNG, metrics YAML)"
 
-# Retrains the shipped model from ../shared/data (about 1.5 h on 2 cores; models/README.md).
+# Retrains the shipped model from ../shared/data (about 2.5 h on 2 cores; models/README.md).
 model: build venv
 	models/train.sh
 

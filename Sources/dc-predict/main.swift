@@ -72,7 +72,7 @@ struct DCPredict: ParsableCommand {
 
   @Flag(
     help:
-      "Test-time augmentation: average the predictions of the frame and its three mirror flips (4× the work)."
+      "Test-time augmentation: average the predictions of the frame and its three mirror flips (four times the work)."
   )
   var augment = false
 
