@@ -371,7 +371,8 @@ public final class TIFFStackReader: StackReader {
           try decodeTiles(into: scratch, plane: s, pixelBytes: pixelBytes, page: page)
         } else {
           try decodeStrips(
-            into: scratch, plane: s, planes: planes, rowBytes: w * pixelBytes, page: page)
+            into: scratch, plane: s, planes: planes, rowBytes: w * pixelBytes, page: page,
+            compressed: compression != 1)
         }
         interleave(
           from: scratch, to: dst + s * es, count: h * w, elementBytes: es, stride: spp * es)
@@ -379,13 +380,16 @@ public final class TIFFStackReader: StackReader {
     } else if TIFFIsTiled(tif) != 0 {
       try decodeTiles(into: dst, plane: 0, pixelBytes: pixelBytes, page: page)
     } else {
-      try decodeStrips(into: dst, plane: 0, planes: 1, rowBytes: w * pixelBytes, page: page)
+      try decodeStrips(
+        into: dst, plane: 0, planes: 1, rowBytes: w * pixelBytes, page: page,
+        compressed: compression != 1)
     }
   }
 
   /// Decodes the strips of sample plane `plane` into `dst` (rows of `rowBytes`).
   private func decodeStrips(
-    into dst: UnsafeMutableRawPointer, plane: Int, planes: Int, rowBytes: Int, page: Int
+    into dst: UnsafeMutableRawPointer, plane: Int, planes: Int, rowBytes: Int, page: Int,
+    compressed: Bool
   ) throws {
     let tif = handle.tif
     let h = pageHeight
@@ -397,14 +401,13 @@ public final class TIFFStackReader: StackReader {
       throw DeepCellError(.badData, path, "page \(page) has too few strips for its size")
     }
     let first = plane * stripsPerPlane
-    if readUncompressedStrips(
-      into: dst, first: first, count: stripsPerPlane, stripBytes: rps * rowBytes,
-      planeBytes: h * rowBytes)
+    if !compressed
+      && readUncompressedStrips(
+        into: dst, first: first, count: stripsPerPlane, stripBytes: rps * rowBytes,
+        planeBytes: h * rowBytes)
     {
       return
     }
-    let compressed =
-      (handle.field(TIFFTAG_COMPRESSION, UInt16.self, defaulted: true) ?? 1) != 1
     let workers = compressed ? min(Parallel.defaultThreads, stripsPerPlane) : 1
     if workers > 1 {
       try prepareWorkerHandles(workers - 1, page: page)
@@ -449,8 +452,8 @@ public final class TIFFStackReader: StackReader {
     }
   }
 
-  /// Reads the loaded page's strips `first..<first + count` straight from the file into
-  /// `dst` when they need no decoding: uncompressed, MSB-first fill order, stored back to
+  /// Reads the loaded page's strips `first..<first + count` of an uncompressed page straight
+  /// from the file into `dst` when they need no decoding: MSB-first fill order, stored back to
   /// back, each `stripBytes` long (the last at least its rows). One `pread` then replaces
   /// libtiff's copy from its memory map; the samples are swapped to native order where the
   /// file's differ. Returns false when the strips need libtiff (which then reports any fault).
@@ -458,8 +461,7 @@ public final class TIFFStackReader: StackReader {
     into dst: UnsafeMutableRawPointer, first: Int, count: Int, stripBytes: Int, planeBytes: Int
   ) -> Bool {
     let tif = handle.tif
-    guard (handle.field(TIFFTAG_COMPRESSION, UInt16.self, defaulted: true) ?? 1) == 1,
-      (handle.field(TIFFTAG_FILLORDER, UInt16.self, defaulted: true) ?? 1) == 1
+    guard (handle.field(TIFFTAG_FILLORDER, UInt16.self, defaulted: true) ?? 1) == 1
     else { return false }
     let start = TIFFGetStrileOffset(tif, UInt32(first))
     let lastBytes = UInt64(planeBytes - (count - 1) * stripBytes)

@@ -75,4 +75,38 @@ final class ShippedModelTests: ToolTestCase {
       TestPaths.packageRoot.appendingPathComponent("models/nuclear.npz").path)
     XCTAssertEqual(description.normalization, "histogram_normalization")
   }
+
+  /// `--augment` is the mean of the predictions of the image's four mirror flips, each
+  /// flipped back: here the flips are made outside and predicted without it.
+  func testAugmentAveragesTheFlippedPredictions() throws {
+    let (h, w) = (64, 80)
+    let image = NDArray(
+      shape: [1, h, w, 1],
+      values: (0..<(h * w)).map { Float(($0 * 37) % 101) / 101 })
+    var flippedMaps: [[Float]] = []
+    for (k, flip) in TestTimeFlips.flips.enumerated() {
+      let f = TestTimeFlips.flipped(
+        image.floats(), height: h, width: w, channels: 1, vertical: flip.vertical,
+        horizontal: flip.horizontal)
+      try Data(NPY.encode(NDArray(shape: [1, h, w, 1], values: f))).write(
+        to: URL(fileURLWithPath: path("f\(k).npy")))
+      let run = try runTool(
+        tool, [path("f\(k).npy"), "--no-normalize", "-o", path("f\(k).npz"), "--quiet"])
+      XCTAssertEqual(run.status, 0, run.stderr)
+      let inner = try NPZReader(path: path("f\(k).npz")).readArray("inner_distance").floats()
+      flippedMaps.append(
+        TestTimeFlips.flipped(
+          inner, height: h, width: w, channels: 1, vertical: flip.vertical,
+          horizontal: flip.horizontal))
+    }
+    try Data(NPY.encode(image)).write(to: URL(fileURLWithPath: path("image.npy")))
+    let run = try runTool(
+      tool, [path("image.npy"), "--no-normalize", "--augment", "-o", path("tta.npz"), "--quiet"])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    let tta = try NPZReader(path: path("tta.npz")).readArray("inner_distance").floats()
+    let mean = (0..<(h * w)).map { p in flippedMaps.reduce(Float(0)) { $0 + $1[p] } / 4 }
+    XCTAssertEqual(tta.count, mean.count)
+    XCTAssertLessThanOrEqual(zip(tta, mean).map { abs($0 - $1) }.max() ?? 1, 1e-6)
+    XCTAssertNotEqual(tta, flippedMaps[0], "the flips change the prediction")
+  }
 }
