@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # TIFF read/write speed: DeepCellKit (tiffio-bench, release build) against tifffile on the
-# same (100, 512, 512) uint16 stack, uncompressed and deflate (zlib). Best of REPEATS runs.
+# same (100, 512, 512) uint16 stack, uncompressed and deflate (zlib). Best of REPEATS runs;
+# each write makes a new file after sync (the tools write a temporary file, then rename),
+# ours and tifffile's taking turns.
 # Usage: bench/tiff_io.sh [REPEATS]   (ORACLE=path of the Python env with tifffile)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,23 +28,33 @@ np.save(sys.argv[1], stack)
 PY
 printf '%-22s %10s %10s %8s\n' "case (100x512x512 u16)" "ours s" "tifffile s" "speedup"
 for compression in none deflate; do
-  ours_w=$("$bench" write "$out/stack.npy" "$out/ours-$compression.tif" "$compression" "$repeats")
-  ours_r=$("$bench" read "$out/ours-$compression.tif" "$repeats")
-  read -r ref_w ref_r < <("$python" - "$out/stack.npy" "$out/ref-$compression.tif" "$compression" "$repeats" <<'PY'
-import sys, time, numpy as np, tifffile
-stack, path, compression, repeats = np.load(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+  # Writes: ours (tiffio-bench serving one timed write per request) and tifffile's take
+  # turns, each into a new file after sync, so both meet the same disk state; best of each.
+  read -r ours_w ref_w ref_r < <("$python" - "$bench" "$out" "$compression" "$repeats" <<'PY'
+import os, subprocess, sys, time, numpy as np, tifffile
+bench, out, compression, repeats = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+stack = np.load(f'{out}/stack.npy')
+ours_path, ref_path = f'{out}/ours-{compression}.tif', f'{out}/ref-{compression}.tif'
 kw = {'compression': 'zlib'} if compression == 'deflate' else {}
-def best(f):
-    t = []
-    for _ in range(repeats):
-        s = time.perf_counter(); f(); t.append(time.perf_counter() - s)
-    return min(t)
-w = best(lambda: tifffile.imwrite(path, stack, **kw))
-r = best(lambda: tifffile.imread(path))
-assert np.array_equal(tifffile.imread(path), stack)
-print(f'{w:.4f} {r:.4f}')
+server = subprocess.Popen([bench, 'write', f'{out}/stack.npy', ours_path, compression, 'serve'],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+ours, ref = [], []
+for _ in range(repeats):
+    server.stdin.write('\n'); server.stdin.flush()
+    ours.append(float(server.stdout.readline()))
+    if os.path.exists(ref_path):
+        os.unlink(ref_path)
+    os.sync()
+    s = time.perf_counter(); tifffile.imwrite(ref_path, stack, **kw); ref.append(time.perf_counter() - s)
+server.stdin.close(); server.wait()
+reads = []
+for _ in range(repeats):
+    s = time.perf_counter(); tifffile.imread(ref_path); reads.append(time.perf_counter() - s)
+assert np.array_equal(tifffile.imread(ref_path), stack)
+print(f'{min(ours):.4f} {min(ref):.4f} {min(reads):.4f}')
 PY
 )
+  ours_r=$("$bench" read "$out/ours-$compression.tif" "$repeats")
   # Both files hold the same pixels, whoever wrote them.
   "$python" -c "import sys,numpy as np,tifffile; s=np.load(sys.argv[1]); assert np.array_equal(tifffile.imread(sys.argv[2]).reshape(s.shape), s)" \
     "$out/stack.npy" "$out/ours-$compression.tif"

@@ -3,11 +3,13 @@ import Foundation
 
 /// Times DeepCellKit's TIFF writer and reader (bench/tiff_io.sh drives it beside tifffile).
 ///
-///     tiffio-bench write STACK.npy OUT.tif none|deflate[:LEVEL] REPEATS
+///     tiffio-bench write STACK.npy OUT.tif none|deflate[:LEVEL] REPEATS|serve
 ///     tiffio-bench read IN.tif REPEATS
 ///     tiffio-bench bigtiff OUT.tif FRAMES
 ///
-/// Prints the best wall time in seconds over REPEATS runs.
+/// Prints the best wall time in seconds over REPEATS runs; `serve` times one write per line
+/// read from stdin instead. Writes start from a new file after `sync`, as bench/tiff_io.sh
+/// times tifffile.
 func seconds(_ body: () throws -> Void) rethrows -> Double {
   let start = DispatchTime.now().uptimeNanoseconds
   try body()
@@ -30,19 +32,31 @@ do {
       options.deflateLevel = level
     }
     let slices = (0..<frames.shape[0]).map { frames.frame($0) }
-    var best = Double.infinity
-    for _ in 0..<max(1, Int(arguments[5]) ?? 1) {
-      best = min(
-        best,
-        try seconds {
-          let writer = try TIFFStackWriter(
-            path: arguments[3], dtype: frames.dtype, frameShape: Array(frames.shape.dropFirst()),
-            frameCount: frames.shape[0], options: options)
-          for frame in slices { try writer.append(frame) }
-          try writer.finish()
-        })
+    // Each run writes a new file, as the tools do (temporary file, then rename), with the
+    // previous run's pages on disk: neither freeing the old file nor writeback is timed.
+    func timedWrite() throws -> Double {
+      unlink(arguments[3])
+      sync()
+      return try seconds {
+        let writer = try TIFFStackWriter(
+          path: arguments[3], dtype: frames.dtype, frameShape: Array(frames.shape.dropFirst()),
+          frameCount: frames.shape[0], options: options)
+        for frame in slices { try writer.append(frame) }
+        try writer.finish()
+      }
     }
-    print(String(format: "%.4f", best))
+    if arguments[5] == "serve" {
+      // One timed write per line read, its time printed: bench/tiff_io.sh interleaves these
+      // with tifffile's writes so both see the same disk state.
+      while readLine() != nil {
+        print(String(format: "%.5f", try timedWrite()))
+        fflush(stdout)
+      }
+    } else {
+      var best = Double.infinity
+      for _ in 0..<max(1, Int(arguments[5]) ?? 1) { best = min(best, try timedWrite()) }
+      print(String(format: "%.4f", best))
+    }
   case ("read", 4):
     var best = Double.infinity
     var checksum = 0

@@ -61,8 +61,9 @@ private let silenceGlobalTIFFHandlers: Void = {
 }()
 
 /// One open libtiff handle with its diagnostics box: the plumbing the TIFF reader and writer
-/// share (opening with captured messages, reading and setting tags through the `va_list`
-/// entry points, since Swift cannot call libtiff's variadic `TIFFGetField`).
+/// share (opening with captured messages, reading tags through the `va_list` entry point,
+/// since Swift cannot call libtiff's variadic `TIFFGetField`, and setting them through the
+/// typed shims in CTIFF/shim.h).
 final class TIFFHandle {
   let tif: OpaquePointer
   let diagnostics: TIFFDiagnostics
@@ -152,10 +153,34 @@ final class TIFFHandle {
       decoding: UnsafeRawBufferPointer(start: value, count: strlen(value)), as: UTF8.self)
   }
 
-  /// Sets a tag from C-variadic arguments (integers are passed as C `int`/`uint32`,
-  /// rationals as `double`, as `TIFFSetField` expects); false when libtiff refuses.
+  /// Sets a tag whose value TIFFSetField reads as a C `int` (the uint16 tags: BitsPerSample,
+  /// Photometric, Compression …); false when libtiff refuses.
   @discardableResult
-  func setField(_ tag: Int32, _ arguments: CVarArg...) -> Bool {
-    withVaList(arguments) { TIFFVSetField(tif, UInt32(tag), $0) } != 0
+  func setField(_ tag: Int32, _ value: Int32) -> Bool {
+    dc_tiff_set_int(tif, UInt32(tag), value) != 0
+  }
+
+  /// Sets a uint32 tag (ImageWidth, RowsPerStrip, SubfileType …).
+  @discardableResult
+  func setField(_ tag: Int32, _ value: UInt32) -> Bool {
+    dc_tiff_set_uint32(tif, UInt32(tag), value) != 0
+  }
+
+  /// Sets a rational tag (XResolution, YResolution), passed as `double`.
+  @discardableResult
+  func setField(_ tag: Int32, _ value: Double) -> Bool {
+    dc_tiff_set_double(tif, UInt32(tag), value) != 0
+  }
+
+  /// Sets an ASCII tag (ImageDescription, Software).
+  @discardableResult
+  func setField(_ tag: Int32, _ value: UnsafePointer<CChar>) -> Bool {
+    dc_tiff_set_string(tif, UInt32(tag), value) != 0
+  }
+
+  /// Sets a uint16 array tag given as a count and the values (ExtraSamples).
+  @discardableResult
+  func setField(_ tag: Int32, count: Int32, _ values: UnsafePointer<UInt16>) -> Bool {
+    dc_tiff_set_uint16_array(tif, UInt32(tag), count, values) != 0
   }
 }

@@ -56,10 +56,14 @@ public struct TIFFWriteOptions: Sendable, Equatable {
 /// Otherwise a frame is one page with C samples per pixel (RGB for 3-channel uint8/uint16)
 /// and page 0 carries tifffile's `{"shape": [T, H, W(, C)]}`. Samples carry SampleFormat
 /// (uint, int, IEEE float). All IFDs are written when the writer opens (their strip arrays
-/// deferred) and the pixel data follow in page order, contiguous when uncompressed: the
-/// layout ImageJ writes and reads back as one block. BigTIFF is chosen when the file could
-/// pass 4 GiB (``needsBigTIFF(dataBytes:pageCount:)``). The file is written to `path`
-/// directly; ``abort()`` deletes it.
+/// deferred; libtiff writes pages 0 and 1, the others are copies of page 1's,
+/// ``TIFFDirectoryEditor/replicateLastDirectory(copies:)``) and the pixel data follow in
+/// page order, contiguous when uncompressed: the layout ImageJ writes and reads back as one
+/// block. Uncompressed pages get their strip entries filled in at once and their pixels go
+/// to the file without libtiff, several pages a write; deflated pages go through libtiff's
+/// codec. BigTIFF is chosen when the file could pass 4 GiB
+/// (``needsBigTIFF(dataBytes:pageCount:)``). The file is written to `path` directly;
+/// ``abort()`` deletes it.
 public final class TIFFStackWriter: StackWriter {
   /// The file written.
   public let path: String
@@ -76,10 +80,15 @@ public final class TIFFStackWriter: StackWriter {
   /// Whether the ImageJ hyperstack layout and description are written.
   public let writesImageJ: Bool
 
+  /// How many IFDs were copied from page 1's rather than written by libtiff.
+  private(set) var copiedDirectories = 0
+
   private var handle: TIFFHandle?
   private var written = 0
   private var page = 0
   private var currentDirectory = 0
+  /// Where the pixel data of uncompressed pages begin (page k at `dataStart + k × page bytes`).
+  private var dataStart: UInt64 = 0
   private let file: TIFFWriteBackFile
   private let pageTotal: Int
   private let samplesPerPage: Int
@@ -107,9 +116,21 @@ public final class TIFFStackWriter: StackWriter {
   /// Creates `path` for `frameCount` frames of `frameShape` ([H, W, C] or [H, W]) `dtype`
   /// elements. Throws `usage` for an unsupported dtype or shape, `cannotCreate` when the
   /// file cannot be created.
-  public init(
+  public convenience init(
     path: String, dtype: DType, frameShape: [Int], frameCount: Int,
     options: TIFFWriteOptions = .init()
+  ) throws {
+    try self.init(
+      path: path, dtype: dtype, frameShape: frameShape, frameCount: frameCount, options: options,
+      replicatingDirectories: true)
+  }
+
+  /// The designated initializer; `replicatingDirectories: false` has libtiff write every
+  /// page's IFD instead of copying page 1's (``TIFFDirectoryEditor/replicateLastDirectory``),
+  /// which the tests use to check that both give the same bytes.
+  init(
+    path: String, dtype: DType, frameShape: [Int], frameCount: Int, options: TIFFWriteOptions,
+    replicatingDirectories: Bool
   ) throws {
     let shape = frameShape.count == 2 ? frameShape + [1] : frameShape
     guard shape.count == 3, shape.allSatisfy({ $0 >= 1 }), shape[0] <= Int(UInt32.max),
@@ -164,6 +185,15 @@ public final class TIFFStackWriter: StackWriter {
     self.handle = handle
     do {
       for k in 0..<pages {
+        // Pages 1… carry the same tags: once libtiff has written page 1's IFD, the others
+        // are copies of it.
+        if k == 2 && replicatingDirectories,
+          try TIFFDirectoryEditor(file: file, isBigTIFF: isBigTIFF)
+            .replicateLastDirectory(copies: pages - k)
+        {
+          copiedDirectories = pages - k
+          break
+        }
         try setTags(handle, page: k, samples: samplesPerPage)
         guard TIFFDeferStrileArrayWriting(handle.tif) != 0,
           TIFFWriteCheck(handle.tif, 0, "TIFFStackWriter") != 0,
@@ -171,6 +201,25 @@ public final class TIFFStackWriter: StackWriter {
         else { throw handle.failure("cannot write the TIFF directories", kind: .io) }
       }
       currentDirectory = -2  // the next page is reached with TIFFSetDirectory
+      if options.compression == .none {
+        // The pixel data follow the IFDs back to back, one strip a page: every page's place
+        // is known now, so its IFD gets its strip location here and its pixels go straight
+        // to the file (writePage), and the blocks for all of them are reserved at once.
+        let editor = try TIFFDirectoryEditor(file: file, isBigTIFF: isBigTIFF)
+        let pageBytes = shape[0] * shape[1] * samplesPerPage * dtype.size
+        let start = file.fileSize
+        let directories = try editor.directoryOffsets(limit: pages + 1)
+        guard directories.count == pages else {
+          throw DeepCellError(.io, path, "libtiff wrote \(directories.count) of \(pages) IFDs")
+        }
+        for (k, directory) in directories.enumerated() {
+          try editor.setSingleStrip(
+            directory: directory, offset: start + UInt64(k * pageBytes),
+            byteCount: UInt64(pageBytes))
+        }
+        dataStart = start
+        file.reserve(at: start, count: pages * pageBytes)
+      }
     } catch {
       abort()
       throw error
@@ -196,25 +245,27 @@ public final class TIFFStackWriter: StackWriter {
     }
     let (h, w, c) = (frameShape[0], frameShape[1], frameShape[2])
     let es = dtype.size
-    try frame.bytes.withUnsafeBytes { raw in
-      if writesImageJ && c > 1 {
-        let plane = UnsafeMutableRawPointer.allocate(byteCount: h * w * es, alignment: 16)
-        defer { plane.deallocate() }
-        for ch in 0..<c {
-          gather(
-            from: raw.baseAddress! + ch * es, to: plane, count: h * w, elementBytes: es,
-            stride: c * es)
-          try writePage(handle, UnsafeRawPointer(plane), samples: 1)
+    if writesImageJ && c > 1 {
+      // One grayscale page a channel, gathered from the interleaved samples.
+      for ch in 0..<c {
+        let plane = [UInt8](unsafeUninitializedCapacity: h * w * es) { buffer, initialized in
+          frame.bytes.withUnsafeBytes { raw in
+            gather(
+              from: raw.baseAddress! + ch * es, to: buffer.baseAddress!, count: h * w,
+              elementBytes: es, stride: c * es)
+          }
+          initialized = h * w * es
         }
-      } else {
-        try writePage(handle, raw.baseAddress!, samples: writesImageJ ? 1 : c)
+        try writePage(handle, plane, samples: 1)
       }
+    } else {
+      try writePage(handle, frame.bytes, samples: writesImageJ ? 1 : c)
     }
     written += 1
   }
 
-  /// Writes one page of `samples` chunky samples per pixel from `data`.
-  /// Strip height: one strip per plane uncompressed; tifffile's ~256 KiB strips for deflate.
+  /// Rows per strip of a page of `samples` chunky samples a pixel: one strip a plane
+  /// uncompressed; tifffile's ~256 KiB strips for deflate.
   private func rowsPerStrip(samples: Int) -> Int {
     let (h, w) = (frameShape[0], frameShape[1])
     let rowBytes = w * samples * dtype.size
@@ -252,7 +303,7 @@ public final class TIFFStackWriter: StackWriter {
       ok =
         ok
         && extra.withUnsafeBufferPointer {
-          handle.setField(TIFFTAG_EXTRASAMPLES, Int32(samples - 1), $0.baseAddress!)
+          handle.setField(TIFFTAG_EXTRASAMPLES, count: Int32(samples - 1), $0.baseAddress!)
         }
     }
     if page == 0 {
@@ -262,9 +313,30 @@ public final class TIFFStackWriter: StackWriter {
     guard ok else { throw handle.failure("cannot set the TIFF tags", kind: .io) }
   }
 
-  /// Writes the pixels of the next page into its (already written) IFD: the strips go to the
-  /// end of the file, then libtiff patches the IFD's deferred strip arrays in place.
-  private func writePage(_ handle: TIFFHandle, _ data: UnsafeRawPointer, samples: Int) throws {
+  /// Writes the pixels of the next page (`samples` chunky samples a pixel). Uncompressed,
+  /// they go to the page's place in the file, which its IFD already names; large pages are
+  /// handed over without a copy and written several at a time (``TIFFWriteBackFile/enqueue``).
+  /// Deflated, libtiff encodes the strips and appends them to the file, then patches the
+  /// IFD's deferred strip arrays in place.
+  private func writePage(_ handle: TIFFHandle, _ pixels: [UInt8], samples: Int) throws {
+    let h = frameShape[0]
+    let rowBytes = frameShape[1] * samples * dtype.size
+    if options.compression == .none {
+      let offset = dataStart + UInt64(page * pixels.count)
+      let ok =
+        pixels.count >= TIFFWriteBackFile.directWriteMinimum
+        ? file.enqueue(pixels, at: offset)
+        : pixels.withUnsafeBytes {
+          _ = file.seek(offset, SEEK_SET)
+          return file.write($0.baseAddress!, $0.count) == $0.count
+        }
+      guard ok else {
+        throw DeepCellError(
+          .io, path, "cannot write page \(page): \(file.failure ?? "write failed")")
+      }
+      page += 1
+      return
+    }
     let tif = handle.tif
     if page != currentDirectory {
       let ok =
@@ -272,27 +344,21 @@ public final class TIFFStackWriter: StackWriter {
       guard ok != 0 else { throw handle.failure("cannot reach page \(page)", kind: .io) }
       currentDirectory = page
     }
-    let h = frameShape[0]
-    let rowBytes = frameShape[1] * samples * dtype.size
     let rowsPerStrip = rowsPerStrip(samples: samples)
     let strips = (h + rowsPerStrip - 1) / rowsPerStrip
-    if options.compression == .deflate {
-      // libtiff's Deflate codec (libdeflate where libtiff is built with it, else zlib).
-      handle.setField(TIFFTAG_ZIPQUALITY, Int32(options.deflateLevel))
+    // libtiff's Deflate codec (libdeflate where libtiff is built with it, else zlib).
+    handle.setField(TIFFTAG_ZIPQUALITY, Int32(options.deflateLevel))
+    try pixels.withUnsafeBytes { data in
       for s in 0..<strips {
         let rows = min(rowsPerStrip, h - s * rowsPerStrip)
         let n = TIFFWriteEncodedStrip(
-          tif, UInt32(s), UnsafeMutableRawPointer(mutating: data + s * rowsPerStrip * rowBytes),
+          tif, UInt32(s),
+          UnsafeMutableRawPointer(mutating: data.baseAddress! + s * rowsPerStrip * rowBytes),
           tmsize_t(rows * rowBytes))
         guard n == rows * rowBytes else {
           throw handle.failure("cannot write page \(page)", kind: .io)
         }
       }
-    } else {
-      // Native byte order, no codec: the samples are the strip bytes, written without a copy.
-      let n = TIFFWriteRawStrip(
-        tif, 0, UnsafeMutableRawPointer(mutating: data), tmsize_t(h * rowBytes))
-      guard n == h * rowBytes else { throw handle.failure("cannot write page \(page)", kind: .io) }
     }
     guard TIFFForceStrileArrayWriting(tif) != 0 else {
       throw handle.failure("cannot write page \(page)", kind: .io)

@@ -189,6 +189,44 @@ final class TIFFStackTests: XCTestCase {
     }
   }
 
+  /// Pages 1… get copies of page 1's IFD (TIFFDirectoryEditor.replicateLastDirectory) and
+  /// uncompressed pages get their strip entries filled in up front: the files are byte for
+  /// byte those libtiff writes with one TIFFWriteDirectory a page, for classic and BigTIFF,
+  /// ImageJ and shaped layouts, out-of-line values (BitsPerSample of 3 samples), pages large
+  /// enough to be queued for one pwritev, and stacks too short to copy anything.
+  func testCopiedDirectoriesAreWhatLibTIFFWrites() throws {
+    let dir = try TestPaths.temporaryFolder(self)
+    let cases: [(DType, frames: Int, height: Int, width: Int, channels: Int)] = [
+      (.uint16, 5, 9, 7, 1), (.uint8, 4, 9, 7, 3), (.int32, 3, 9, 7, 3), (.float32, 4, 5, 6, 2),
+      (.uint16, 2, 9, 7, 1), (.uint16, 1, 9, 7, 1), (.uint16, 3, 300, 512, 1),
+    ]
+    for (dtype, frames, height, width, channels) in cases {
+      let stack = makeTestStack(
+        dtype, frames: frames, height: height, width: width, channels: channels)
+      for compression in [TIFFWriteOptions.Compression.none, .deflate] {
+        for big in [TIFFWriteOptions.BigTIFF.never, .always] {
+          let label = "\(dtype) \(stack.shape) \(compression) \(big)"
+          var files: [[UInt8]] = []
+          for replicating in [true, false] {
+            let path = dir.appendingPathComponent("r-\(replicating).tif").path
+            let writer = try TIFFStackWriter(
+              path: path, dtype: dtype, frameShape: Array(stack.shape.dropFirst()),
+              frameCount: frames, options: .init(compression: compression, bigTIFF: big),
+              replicatingDirectories: replicating)
+            for i in 0..<frames { try writer.append(stack.frame(i)) }
+            try writer.finish()
+            let pages = TIFFStackWriter.isImageJType(dtype) ? frames * channels : frames
+            XCTAssertEqual(writer.copiedDirectories, replicating ? max(0, pages - 2) : 0, label)
+            XCTAssertEqual(try TIFFStackReader(path: path).readAll(), stack, label)
+            files.append([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
+          }
+          XCTAssertEqual(files[0].count, files[1].count, label)
+          XCTAssertTrue(files[0] == files[1], "\(label): the bytes differ")
+        }
+      }
+    }
+  }
+
   func testWriterRejectsWrongFramesAndCleansUp() throws {
     let dir = try TestPaths.temporaryFolder(self)
     let path = dir.appendingPathComponent("short.tif").path
