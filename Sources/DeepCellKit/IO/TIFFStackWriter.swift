@@ -384,6 +384,7 @@ public final class TIFFStackWriter: StackWriter {
 
   /// Closes and deletes the partial file.
   public func abort() {
+    file.discardQueue()
     handle?.close()
     handle = nil
     unlink(path)

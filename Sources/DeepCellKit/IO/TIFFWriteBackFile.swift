@@ -73,11 +73,12 @@ final class TIFFWriteBackFile {
     if failure == nil { failure = "\(what): \(String(cString: strerror(errno)))" }
   }
 
-  /// Writes `count` bytes at `offset` completely; false on error.
-  private func writeFully(_ bytes: UnsafeRawPointer, _ count: Int, at offset: UInt64) -> Bool {
+  /// Calls `attempt(done)`, a write of the bytes from `done` on that returns what it wrote,
+  /// until `total` bytes are written, again after EINTR; false, the error recorded, on failure.
+  private func writeCompletely(_ total: Int, _ attempt: (Int) -> Int) -> Bool {
     var done = 0
-    while done < count {
-      let n = pwrite(fd, bytes + done, count - done, off_t(offset) + off_t(done))
+    while done < total {
+      let n = attempt(done)
       if n < 0 && errno == EINTR { continue }
       guard n > 0 else {
         record("write failed")
@@ -86,6 +87,13 @@ final class TIFFWriteBackFile {
       done += n
     }
     return true
+  }
+
+  /// Writes `count` bytes at `offset` completely; false on error.
+  private func writeFully(_ bytes: UnsafeRawPointer, _ count: Int, at offset: UInt64) -> Bool {
+    writeCompletely(count) { done in
+      pwrite(fd, bytes + done, count - done, off_t(offset) + off_t(done))
+    }
   }
 
   /// Writes the pending bytes out.
@@ -121,21 +129,19 @@ final class TIFFWriteBackFile {
       queued.removeAll(keepingCapacity: true)
       queuedBytes = 0
     }
-    var done = 0
-    while done < queuedBytes {
-      let n = withIOVectors(queued[...], skipping: done) { vectors in
+    return writeCompletely(queuedBytes) { done in
+      withIOVectors(queued[...], skipping: done) { vectors in
         vectors.withUnsafeBufferPointer {
           pwritev(fd, $0.baseAddress, Int32($0.count), off_t(queuedStart) + off_t(done))
         }
       }
-      if n < 0 && errno == EINTR { continue }
-      guard n > 0 else {
-        record("write failed")
-        return false
-      }
-      done += n
     }
-    return true
+  }
+
+  /// Drops the queued pages unwritten (the file is being abandoned).
+  func discardQueue() {
+    queued.removeAll()
+    queuedBytes = 0
   }
 
   private func overlapsQueue(_ start: UInt64, _ count: Int) -> Bool {
