@@ -368,7 +368,9 @@ public final class TIFFStackReader: StackReader {
       defer { scratch.deallocate() }
       for s in 0..<spp {
         if TIFFIsTiled(tif) != 0 {
-          try decodeTiles(into: scratch, plane: s, pixelBytes: pixelBytes, page: page)
+          try decodeTiles(
+            into: scratch, plane: s, pixelBytes: pixelBytes, page: page,
+            compressed: compression != 1)
         } else {
           try decodeStrips(
             into: scratch, plane: s, planes: planes, rowBytes: w * pixelBytes, page: page,
@@ -378,7 +380,8 @@ public final class TIFFStackReader: StackReader {
           from: scratch, to: dst + s * es, count: h * w, elementBytes: es, stride: spp * es)
       }
     } else if TIFFIsTiled(tif) != 0 {
-      try decodeTiles(into: dst, plane: 0, pixelBytes: pixelBytes, page: page)
+      try decodeTiles(
+        into: dst, plane: 0, pixelBytes: pixelBytes, page: page, compressed: compression != 1)
     } else {
       try decodeStrips(
         into: dst, plane: 0, planes: 1, rowBytes: w * pixelBytes, page: page,
@@ -492,9 +495,12 @@ public final class TIFFStackReader: StackReader {
     return true
   }
 
-  /// Decodes the tiles of sample plane `plane` into `dst` (a full plane, `pixelBytes` a pixel).
+  /// Decodes the tiles of sample plane `plane` into `dst` (a full plane, `pixelBytes` a
+  /// pixel). Compressed tiles are decoded by several workers at once, each on its own libtiff
+  /// handle and a consecutive run of tiles; every tile lands in its own part of `dst`, so the
+  /// plane is the same for any thread count.
   private func decodeTiles(
-    into dst: UnsafeMutableRawPointer, plane: Int, pixelBytes: Int, page: Int
+    into dst: UnsafeMutableRawPointer, plane: Int, pixelBytes: Int, page: Int, compressed: Bool
   ) throws {
     let tif = handle.tif
     let h = pageHeight
@@ -508,13 +514,21 @@ public final class TIFFStackReader: StackReader {
     guard TIFFTileSize(tif) == tileBytes else {
       throw handle.failure("page \(page): unexpected tile size")
     }
-    let scratch = UnsafeMutableRawPointer.allocate(byteCount: tileBytes, alignment: 16)
-    defer { scratch.deallocate() }
     let rowBytes = w * pixelBytes
-    for y in stride(from: 0, to: h, by: th) {
-      for x in stride(from: 0, to: w, by: tw) {
-        let tile = TIFFComputeTile(tif, UInt32(x), UInt32(y), 0, UInt16(plane))
-        let n = TIFFReadEncodedTile(tif, tile, scratch, tmsize_t(tileBytes))
+    let across = (w + tw - 1) / tw
+    let tiles = across * ((h + th - 1) / th)
+    let workers = compressed ? min(Parallel.defaultThreads, tiles) : 1
+    if workers > 1 {
+      try prepareWorkerHandles(workers - 1, page: page)
+    }
+    try Parallel.forEach(workers, threads: workers) { worker in
+      let handle = worker == 0 ? self.handle : workerHandles[worker - 1]
+      let scratch = UnsafeMutableRawPointer.allocate(byteCount: tileBytes, alignment: 16)
+      defer { scratch.deallocate() }
+      for t in (worker * tiles / workers)..<((worker + 1) * tiles / workers) {
+        let (y, x) = (t / across * th, t % across * tw)
+        let tile = TIFFComputeTile(handle.tif, UInt32(x), UInt32(y), 0, UInt16(plane))
+        let n = TIFFReadEncodedTile(handle.tif, tile, scratch, tmsize_t(tileBytes))
         guard n == tileBytes else {
           throw handle.failure(
             n < 0

@@ -35,6 +35,7 @@ final class TIFFInteropTests: XCTestCase {
     a = ints('uint8', (5, 16, 16)) // 64; save('packbits', stack(a), a, compression='packbits')
     a = ints('uint16', (5, 16, 16)); save('zstd', stack(a), a, compression='zstd')
     a = ints('uint8', (3, 16, 16)); save('planar_rgb', a.transpose(1, 2, 0)[None], a, photometric='rgb', planarconfig='separate')
+    a = ints('uint16', (5, 70, 90)) // 7; save('tiled_deflate', stack(a), a, tile=(16, 32), compression='zlib', predictor=True)
     a = ints('uint16', (3, 40, 40)); save('planar_tiled_deflate', a.transpose(1, 2, 0)[None], a, photometric='rgb', planarconfig='separate', tile=(16, 16), compression='zlib')
     a = ints('uint8', (2, 16, 16, 3)); save('rgb_stack', a, a, photometric='rgb')
     a = ints('uint16', (3, 8, 8, 2)); save('shaped_channels', a, a)
@@ -54,7 +55,7 @@ final class TIFFInteropTests: XCTestCase {
     let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter {
       $0.hasSuffix(".tif")
     }.sorted()
-    XCTAssertEqual(names.count, 24)
+    XCTAssertEqual(names.count, 25)
     for name in names {
       let base = String(name.dropLast(4))
       let expected = try NPY.decode(
@@ -68,9 +69,17 @@ final class TIFFInteropTests: XCTestCase {
         XCTAssertEqual(reader.isBigTIFF, base == "bigtiff", base)
         XCTAssertEqual(reader.imageJ != nil, base.hasPrefix("imagej"), base)
         XCTAssertTrue(reader.warnings.isEmpty, "\(base): \(reader.warnings)")
-        // Frame by frame, last first: streaming reads give the same frames.
-        for i in stride(from: reader.frameCount - 1, through: 0, by: -1) {
-          XCTAssertTrue(try reader.readFrame(i) == expected.frame(i), "\(base) frame \(i)")
+        // Frame by frame, last first: streaming reads give the same frames, and compressed
+        // tiles, decoded by several workers, the same for any thread count.
+        let saved = Parallel.defaultThreads
+        defer { Parallel.defaultThreads = saved }
+        for threads in base.contains("tiled") ? [1, 2, 5] : [saved] {
+          Parallel.defaultThreads = threads
+          let reader = try TIFFStackReader(path: dir.appendingPathComponent(name).path)
+          for i in stride(from: reader.frameCount - 1, through: 0, by: -1) {
+            XCTAssertTrue(
+              try reader.readFrame(i) == expected.frame(i), "\(base) frame \(i) \(threads)")
+          }
         }
       } catch {
         XCTFail("\(base): \(error)")
