@@ -11,7 +11,8 @@ corpus=fuzz/corpus-$format
 io=Sources/DeepCellKit/IO
 case $format in
 tiff)
-    sources=($io/TIFFHandle.swift $io/TIFFWriteBackFile.swift $io/TIFFStackReader.swift $io/TIFFFrameLayout.swift $io/ImageJMetadata.swift)
+    sources=($io/TIFFHandle.swift $io/TIFFWriteBackFile.swift $io/TIFFStackReader.swift $io/TIFFFrameLayout.swift $io/ImageJMetadata.swift
+        Sources/DeepCellKit/Arrays/Parallel.swift)
     modules=(-I Sources/CTIFF -ltiff)
     harness=fuzz/tiff/FuzzTIFF.swift
     ;;

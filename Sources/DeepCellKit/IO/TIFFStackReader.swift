@@ -482,9 +482,10 @@ public final class TIFFStackReader: StackReader {
     return true
   }
 
-  /// Reads `count` bytes at `offset` of the file into `dst`; false when the file ends first
-  /// or a read fails.
+  /// Reads `count` bytes at `offset` of the file into `dst`; false when the file ends first,
+  /// a read fails, or the range lies past what `off_t` addresses (a corrupt strip offset).
   private func readFully(into dst: UnsafeMutableRawPointer, count: Int, at offset: UInt64) -> Bool {
+    guard offset <= UInt64(off_t.max) - UInt64(count) else { return false }
     var done = 0
     while done < count {
       let n = pread(fd, dst + done, count - done, off_t(offset) + off_t(done))

@@ -179,7 +179,20 @@ final class TIFFWriteBackFile {
       if count >= 1 << 16 || end > Self.mirrorLimit {
         mirrorFrozen = true
       } else if end > mirror.count {
-        mirror.append(contentsOf: repeatElement(0, count: end - mirror.count))
+        // Grow by the gap (zeros) and the part of the write past the end, copied in bulk:
+        // thousands of small pages append here.
+        let start = Int(offset)
+        if start > mirror.count {
+          mirror.append(contentsOf: [UInt8](repeating: 0, count: start - mirror.count))
+        }
+        let inside = mirror.count - start
+        mirror.append(
+          contentsOf: UnsafeRawBufferPointer(start: bytes + inside, count: count - inside))
+        if inside == 0 { return }
+        mirror.withUnsafeMutableBytes {
+          ($0.baseAddress! + start).copyMemory(from: bytes, byteCount: inside)
+        }
+        return
       }
     }
     guard offset < UInt64(mirror.count) else { return }

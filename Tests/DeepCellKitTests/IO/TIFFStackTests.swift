@@ -367,6 +367,9 @@ final class TIFFStackTests: XCTestCase {
     }
     let stderr = try capturingStandardError {
       XCTAssertEqual(kind(dir.appendingPathComponent("missing.tif").path), .noInput)
+      // Found by fuzz/run.sh tiff: a BigTIFF strip offset past what off_t holds.
+      XCTAssertEqual(
+        kind(TestPaths.fixture("tiff/fuzz-strip-offset-past-off_t.tif").path), .badData)
       XCTAssertEqual(kind(dir.path), .noInput)
       XCTAssertEqual(kind(try file("empty.tif", [])), .badData)
       XCTAssertEqual(kind(try file("magic.tif", Array("GIF89a not a tiff at all".utf8))), .badData)
