@@ -283,8 +283,8 @@ final class TIFFWriteBackFile {
 
   /// Asks the file system to allocate `count` bytes at `offset` ahead of the writes that
   /// will fill them (`fallocate` with `FALLOC_FL_KEEP_SIZE`, as tifffile does), so the
-  /// writes find their blocks in place: on ext4 a (100, 512, 512) uint16 stack wrote in
-  /// about half the time (bench/tiff_io.sh). Best effort: a file system without
+  /// writes find their blocks in place: on ext4, writing 52 MB in 512 KiB or larger pieces
+  /// took 20–23 ms after it against 27–79 ms without. Best effort: a file system without
   /// `fallocate` (tmpfs before Linux 3.5, some network file systems) just writes as before.
   func reserve(at offset: UInt64, count: Int) {
     guard count > 0 else { return }
