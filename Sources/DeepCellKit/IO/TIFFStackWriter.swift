@@ -184,13 +184,12 @@ public final class TIFFStackWriter: StackWriter {
     }
     self.handle = handle
     do {
+      // libtiff has written the header: the editor reads the byte order from it.
+      let editor = try TIFFDirectoryEditor(file: file, isBigTIFF: isBigTIFF)
       for k in 0..<pages {
         // Pages 1… carry the same tags: once libtiff has written page 1's IFD, the others
         // are copies of it.
-        if k == 2 && replicatingDirectories,
-          try TIFFDirectoryEditor(file: file, isBigTIFF: isBigTIFF)
-            .replicateLastDirectory(copies: pages - k)
-        {
+        if k == 2 && replicatingDirectories, try editor.replicateLastDirectory(copies: pages - k) {
           copiedDirectories = pages - k
           break
         }
@@ -205,7 +204,6 @@ public final class TIFFStackWriter: StackWriter {
         // The pixel data follow the IFDs back to back, one strip a page: every page's place
         // is known now, so its IFD gets its strip location here and its pixels go straight
         // to the file (writePage), and the blocks for all of them are reserved at once.
-        let editor = try TIFFDirectoryEditor(file: file, isBigTIFF: isBigTIFF)
         let pageBytes = shape[0] * shape[1] * samplesPerPage * dtype.size
         let start = file.fileSize
         let directories = try editor.directoryOffsets(limit: pages + 1)

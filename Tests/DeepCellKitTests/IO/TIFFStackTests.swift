@@ -286,6 +286,38 @@ final class TIFFStackTests: XCTestCase {
     let small = dir.appendingPathComponent("small.tif").path
     try writeTestStack(stack, to: small)
     XCTAssertFalse(try TIFFStackReader(path: small).isBigTIFF)
+    // Classic TIFF forced on a stack past 4 GiB: refused when the writer opens, before any
+    // pixel is written, and nothing is left behind.
+    let forced = dir.appendingPathComponent("forced-classic.tif").path
+    XCTAssertThrowsError(
+      try TIFFStackWriter(
+        path: forced, dtype: .uint16, frameShape: [1024, 1024, 1], frameCount: 2100,
+        options: .init(bigTIFF: .never))
+    ) { XCTAssertEqual(($0 as? DeepCellError)?.kind, .io) }
+    XCTAssertFalse(FileManager.default.fileExists(atPath: forced))
+  }
+
+  /// Uncompressed pages of 2 MiB are queued and written 64 MiB at a time: a stack of 70 MiB
+  /// is written in two batches and reads back exactly.
+  func testQueuedPagesPastTheQueueLimitReadBack() throws {
+    let dir = try TestPaths.temporaryFolder(self)
+    let path = dir.appendingPathComponent("queued.tif").path
+    let frames = 35
+    XCTAssertGreaterThan(frames * 1024 * 1024 * 2, TIFFWriteBackFile.queueLimit)
+    func frame(_ i: Int) -> NDArray {
+      var frame = NDArray(zeros: [1024, 1024, 1], dtype: .uint16)
+      frame.withUnsafeMutableBufferPointer(UInt16.self) { p in
+        for k in 0..<p.count { p[k] = UInt16(truncatingIfNeeded: k &* 31 &+ i &* 977) }
+      }
+      return frame
+    }
+    let writer = try TIFFStackWriter(
+      path: path, dtype: .uint16, frameShape: [1024, 1024, 1], frameCount: frames)
+    for i in 0..<frames { try writer.append(frame(i)) }
+    try writer.finish()
+    let reader = try TIFFStackReader(path: path)
+    XCTAssertEqual(reader.frameCount, frames)
+    for i in [0, 1, 31, 32, 33, 34] { XCTAssertTrue(try reader.readFrame(i) == frame(i), "\(i)") }
   }
 
   func testLayoutFromDescriptions() {
