@@ -17,11 +17,13 @@ deps:
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
 
-# Python venv with the real clients for interop tests (numpy, tifffile, imagecodecs).
+# Python venv with the real clients for interop tests (numpy, tifffile, imagecodecs) and
+# OpenCV, whose INTER_AREA resize the training recipe uses (models/dsb_dataset.py).
 venv: .venv/.done
-.venv/.done:
+.venv/.done: Makefile
 	$(PYTHON) -m venv .venv
-	.venv/bin/pip install -q --disable-pip-version-check numpy tifffile imagecodecs
+	.venv/bin/pip install -q --disable-pip-version-check numpy tifffile imagecodecs \
+	  opencv-python-headless
 	touch $@
 
 build: deps

@@ -17,6 +17,10 @@ struct DCNormalize: ParsableCommand {
       'percentile' clips values above the given percentile of the nonzero pixels \
       (percentile_threshold).
 
+      The output records the normalization it applied (a dc_tools entry in the TIFF's ImageJ \
+      description, a dc_tools.json member in an NPZ), so dc-predict and dc-train do not \
+      normalize it again.
+
       In an NPZ the image array X (or --array NAME, or the only array) is normalized and \
       every other array, e.g. the labels y, is copied unchanged. Frames are processed a \
       few at a time, so memory stays flat however long the stack is. NaN or infinite \
@@ -113,7 +117,8 @@ struct DCNormalize: ParsableCommand {
     let output = try io.openOutput(arrayCount: passThrough.entries.count + 1)
     let writer = try makeStackWriter(
       output, name: outputName, dtype: .float32, frameShape: reader.frameShape,
-      frameCount: reader.frameCount, passThrough: passThrough, compressed: compress)
+      frameCount: reader.frameCount, passThrough: passThrough, compressed: compress,
+      provenance: StackProvenance(normalization: method.rawValue, tool: "dc-normalize"))
     do {
       try normalizeStream(reader, into: writer, subject: subject)
       try writer.finish()

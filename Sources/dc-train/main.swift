@@ -64,8 +64,14 @@ struct DCTrain: ParsableCommand {
   var validationSteps: Int?
   @Flag(
     help:
-      "X is already normalized with histogram_normalization (dc-normalize): skip it here. The model still expects normalized input."
+      "X is already normalized with histogram_normalization: skip it here (automatic for dc-normalize output). The model still expects normalized input."
   ) var noNormalize = false
+
+  @Option(
+    help: ArgumentHelp(
+      "Median nucleus diameter in pixels the training images were resized to; recorded in the model so dc-predict can rescale other images to it (--diameter).",
+      valueName: "d"))
+  var diameter: Double?
   @Option(help: ArgumentHelp("Backbone levels feeding the FPN, e.g. 1,2,3,4,5.", valueName: "list"))
   var backboneLevels: String = "1,2,3,4,5"
   @Option(help: "FPN width.") var featureSize: Int = 256
@@ -93,6 +99,9 @@ struct DCTrain: ParsableCommand {
   @OptionGroup var runtime: RuntimeOptions
 
   func validate() throws {
+    if let diameter, !(diameter.isFinite && diameter > 0) {
+      throw ValidationError("--diameter must be a positive number of pixels")
+    }
     guard epochs >= (initialWeights == nil ? 1 : 0), batchSize >= 1 else {
       throw ValidationError(
         "--epochs and --batch-size must be ≥ 1 (--epochs 0 only with --initial-weights)")
@@ -163,7 +172,10 @@ struct DCTrain: ParsableCommand {
     }
     var x = try stack(ArrayName.image)
     let y = try stack(ArrayName.labels)
-    if let normalizer { x = try normalizer.normalize(stack: x, subject: "\(path): X") }
+    // X written by dc-normalize says so (StackProvenance) and is not normalized twice.
+    if let normalizer, try file.provenance()?.normalization == nil {
+      x = try normalizer.normalize(stack: x, subject: "\(path): X")
+    }
     return .images(x: x, y: y)
   }
 
@@ -290,6 +302,7 @@ struct DCTrain: ParsableCommand {
       resume ? try TrainingStateFile.load(statePath, into: trainer, settings: resumeSettings) : nil
     var description = ModelDescription(architecture: architecture)
     description.normalization = "histogram_normalization"
+    description.diameter = diameter
     description.training = resumeSettings.merging(["epochs": "\(epochs)", "train": input]) { $1 }
     let logPath = log ?? (output.hasSuffix(".npz") ? String(output.dropLast(4)) : output) + ".csv"
     var logText = ""

@@ -17,9 +17,10 @@ enum ImageFormatDispatch {
   /// ImageJ metadata, BigTIFF when needed); errors name `subject`.
   static func tiffStackWriter(
     path: String, subject: String, dtype: DType, frameShape: [Int], frameCount: Int,
-    compressed: Bool
+    compressed: Bool, provenance: StackProvenance? = nil
   ) throws -> StackWriter {
-    let options = TIFFWriteOptions(compression: compressed ? .deflate : .none)
+    let options = TIFFWriteOptions(
+      compression: compressed ? .deflate : .none, provenance: provenance)
     let writer = try renaming(path, subject) {
       try TIFFStackWriter(
         path: path, dtype: dtype, frameShape: frameShape, frameCount: frameCount, options: options)

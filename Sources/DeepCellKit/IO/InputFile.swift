@@ -95,6 +95,27 @@ public final class InputFile {
     }
   }
 
+  /// The record of what the dc tools did to this file's data (``StackProvenance``): the
+  /// `dc_tools.json` member of an NPZ or the `dc_tools` entry of a TIFF's description; nil
+  /// when there is none (files from elsewhere, NPY, PNG). Throws `badData` when the record
+  /// is malformed.
+  public func provenance() throws -> StackProvenance? {
+    switch format {
+    case .npz:
+      guard let npz, npz.memberNames.contains(StackProvenance.npzMember) else { return nil }
+      return try StackProvenance.decode(
+        try npz.readMember(StackProvenance.npzMember), subject: subject)
+    case .tiff:
+      let reader = try ImageFormatDispatch.renaming(file.accessPath, subject) {
+        try TIFFStackReader(path: file.accessPath)
+      }
+      guard let text = reader.imageDescription else { return nil }
+      return try StackProvenance.parse(description: text, subject: subject)
+    case .npy, .png:
+      return nil
+    }
+  }
+
   /// Reads array `name` (nil: `X`, else the first array) whole: NPY/NPZ arrays keep their
   /// shape; TIFF and PNG give a (frames, height, width, channels) stack.
   public func readArray(name: String? = nil) throws -> NDArray {

@@ -12,13 +12,17 @@ import Foundation
 ///
 /// NPZ to a stdout pipe is streamed directly (data descriptors, spec/io.md §3).
 /// Throws `usage` when a single-array format is asked to hold several arrays.
-public func writeBundle(_ bundle: ArrayBundle, to output: OutputFile, compressed: Bool = false)
-  throws
-{
+public func writeBundle(
+  _ bundle: ArrayBundle, to output: OutputFile, compressed: Bool = false,
+  provenance: StackProvenance? = nil
+) throws {
   do {
     switch output.format {
     case .npz:
       let writer = try makeNPZWriter(output, compressed: compressed)
+      if let provenance {
+        try writer.writeMember(StackProvenance.npzMember, bytes: Array(provenance.json.utf8))
+      }
       try writer.write(bundle)
       try writer.finish()
     case .npy, .tiff, .png:
@@ -47,7 +51,7 @@ public func writeBundle(_ bundle: ArrayBundle, to output: OutputFile, compressed
         let writer = try ImageFormatDispatch.tiffStackWriter(
           path: output.temporaryPath, subject: output.subject, dtype: stack.dtype,
           frameShape: Array(stack.shape.dropFirst()),
-          frameCount: stack.shape[0], compressed: compressed)
+          frameCount: stack.shape[0], compressed: compressed, provenance: provenance)
         do {
           for i in 0..<stack.shape[0] { try writer.append(stack.frame(i)) }
           try writer.finish()
@@ -70,10 +74,12 @@ public func writeBundle(_ bundle: ArrayBundle, to output: OutputFile, compressed
 /// stream as `name` with shape (frames, height, width, channels); TIFF, NPY and PNG (one
 /// frame) hold the stream alone, so `passThrough` must then be empty (`usage` otherwise).
 /// ``StackWriter/finish()`` commits the output; ``StackWriter/abort()`` or any failure
-/// removes it.
+/// removes it. `provenance`, when given, is recorded in the file (``StackProvenance``; TIFF and
+/// NPZ hold it, NPY and PNG do not).
 public func makeStackWriter(
   _ output: OutputFile, name: String, dtype: DType, frameShape: [Int], frameCount: Int,
-  passThrough: ArrayBundle = ArrayBundle(), compressed: Bool = false
+  passThrough: ArrayBundle = ArrayBundle(), compressed: Bool = false,
+  provenance: StackProvenance? = nil
 ) throws -> StackWriter {
   do {
     let inner: StackWriter
@@ -90,6 +96,9 @@ public func makeStackWriter(
     case .npz:
       let writer = try makeNPZWriter(output, compressed: compressed)
       do {
+        if let provenance {
+          try writer.writeMember(StackProvenance.npzMember, bytes: Array(provenance.json.utf8))
+        }
         for (other, array) in passThrough.entries where other != name {
           try writer.write(other, array)
         }
@@ -107,7 +116,7 @@ public func makeStackWriter(
       inner = try ImageFormatDispatch.tiffStackWriter(
         path: output.temporaryPath, subject: output.subject, dtype: dtype, frameShape: frameShape,
         frameCount: frameCount,
-        compressed: compressed)
+        compressed: compressed, provenance: provenance)
     case .png:
       guard frameCount == 1 else {
         throw DeepCellError(

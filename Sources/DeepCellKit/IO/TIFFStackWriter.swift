@@ -34,16 +34,20 @@ public struct TIFFWriteOptions: Sendable, Equatable {
   public var imageJ: Bool
   /// BigTIFF choice.
   public var bigTIFF: BigTIFF
+  /// What the tools did to the stack, written into the first page's description
+  /// (``StackProvenance``); nil writes none.
+  public var provenance: StackProvenance?
 
   /// Options with the defaults: uncompressed, ImageJ description, automatic BigTIFF.
   public init(
     compression: Compression = .none, deflateLevel: Int = 1, imageJ: Bool = true,
-    bigTIFF: BigTIFF = .automatic
+    bigTIFF: BigTIFF = .automatic, provenance: StackProvenance? = nil
   ) {
     self.compression = compression
     self.deflateLevel = deflateLevel
     self.imageJ = imageJ
     self.bigTIFF = bigTIFF
+    self.provenance = provenance
   }
 }
 
@@ -163,10 +167,15 @@ public final class TIFFStackWriter: StackWriter {
         pageCount: pages)
     }
     if writesImageJ {
-      description = ImageJMetadata(channels: shape[2], frames: frameCount).text
+      var imageJ = ImageJMetadata(channels: shape[2], frames: frameCount)
+      if let provenance = options.provenance {
+        imageJ.entries.append((StackProvenance.descriptionKey, provenance.json))
+      }
+      description = imageJ.text
     } else {
       let full = [frameCount, shape[0], shape[1]] + (shape[2] > 1 ? [shape[2]] : [])
-      description = "{\"shape\": [\(full.map(String.init).joined(separator: ", "))]}"
+      let record = options.provenance.map { ", \"\(StackProvenance.descriptionKey)\": \($0.json)" }
+      description = "{\"shape\": [\(full.map(String.init).joined(separator: ", "))]\(record ?? "")}"
     }
     // All IFDs first (strip arrays deferred), pixel data after them in page order: the layout
     // ImageJ writes and expects (it reads an `images=N` stack as N planes back to back from

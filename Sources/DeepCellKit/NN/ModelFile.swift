@@ -19,6 +19,16 @@ public struct ModelDescription: Codable, Sendable, Equatable {
   public var modelMPP: Double = 0.65
   /// Training settings and results, as text (flags, epochs run, best val_loss, …).
   public var training: [String: String] = [:]
+  /// Median nucleus diameter in pixels of the training images (they were resized to it), so
+  /// dc-predict can rescale other images to it (`--diameter`); nil for models trained at the
+  /// images' own sizes (older files), which dc-predict runs at the input's scale.
+  public var diameter: Double?
+  /// The deep-watershed settings chosen for this model on its training images, in the
+  /// model's pixels; dc-predict passes them to dc-watershed. nil: DeepCell's defaults.
+  public var watershed: WatershedSettings?
+  /// Whether the model's recommended prediction averages the four mirror flips (dc-predict's
+  /// default for `--augment`); nil: off.
+  public var testTimeFlips: Bool?
 
   /// A description of `architecture` with the recipe's normalization and pixel size.
   public init(architecture: PanopticNetConfiguration) { self.architecture = architecture }

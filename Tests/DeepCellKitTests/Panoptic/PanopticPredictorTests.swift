@@ -108,12 +108,14 @@ final class PanopticPredictorTests: XCTestCase {
     XCTAssertLessThanOrEqual(
       maxAbsDifference(inner.floats(), expected[0][0] + expected[1][0]), 1e-5)
 
-    // --image-mpp: maps at model resolution, int(H · s).
+    // --image-mpp: predicted at int(H · s) and resized back to the input's resolution; the
+    // scale is recorded for dc-watershed.
     let half = dir.appendingPathComponent("half.npz").path
     let r2 = try runTool(
       "dc-predict", [input.path, "--model", model, "--image-mpp", "0.325", "-o", half, "--quiet"])
     XCTAssertEqual(r2.status, 0, r2.stderr)
-    XCTAssertEqual(try NPZReader(path: half).readArray("outer_distance").shape, [2, 20, 18, 1])
+    XCTAssertEqual(try NPZReader(path: half).readArray("outer_distance").shape, [2, 40, 36, 1])
+    XCTAssertEqual(try InputFile(path: half).provenance()?.scale, 0.5)
   }
 
   func testToolRejectsBadModelAndChannelMismatchWritingNothing() throws {

@@ -1,0 +1,180 @@
+import Foundation
+
+/// How dc-predict sets the scale frames are predicted at (predict.md §1, design.md "Scale").
+public enum NucleusScale: Sendable, Equatable {
+  /// The model's choice: ``automatic`` when it records a training diameter, else the input's
+  /// own scale (DeepCell's behaviour without `image_mpp`).
+  case modelDefault
+  /// Estimate the nucleus diameter of the stack (``DiameterEstimation``, on its first frame).
+  case automatic
+  /// Nuclei are this many input pixels across.
+  case diameter(Double)
+  /// Input pixels are this many µm (DeepCell's `image_mpp`), against the model's pixel size.
+  case imagePixelSize(Double)
+}
+
+/// A prediction run of dc-predict as a library call: a stack in, an NPZ of maps out at the
+/// input's resolution, with the ``StackProvenance`` dc-watershed reads (the scale used and the
+/// model's post-processing settings).
+public struct MapPredictionJob {
+  /// The model.
+  public var network: PanopticNet
+  /// Its description (training diameter, pixel size, normalization, settings).
+  public var description: ModelDescription
+  /// Prediction settings (normalization decided by the caller: see ``shouldNormalize``).
+  public var settings: MapPredictionSettings
+  /// The scale rule.
+  public var scale: NucleusScale = .modelDefault
+  /// Overrides the model's training diameter.
+  public var modelDiameter: Double?
+  /// Overrides the model's pixel size.
+  public var modelMPP: Double?
+
+  /// A job running `network` with `settings`.
+  public init(network: PanopticNet, description: ModelDescription, settings: MapPredictionSettings)
+  {
+    self.network = network
+    self.description = description
+    self.settings = settings
+  }
+
+  /// What the run did.
+  public struct Report: Sendable, Equatable {
+    /// Model pixels per input pixel.
+    public var scale: Double
+    /// The nucleus diameter used (given or estimated), if any.
+    public var diameter: Double?
+    /// The estimation, when the diameter was estimated.
+    public var estimation: DiameterEstimation.Result?
+  }
+
+  /// Whether input with `provenance` is to be normalized: `flag` (`--normalize` true,
+  /// `--no-normalize` false) wins; otherwise not when dc-normalize already did, nor when the
+  /// model takes raw input.
+  public static func shouldNormalize(
+    flag: Bool?, provenance: StackProvenance?, description: ModelDescription
+  ) -> Bool {
+    if let flag { return flag }
+    if provenance?.normalization != nil { return false }
+    return description.normalization != "none"
+  }
+
+  /// Heads' array names: inner_distance, outer_distance, fgbg, semantic_N.
+  public var arrayNames: [String] {
+    MapPredictor(network: network, settings: settings).predictor.heads.map { i -> String in
+      switch i {
+      case 0: return ArrayName.innerDistance
+      case 1: return ArrayName.outerDistance
+      case 2: return "fgbg"
+      default: return "semantic_\(i)"
+      }
+    }
+  }
+
+  /// Predicts every frame of `reader` and writes the maps to `output` (NPZ). `progress` is
+  /// called with the number of frames finished. Throws `usage` for a diameter request the model
+  /// cannot serve, `badData` for bad frames; nothing is left at `output` on failure.
+  public func run(
+    reader: StackReader, subject: String, output: OutputFile, progress: (Int) -> Void = { _ in }
+  ) throws -> Report {
+    guard reader.frameCount > 0 else {
+      throw DeepCellError(.badData, subject, "the stack has no frames")
+    }
+    let (h, w, c) = (reader.frameShape[0], reader.frameShape[1], reader.frameShape[2])
+    guard c == network.configuration.inputChannels else {
+      throw DeepCellError(
+        .badData, subject,
+        "has \(c) channel(s); the model takes \(network.configuration.inputChannels)")
+    }
+    guard output.format == .npz else {
+      throw DeepCellError(.usage, output.subject, "dc-predict writes NPZ (-o FILE.npz)")
+    }
+    let predictor = MapPredictor(network: network, settings: settings)
+    let chunk = max(1, settings.batchSize)
+    var first: [[Float]]? = try predictor.prepared(
+      (0..<min(chunk, reader.frameCount)).map { try reader.readFrame($0) }, subject: subject,
+      firstFrameIndex: 0)
+    let report = try resolveScale(
+      first: first![0], height: h, width: w, channels: c, predictor: predictor, subject: subject)
+    let (nh, nw) = MapPredictor.scaledSize(height: h, width: w, scale: report.scale)
+    guard nh >= 1, nw >= 1, nh * nw <= 1 << 30 else {
+      throw DeepCellError(
+        .usage, subject, "resizing \(h)×\(w) by \(report.scale) gives \(nh)×\(nw) pixels")
+    }
+    let names = arrayNames
+    let spools = try names.map { try MapSpool(name: $0) }
+    defer { for s in spools { s.remove() } }
+    var start = 0
+    while start < reader.frameCount {
+      let end = min(reader.frameCount, start + chunk)
+      let frames =
+        try first
+        ?? predictor.prepared(
+          (start..<end).map { try reader.readFrame($0) }, subject: subject,
+          firstFrameIndex: start)
+      first = nil
+      let maps = try predictor.maps(frames, height: h, width: w, channels: c, scale: report.scale)
+      for frame in maps { for (k, m) in frame.enumerated() { try spools[k].append(m) } }
+      progress(end - start)
+      start = end
+    }
+    let provenance = StackProvenance(
+      scale: report.scale, diameter: report.diameter, watershed: description.watershed,
+      tool: "dc-predict")
+    let writer = try NPZWriter(path: output.temporaryPath)
+    do {
+      try writer.writeMember(StackProvenance.npzMember, bytes: Array(provenance.json.utf8))
+      for (k, spool) in spools.enumerated() {
+        let classes = predictor.headClasses[k]
+        let stream = try writer.beginArray(
+          spool.name, shape: [reader.frameCount, h, w, classes], dtype: .float32)
+        try spool.copy(frameBytes: h * w * classes * 4, into: stream)
+        try stream.end()
+      }
+      try writer.finish()
+      try output.commit()
+    } catch {
+      writer.abort()
+      output.abort()
+      throw error
+    }
+    return report
+  }
+
+  /// The scale of the run from ``scale``, estimating the diameter on `first` when asked.
+  func resolveScale(
+    first: [Float], height: Int, width: Int, channels: Int, predictor: MapPredictor,
+    subject: String
+  ) throws -> Report {
+    let trained = modelDiameter ?? description.diameter
+    switch scale {
+    case .imagePixelSize(let mpp):
+      return Report(scale: mpp / (modelMPP ?? description.modelMPP), diameter: nil)
+    case .diameter(let d):
+      guard let trained else {
+        throw DeepCellError(
+          .usage, "--diameter",
+          "the model records no training diameter: give --model-diameter or --image-mpp")
+      }
+      return Report(scale: trained / d, diameter: d)
+    case .modelDefault where trained == nil:
+      return Report(scale: 1, diameter: nil)
+    case .automatic, .modelDefault:
+      guard let trained else {
+        throw DeepCellError(
+          .usage, "--diameter auto",
+          "the model records no training diameter: give --model-diameter")
+      }
+      let settings = (description.watershed ?? WatershedSettings()).applied(
+        to: DeepWatershedParameters())
+      let estimator = DiameterEstimation(trainingDiameter: trained, watershed: settings)
+      let result = try estimator.estimate(
+        first, height: height, width: width, channels: channels,
+        predictor: predictor.predictor)
+      guard let d = result.diameter else {
+        return Report(scale: 1, diameter: nil, estimation: result)
+      }
+      return Report(scale: trained / d, diameter: d, estimation: result)
+    }
+  }
+}

@@ -1,0 +1,214 @@
+import Foundation
+import XCTest
+
+@testable import DeepCellKit
+
+/// The pipes the README shows give what the tools give alone (issue 14 §1–§3): dc-normalize
+/// records its normalization so dc-predict does not repeat it; dc-predict records the scale and
+/// the model's watershed settings so dc-watershed needs no flags; --diameter rescales and
+/// returns maps at the input's resolution.
+final class NaturalPipeTests: XCTestCase {
+  private var dir: URL!
+
+  override func setUpWithError() throws { dir = try TestPaths.temporaryFolder(self) }
+
+  private func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+  /// A tiny model file, with a training diameter and watershed settings when given.
+  private func model(diameter: Double? = nil, watershed: WatershedSettings? = nil) throws -> String
+  {
+    let net = try PanopticNet(PanopticNetTests.tinyConfiguration(size: 32), seed: 8)
+    var description = ModelDescription(architecture: net.configuration)
+    description.diameter = diameter
+    description.watershed = watershed
+    let file = path("m-\(diameter ?? 0).npz")
+    try ModelFile.save(net, description: description, to: file)
+    return file
+  }
+
+  /// A raw uint16 stack of `frames` × 40 × 36 in an NPY file.
+  private func rawStack(frames: Int = 2) throws -> String {
+    var rng = RandomGenerator(seed: 3)
+    let raw = NDArray(
+      shape: [frames, 40, 36],
+      values: (0..<(frames * 1440)).map { _ in UInt16(rng.uniform(0, 4000)) })
+    let file = path("raw.npy")
+    try Data(NPY.encode(raw)).write(to: URL(fileURLWithPath: file))
+    return file
+  }
+
+  private func maps(_ file: String) throws -> [String: [Float]] {
+    let reader = try NPZReader(path: file)
+    return Dictionary(
+      uniqueKeysWithValues: try reader.names.map { ($0, try reader.readArray($0).floats()) })
+  }
+
+  @discardableResult
+  private func run(_ tool: String, _ args: [String], stdin: Data? = nil) throws -> ToolRun {
+    let r = try runTool(tool, args + ["--quiet"], stdin: stdin)
+    XCTAssertEqual(r.status, 0, "\(tool) \(args): \(r.stderr)")
+    return r
+  }
+
+  func testNormalizedInputIsNotNormalizedAgainInEveryFormat() throws {
+    let m = try model()
+    let raw = try rawStack()
+    try run("dc-predict", [raw, "--model", m, "-o", path("direct.npz")])
+    let direct = try maps(path("direct.npz"))
+    for ext in ["tif", "npz"] {
+      try run("dc-normalize", [raw, "-o", path("n.\(ext)")])
+      XCTAssertEqual(try InputFile(path: path("n.\(ext)")).provenance()?.normalization, "clahe")
+      try run("dc-predict", [path("n.\(ext)"), "--model", m, "-o", path("piped-\(ext).npz")])
+      XCTAssertEqual(try maps(path("piped-\(ext).npz")), direct, ext)
+    }
+    // Through a real pipe (stdin), as the README writes it.
+    let normalized = try run("dc-normalize", [raw, "--format", "tiff"]).stdout
+    try run("dc-predict", ["--model", m, "-o", path("stdin.npz")], stdin: normalized)
+    XCTAssertEqual(try maps(path("stdin.npz")), direct)
+    // --normalize forces a second normalization, which changes the maps.
+    try run("dc-predict", [path("n.tif"), "--model", m, "--normalize", "-o", path("twice.npz")])
+    XCTAssertNotEqual(try maps(path("twice.npz")), direct)
+    // --no-normalize on raw input predicts on raw values.
+    try run("dc-predict", [raw, "--model", m, "--no-normalize", "-o", path("raw.npz")])
+    XCTAssertNotEqual(try maps(path("raw.npz")), direct)
+  }
+
+  func testNumpyAndTifffileReadTheRecordCleanly() throws {
+    let raw = try rawStack()
+    try run("dc-normalize", [raw, "-o", path("n.tif")])
+    try run("dc-normalize", [raw, "-o", path("n.npz")])
+    let out = try runPython(
+      """
+      import json, sys, numpy as np, tifffile
+      t = tifffile.TiffFile(sys.argv[1])
+      print(t.series[0].shape, json.loads(t.imagej_metadata["dc_tools"])["normalization"])
+      z = np.load(sys.argv[2])
+      print(z["X"].shape, json.loads(z["dc_tools.json"])["normalization"])
+      """, [path("n.tif"), path("n.npz")])
+    XCTAssertEqual(out, "(2, 40, 36) clahe\n(2, 40, 36, 1) clahe\n")
+  }
+
+  func testDiameterRescalesAndRecordsScaleAndSettings() throws {
+    let settings = WatershedSettings(radius: 4, interiorThreshold: 0.2, smallObjectsThreshold: 8)
+    let m = try model(diameter: 10, watershed: settings)
+    let raw = try rawStack()
+    try run("dc-predict", [raw, "--model", m, "--diameter", "20", "-o", path("half.npz")])
+    let record = try XCTUnwrap(try InputFile(path: path("half.npz")).provenance())
+    XCTAssertEqual(record.scale, 0.5)
+    XCTAssertEqual(record.diameter, 20)
+    XCTAssertEqual(record.watershed, settings)
+    let reader = try NPZReader(path: path("half.npz"))
+    XCTAssertEqual(try reader.readArray("inner_distance").shape, [2, 40, 36, 1])
+    // The library call gives the same maps: normalize, shrink by area averaging, predict,
+    // enlarge back bilinearly.
+    let net = try ModelFile.load(m).network
+    let predictor = MapPredictor(network: net, settings: MapPredictionSettings())
+    let frames = try predictor.prepared(
+      (0..<2).map { try InputFile(path: raw).stackReader().readFrame($0) }, subject: "raw",
+      firstFrameIndex: 0)
+    let expected = try predictor.maps(frames, height: 40, width: 36, channels: 1, scale: 0.5)
+    XCTAssertEqual(
+      try reader.readArray("inner_distance").floats(), expected[0][0] + expected[1][0])
+
+    // dc-watershed applies the recorded settings converted to the maps' pixels (radius 4 / 0.5
+    // = 8, area 8 / 0.25 = 32) exactly as if they were given as flags; a flag still wins.
+    try run("dc-watershed", [path("half.npz"), "-o", path("auto.tif")])
+    try run(
+      "dc-watershed",
+      [
+        path("half.npz"), "--radius", "8", "--interior-threshold", "0.2",
+        "--small-objects-threshold", "32", "-o", path("flags.tif"),
+      ])
+    let auto = try InputFile(path: path("auto.tif")).readArray()
+    XCTAssertEqual(
+      auto.integerValues(), try InputFile(path: path("flags.tif")).readArray().integerValues())
+    let maps = try DistanceMapStreams.open(input: path("half.npz"), maxima: nil, interior: nil)
+    let p = try maps.parameters(overrides: WatershedSettings(radius: 3))
+    XCTAssertEqual(p.radius, 3)
+    XCTAssertEqual(p.smallObjectsThreshold, 32)
+    XCTAssertEqual(p.interiorThreshold, 0.2)
+  }
+
+  func testOlderModelsAndForeignMapsKeepDeepCellDefaults() throws {
+    let m = try model()
+    let raw = try rawStack()
+    try run("dc-predict", [raw, "--model", m, "-o", path("maps.npz")])
+    let record = try XCTUnwrap(try InputFile(path: path("maps.npz")).provenance())
+    XCTAssertEqual(record.scale, 1)
+    XCTAssertNil(record.watershed)
+    let maps = try DistanceMapStreams.open(input: path("maps.npz"), maxima: nil, interior: nil)
+    XCTAssertEqual(try maps.parameters(overrides: WatershedSettings()), DeepWatershedParameters())
+    // --diameter needs a training diameter: a usage error naming the fix, nothing written.
+    let r = try runTool(
+      "dc-predict", [raw, "--model", m, "--diameter", "20", "-o", path("x.npz")])
+    XCTAssertEqual(r.status, 64, r.stderr)
+    XCTAssertTrue(r.stderr.contains("--model-diameter"), r.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.npz")))
+  }
+
+  func testBadDiameterAndBadRecordsAreOneLineErrors() throws {
+    let m = try model(diameter: 10)
+    let raw = try rawStack()
+    for bad in ["0", "abc", "nan", "-inf"] {
+      let r = try runTool(
+        "dc-predict", [raw, "--model", m, "--diameter=\(bad)", "-o", path("x.npz")])
+      XCTAssertEqual(r.status, 64, "\(bad): \(r.stderr)")
+      XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+    }
+    // Maps whose record is malformed or contradictory: exit 65, one line, no labels.
+    let bundle = ArrayBundle([
+      (ArrayName.innerDistance, NDArray(zeros: [1, 8, 8, 1], dtype: .float32)),
+      (ArrayName.outerDistance, NDArray(zeros: [1, 8, 8, 1], dtype: .float32)),
+    ])
+    for record in ["{not json", "{\"scale\": -2}", "{\"watershed\": {\"radius\": -1}}"] {
+      let file = path("bad.npz")
+      try? FileManager.default.removeItem(atPath: file)
+      let writer = try NPZWriter(path: file)
+      try writer.writeMember(StackProvenance.npzMember, bytes: Array(record.utf8))
+      try writer.write(bundle)
+      try writer.finish()
+      let r = try runTool("dc-watershed", [file, "-o", path("l.tif")])
+      XCTAssertEqual(r.status, 65, "\(record): \(r.stderr)")
+      XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+      XCTAssertFalse(FileManager.default.fileExists(atPath: path("l.tif")))
+    }
+  }
+
+  func testAreaResizeAveragesCoveredPixels() {
+    let halved = AreaResize.resize(
+      [0, 1, 2, 3, 4, 5, 6, 7], height: 1, width: 8, channels: 1, newHeight: 1, newWidth: 4)
+    XCTAssertEqual(halved, [0.5, 2.5, 4.5, 6.5])
+    // 3 → 2: output 0 covers [0, 1.5): pixel 0 whole, pixel 1 half.
+    let third = AreaResize.resize(
+      [0, 3, 6], height: 1, width: 3, channels: 1, newHeight: 1, newWidth: 2)
+    XCTAssertEqual(third[0], (0 * 1 + 3 * 0.5) / 1.5, accuracy: 1e-6)
+    XCTAssertEqual(third[1], (3 * 0.5 + 6 * 1) / 1.5, accuracy: 1e-6)
+    // Both axes, two channels: a constant image stays constant.
+    let flat = AreaResize.resize(
+      [Float](repeating: 2, count: 5 * 7 * 2), height: 5, width: 7, channels: 2, newHeight: 3,
+      newWidth: 4)
+    XCTAssertTrue(flat.allSatisfy { abs($0 - 2) < 1e-6 })
+  }
+
+  func testAreaResizeMatchesOpenCV() throws {
+    var rng = RandomGenerator(seed: 5)
+    let image = (0..<(37 * 29)).map { _ in Float(rng.uniform(0, 1)) }
+    let file = path("img.npy")
+    try Data(NPY.encode(NDArray(shape: [37, 29], values: image))).write(
+      to: URL(fileURLWithPath: file))
+    let out = try runPython(
+      """
+      import sys, numpy as np
+      import cv2
+      a = np.load(sys.argv[1])
+      b = cv2.resize(a, (11, 16), interpolation=cv2.INTER_AREA)
+      np.save(sys.argv[2], b)
+      print("ok")
+      """, [file, path("cv.npy")])
+    XCTAssertEqual(out, "ok\n")
+    let ours = AreaResize.resize(
+      image, height: 37, width: 29, channels: 1, newHeight: 16, newWidth: 11)
+    let theirs = try InputFile(path: path("cv.npy")).readArray().floats()
+    XCTAssertLessThanOrEqual(zip(ours, theirs).map { abs($0 - $1) }.max()!, 1e-5)
+  }
+}
