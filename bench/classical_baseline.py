@@ -8,6 +8,11 @@ the best setting segments the held-out images (models/held-out.txt), written as 
 models/evaluate.sh-style scoring (dc-metrics, pooled) compares with the model's.
 
     .oracle/bin/python bench/classical_baseline.py DATA HELD_OUT.txt OUT_DIR
+    python bench/classical_baseline.py DATA HELD_OUT.txt OUT_DIR --sigma 1 --min-distance 9
+
+The second form segments the held-out images with a setting chosen before (issue 5 chose
+sigma 1, min_distance 9 on the 25 training images of dsb2018-stage1-fluo-nuclei) and needs only
+scikit-image and scipy; DATA may also be the flat dsb2018-stage1-fluo-nuclei-more folder.
 """
 import contextlib
 import itertools
@@ -60,13 +65,22 @@ def pooled_f1(pairs):
 
 
 def load(data, i):
+    flat = os.path.join(data, i + ".png")  # dsb2018-stage1-fluo-nuclei-more: <id>.png, <id>.tif
+    if os.path.isfile(flat):
+        return io.imread(flat).astype(np.float32), tifffile.imread(os.path.join(data, i + ".tif"))
     image = io.imread(os.path.join(data, i, "images", i + ".png"))
     image = image[..., 0] if image.ndim == 3 else image
     return image.astype(np.float32), tifffile.imread(os.path.join(data, "labels", i + ".tif"))
 
 
-def main(data, held_out_file, out):
+def main(data, held_out_file, out, setting=None):
     held = open(held_out_file).read().split()
+    if setting:  # a setting chosen before (on training images): segment the held-out images
+        os.makedirs(out, exist_ok=True)
+        for i in held:
+            x, _ = load(data, i)
+            tifffile.imwrite(os.path.join(out, i + "-labels.tif"), segment(x, *setting).astype(np.uint16))
+        return
     ids = sorted(d for d in os.listdir(data) if os.path.isfile(os.path.join(data, d, "images", d + ".png")))
     train = [load(data, i) for i in ids if i not in held]
     best = None
@@ -86,4 +100,10 @@ def main(data, held_out_file, out):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    args = sys.argv[1:]
+    if "--sigma" in args:  # DATA HELD_OUT OUT --sigma S --min-distance D: no tuning
+        s = float(args[args.index("--sigma") + 1])
+        d = int(args[args.index("--min-distance") + 1])
+        main(*args[:3], setting=(s, d))
+    else:
+        main(*args[:3])

@@ -169,9 +169,13 @@ struct DCPredict: ParsableCommand {
       let text =
         report.diameter.map { String(format: "%.1f px (scale %.3f)", $0, report.scale) }
         ?? "no nuclei found; predicting at the input's scale"
+      let passes = estimation.passes.map {
+        String(format: "%.0f→%.1f(%d)", $0.assumed, $0.reading, $0.count)
+      }.joined(separator: " ")
       FileHandle.standardError.write(
         Data(
-          "dc-predict: nucleus diameter (auto, \(estimation.passes.count) passes): \(text)\n".utf8))
+          "dc-predict: nucleus diameter (auto): \(text); passes, assumed→read(objects): \(passes)\n"
+            .utf8))
     }
   }
 

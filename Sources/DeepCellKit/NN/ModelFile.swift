@@ -23,6 +23,9 @@ public struct ModelDescription: Codable, Sendable, Equatable {
   /// dc-predict can rescale other images to it (`--diameter`); nil for models trained at the
   /// images' own sizes (older files), which dc-predict runs at the input's scale.
   public var diameter: Double?
+  /// Factor from the automatic estimate's crossing to the true median diameter, measured on
+  /// the training images (``DiameterEstimation/calibration``); nil: 1.
+  public var diameterCalibration: Double?
   /// The deep-watershed settings chosen for this model on its training images, in the
   /// model's pixels; dc-predict passes them to dc-watershed. nil: DeepCell's defaults.
   public var watershed: WatershedSettings?

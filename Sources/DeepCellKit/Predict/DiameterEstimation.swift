@@ -4,15 +4,14 @@ import Foundation
 /// for `dc-predict --diameter auto` (the idea of Cellpose's size estimate: a first segmentation
 /// tells the size, which sets the scale of the final one).
 ///
-/// A model trained at nucleus diameter D₀ (``ModelDescription/diameter``) segments nuclei well
-/// when they appear about D₀ pixels across. The frame is segmented at a ladder of scales, each
-/// assuming a diameter D (scale D₀/D; a centre crop of at most ``maxSide`` model pixels a side);
-/// each pass measures the median equivalent diameter d (√(4·area/π)) of the objects it finds, in
-/// model pixels. A pass whose d is within ``tolerance`` of D₀ saw its nuclei near the training
-/// size, so its reading d·D/D₀ is trusted; among such passes the one at the coarsest scale (largest
-/// D) wins, because at finer scales large nuclei break into pieces of about D₀ pixels and fake a
-/// consistent reading, while at coarser scales small nuclei shrink below what the model finds.
-/// The estimate is then refined by one pass at its own scale.
+/// A model trained at nucleus diameter D₀ (``ModelDescription/diameter``) finds objects about
+/// D₀ pixels across when the frame is at the right scale. The frame is segmented at a ladder of
+/// scales, each assuming a diameter D (scale D₀/D; a centre crop of at most ``maxSide`` model
+/// pixels a side), and each pass measures the median equivalent diameter m(D) (√(4·area/π)) of
+/// its objects in model pixels. m falls as D grows (the nuclei shrink in the model's view), and
+/// the estimate is where it crosses D₀, interpolated log-linearly between the two passes around
+/// the first crossing, times the model's ``calibration`` (the median ratio of true to estimated
+/// diameters on its training images; 1 when unknown).
 public struct DiameterEstimation: Sendable {
   /// One segmentation pass.
   public struct Pass: Sendable, Equatable {
@@ -23,7 +22,9 @@ public struct DiameterEstimation: Sendable {
     /// Objects it found away from the crop's border (all objects when fewer than 3 are).
     public var count: Int
     /// The diameter it reads in input pixels: measured · assumed / D₀.
-    public var reading: Double
+    public var reading: Double { measured * assumed / trainingDiameter }
+    /// D₀ of the estimation.
+    public var trainingDiameter: Double
   }
 
   /// The outcome: the estimate (nil when no pass found any nucleus) and every pass made.
@@ -34,14 +35,14 @@ public struct DiameterEstimation: Sendable {
 
   /// The model's training diameter D₀ in pixels.
   public var trainingDiameter: Double
-  /// Assumed diameters as multiples of D₀ (default 0.5 … 8 in steps of √2).
-  public var ladder: [Double] = (-2...6).map { pow(2, Double($0) / 2) }
+  /// Assumed diameters as multiples of D₀ (default 0.35 … 8 in steps of √2).
+  public var ladder: [Double] = (-3...6).map { pow(2, Double($0) / 2) }
   /// Largest side of a pass's crop in model pixels.
   public var maxSide: Int = 384
-  /// How far d may be from D₀ (a factor) for a pass to count as consistent.
-  public var tolerance: Double = 1.4
-  /// Fewest objects a consistent pass needs.
+  /// Fewest objects away from the crop's border a pass measures (else it uses all objects).
   public var minimumCount: Int = 3
+  /// Factor applied to the crossing (``ModelDescription/diameterCalibration``).
+  public var calibration: Double = 1
   /// The post-processing at the model's scale.
   public var watershed: DeepWatershedParameters
 
@@ -64,22 +65,25 @@ public struct DiameterEstimation: Sendable {
           assumed: trainingDiameter * factor, frame, height: height, width: width,
           channels: channels, predictor: predictor))
     }
-    let consistent = passes.filter {
-      $0.count >= minimumCount && $0.measured > 0
-        && abs(log($0.measured / trainingDiameter)) <= log(tolerance)
+    guard let crossing = Self.crossing(passes, target: trainingDiameter) else {
+      return Result(diameter: nil, passes: passes)
     }
-    let chosen =
-      consistent.max { $0.assumed < $1.assumed }
-      ?? passes.filter { $0.count > 0 }.min {
-        abs(log($0.measured / trainingDiameter)) < abs(log($1.measured / trainingDiameter))
-      }
-    guard let chosen else { return Result(diameter: nil, passes: passes) }
-    let refined = try pass(
-      assumed: chosen.reading, frame, height: height, width: width, channels: channels,
-      predictor: predictor)
-    passes.append(refined)
-    let diameter = refined.count > 0 ? refined.reading : chosen.reading
-    return Result(diameter: diameter, passes: passes)
+    return Result(diameter: crossing * calibration, passes: passes)
+  }
+
+  /// The assumed diameter at which the measured diameter crosses `target`: log-linear
+  /// interpolation between the last pass measuring above it and the next one measuring at or
+  /// below it (passes without objects skipped); the smallest or largest assumption when every
+  /// pass measures below or above; nil when no pass found anything.
+  static func crossing(_ passes: [Pass], target: Double) -> Double? {
+    let found = passes.filter { $0.count > 0 && $0.measured > 0 }.sorted { $0.assumed < $1.assumed }
+    guard let first = found.first, let last = found.last else { return nil }
+    if first.measured <= target { return first.assumed * first.measured / target }
+    for (a, b) in zip(found, found.dropFirst()) where a.measured > target && b.measured <= target {
+      let t = log(a.measured / target) / log(a.measured / b.measured)
+      return exp(log(a.assumed) + t * (log(b.assumed) - log(a.assumed)))
+    }
+    return last.assumed * last.measured / target
   }
 
   /// One pass assuming nuclei `assumed` input pixels across.
@@ -109,13 +113,14 @@ public struct DiameterEstimation: Sendable {
     let (areas, touching) = Self.objectAreas(labels, height: nh, width: nw)
     let inside = zip(areas, touching).filter { $0.0 > 0 && !$0.1 }.map(\.0)
     let used = inside.count >= minimumCount ? inside : areas.filter { $0 > 0 }
-    guard !used.isEmpty else { return Pass(assumed: assumed, measured: 0, count: 0, reading: 0) }
+    guard !used.isEmpty else {
+      return Pass(assumed: assumed, measured: 0, count: 0, trainingDiameter: trainingDiameter)
+    }
     let diameters = used.map { (4 * Double($0) / Double.pi).squareRoot() }.sorted()
     let n = diameters.count
     let median = n % 2 == 1 ? diameters[n / 2] : (diameters[n / 2 - 1] + diameters[n / 2]) / 2
     return Pass(
-      assumed: assumed, measured: median, count: used.count,
-      reading: median * assumed / trainingDiameter)
+      assumed: assumed, measured: median, count: used.count, trainingDiameter: trainingDiameter)
   }
 
   /// Area of each label 1…max and whether it touches the frame's border.

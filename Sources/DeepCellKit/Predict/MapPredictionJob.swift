@@ -167,7 +167,8 @@ public struct MapPredictionJob {
       }
       let settings = (description.watershed ?? WatershedSettings()).applied(
         to: DeepWatershedParameters())
-      let estimator = DiameterEstimation(trainingDiameter: trained, watershed: settings)
+      var estimator = DiameterEstimation(trainingDiameter: trained, watershed: settings)
+      estimator.calibration = description.diameterCalibration ?? 1
       let result = try estimator.estimate(
         first, height: height, width: width, channels: channels,
         predictor: predictor.predictor)

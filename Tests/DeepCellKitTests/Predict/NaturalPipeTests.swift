@@ -212,3 +212,36 @@ final class NaturalPipeTests: XCTestCase {
     XCTAssertLessThanOrEqual(zip(ours, theirs).map { abs($0 - $1) }.max()!, 1e-5)
   }
 }
+
+/// The crossing rule of `--diameter auto` on hand-made passes.
+final class DiameterCrossingTests: XCTestCase {
+  private func pass(_ assumed: Double, _ measured: Double, _ count: Int = 5)
+    -> DiameterEstimation.Pass
+  {
+    DiameterEstimation.Pass(
+      assumed: assumed, measured: measured, count: count, trainingDiameter: 17)
+  }
+
+  func testCrossingInterpolatesLogLinearly() throws {
+    // m = 34 at D = 10, m = 8.5 at D = 40: m ∝ 1/D, crossing 17 at D = 20 exactly.
+    let d = try XCTUnwrap(
+      DiameterEstimation.crossing([pass(10, 34), pass(40, 8.5), pass(80, 20)], target: 17))
+    XCTAssertEqual(d, 20, accuracy: 1e-9)
+    // Passes without objects are skipped; the order of the passes does not matter.
+    let e = try XCTUnwrap(
+      DiameterEstimation.crossing([pass(40, 8.5), pass(20, 0, 0), pass(10, 34)], target: 17))
+    XCTAssertEqual(e, 20, accuracy: 1e-9)
+  }
+
+  func testEveryPassOnOneSideExtrapolatesFromTheEnd() throws {
+    // All measure below 17: nuclei smaller than the smallest assumption.
+    XCTAssertEqual(
+      try XCTUnwrap(DiameterEstimation.crossing([pass(8, 8.5), pass(16, 4)], target: 17)), 4,
+      accuracy: 1e-9)
+    // All above: larger than the largest.
+    XCTAssertEqual(
+      try XCTUnwrap(DiameterEstimation.crossing([pass(8, 100), pass(16, 34)], target: 17)), 32,
+      accuracy: 1e-9)
+    XCTAssertNil(DiameterEstimation.crossing([pass(8, 0, 0)], target: 17))
+  }
+}

@@ -1,0 +1,69 @@
+"""Writes a dc-tools model file from a training state or another model, with model.json's
+recorded settings (training diameter, watershed settings, test-time flips) set.
+
+    python models/model_file.py TEMPLATE.npz OUT.npz [--state STATE.npz] [--diameter 17]
+        [--watershed '{"radius": 3, "interiorThreshold": 0.05}'] [--flips yes|no]
+        [--training KEY=VALUE ...]
+
+TEMPLATE gives the member names, shapes and model.json (architecture); --state takes the
+weights of a dc-train state file instead (its `weights/NAME` arrays are flat, kernels
+OIHW), so a checkpoint
+of a run can be scored (models/learning_curve.sh). numpy writes the arrays; dc-predict reads
+the result like any model file.
+"""
+import argparse
+import io
+import json
+import zipfile
+
+import numpy as np
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("template")
+    p.add_argument("output")
+    p.add_argument("--state")
+    p.add_argument("--diameter", type=float)
+    p.add_argument("--calibration", type=float, help="diameterCalibration of --diameter auto")
+    p.add_argument("--watershed", help="JSON object of WatershedSettings fields")
+    p.add_argument("--flips", choices=["yes", "no"])
+    p.add_argument("--training", nargs="*", default=[], help="KEY=VALUE entries to record")
+    a = p.parse_args()
+    template = np.load(a.template)
+    description = json.loads(template["model.json"])
+    state = np.load(a.state) if a.state else None
+    arrays = {}
+    for name in template.files:
+        if name == "model.json":
+            continue
+        value = template[name]
+        if state is not None:
+            flat = state["weights/" + name].astype(value.dtype)
+            if value.ndim == 4:  # the state keeps kernels as OIHW; the model file as HWIO
+                kh, kw, i, o = value.shape
+                value = flat.reshape(o, i, kh, kw).transpose(2, 3, 1, 0)
+            else:
+                value = flat.reshape(value.shape)
+        arrays[name] = value
+    if a.diameter is not None:
+        description["diameter"] = a.diameter
+    if a.calibration is not None:
+        description["diameterCalibration"] = a.calibration
+    if a.watershed is not None:
+        description["watershed"] = json.loads(a.watershed)
+    if a.flips is not None:
+        description["testTimeFlips"] = a.flips == "yes"
+    for entry in a.training:
+        key, value = entry.split("=", 1)
+        description.setdefault("training", {})[key] = value
+    with zipfile.ZipFile(a.output, "w", zipfile.ZIP_STORED) as z:
+        for name, value in arrays.items():
+            buffer = io.BytesIO()
+            np.save(buffer, value)
+            z.writestr(name + ".npy", buffer.getvalue())
+        z.writestr("model.json", json.dumps(description, indent=2, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()
