@@ -23,7 +23,7 @@ venv: .venv/.done
 .venv/.done: Makefile
 	$(PYTHON) -m venv .venv
 	.venv/bin/pip install -q --disable-pip-version-check numpy tifffile imagecodecs \
-	  opencv-python-headless
+	  opencv-python-headless py-ctcmetrics==1.3.3
 	touch $@
 
 build: deps
@@ -36,16 +36,17 @@ test: deps venv
 # The pipeline on the bundled CC0 samples with the shipped model (models/nuclear.npz):
 # normalized image, predicted maps, labels (TIFF and 16-bit PNGs), an overlay of outlines,
 # and DeepCell's object metrics against the bundled ground truth.
-# The shipped model's recommended settings (models/README.md).
-PREDICT_FLAGS ?= --augment
-WATERSHED_FLAGS ?= --radius 2 --interior-threshold 0.05
+# No flags: the model carries its settings (nucleus scale, watershed settings), dc-normalize's
+# output says it is normalized, and dc-predict passes the settings to dc-watershed.
+PREDICT_FLAGS ?=
+WATERSHED_FLAGS ?=
 SAMPLES = $(basename $(notdir $(wildcard samples/dsb2018/images/*.png)))
 demo: build
 	@mkdir -p demo-out
 	@for s in $(SAMPLES); do \
 	  echo "== $$s"; \
 	  $(BIN)/dc-normalize samples/dsb2018/images/$$s.png --channel 0 -o demo-out/$$s-normalized.tif && \
-	  $(BIN)/dc-predict demo-out/$$s-normalized.tif --no-normalize $(PREDICT_FLAGS) -o demo-out/$$s-maps.npz && \
+	  $(BIN)/dc-predict demo-out/$$s-normalized.tif $(PREDICT_FLAGS) -o demo-out/$$s-maps.npz && \
 	  $(BIN)/dc-watershed demo-out/$$s-maps.npz $(WATERSHED_FLAGS) -o demo-out/$$s-labels.tif \
 	    --overlay demo-out/$$s-overlay.png --image demo-out/$$s-normalized.tif && \
 	  $(BIN)/dc-watershed demo-out/$$s-maps.npz $(WATERSHED_FLAGS) --png-dir demo-out/$$s-labels-png && \

@@ -1,43 +1,62 @@
 #!/usr/bin/env bash
-# The recipe of the shipped model models/nuclear.npz (`make model`).
+# The recipe of the shipped model models/nuclear.npz (`make model`); see models/README.md.
 #
-# 1. Every DSB-2018 fluorescence image in $DATA is normalized whole with dc-normalize
-#    (histogram_normalization = CLAHE, on the grey channel of the RGBA PNG).
-# 2. models/dsb_dataset.py cuts them into 256×256 tiles: the images listed in
-#    models/held-out.txt go to the validation file, the others to the training file.
-# 3. dc-train trains the default PanopticNet (featurenet, C1–C5 → P1, heads [1,1,2]) on
-#    128×128 crops with the seed's augmentation, Adam lr 3e-4 (stage 1, 30 epochs of 50
-#    steps), then goes on from stage 1's best weights with lr 2e-4, another augmentation
-#    stream (seed 1) and 80 validation crops a check (stage 2, 21 epochs of 50 steps); the
-#    shipped model is stage 2's best by val_loss (see models/README.md).
-# 4. models/evaluate.sh scores the result on the held-out images with the watershed settings
-#    models/tune_watershed.sh chose on the training images.
+# 1. Every DSB-2018 fluorescence image of $DATA and $MORE (511 CC0 images) is normalized whole
+#    with dc-normalize (histogram_normalization = CLAHE).
+# 2. models/dsb_dataset.py leaves out the held-out images (models/held-out.txt, chosen once by
+#    models/split.py), resizes every other image so its median nucleus diameter is 17 pixels,
+#    cuts 256×256 tiles, and sends every 20th image (by nucleus size) to the validation file:
+#    validation comes from the training side.
+# 3. dc-train fine-tunes the previous model (models/nuclear-v1.npz) on 128×128 crops with the
+#    seed's augmentation and a wider zoom range (0.6–1.67, so the model tolerates diameter
+#    estimates that are off), Adam lr 2e-4, 50-step epochs; EarlyStopping on val_loss ends it
+#    (patience of the seed's recipe). It is resumable: rerun this script after an interruption
+#    and it goes on from $WORK/v2.state.npz.
+# 4. models/tune.py chooses the --diameter auto calibration and the watershed settings on the
+#    validation images; models/model_file.py records them in the model file.
+# 5. models/evaluate.sh scores the result on the held-out images and the CTC movies.
 #
-# Usage: models/train.sh [OUT_DIR]     (DATA=…, BIN=.build/release, PY=.venv/bin/python)
+# Usage: models/train.sh [OUT_DIR]   (DATA, MORE, BIN=.build/release, PY=.venv/bin/python,
+#        WORK=/work/train: kept outside the work tree so a long run survives a new checkout)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-models}
 DATA=${DATA:-../shared/data/dsb2018-stage1-fluo-nuclei}
+MORE=${MORE:-../shared/data/dsb2018-stage1-fluo-nuclei-more}
 BIN=${BIN:-.build/release}
 PY=${PY:-.venv/bin/python}
-WORK=${WORK:-bench/out/model}
+WORK=${WORK:-/work/train}
 mkdir -p "$WORK/normalized" "$OUT"
 
+: > "$WORK/labels.tsv"
+for f in "$MORE"/*.png; do
+  id=$(basename "$f" .png)
+  [ -f "$WORK/normalized/$id.tif" ] || "$BIN/dc-normalize" "$f" --quiet -o "$WORK/normalized/$id.tif"
+  printf '%s\t%s\n' "$id" "$MORE/$id.tif" >> "$WORK/labels.tsv"
+done
 for dir in "$DATA"/*/; do
   id=$(basename "$dir")
   [ -f "$dir/images/$id.png" ] || continue
-  "$BIN/dc-normalize" "$dir/images/$id.png" --channel 0 --quiet -o "$WORK/normalized/$id.tif"
+  [ -f "$WORK/normalized/$id.tif" ] \
+    || "$BIN/dc-normalize" "$dir/images/$id.png" --channel 0 --quiet -o "$WORK/normalized/$id.tif"
+  printf '%s\t%s\n' "$id" "$DATA/labels/$id.tif" >> "$WORK/labels.tsv"
 done
-"$PY" models/dsb_dataset.py "$WORK/normalized" "$DATA/labels" \
-  --held-out "$(paste -sd, models/held-out.txt)" -o "$WORK/train.npz" --val "$WORK/val.npz"
+[ -f "$WORK/train.npz" ] || "$PY" models/dsb_dataset.py "$WORK/normalized" "$WORK/labels.tsv" \
+  --held-out models/held-out.txt --diameter 17 -o "$WORK/train.npz" --val "$WORK/val.npz" \
+  --val-ids "$WORK/val-ids.txt"
 
-time "$BIN/dc-train" "$WORK/train.npz" --validation "$WORK/val.npz" --no-normalize \
-  --crop 128 --batch-size 8 --lr 3e-4 --epochs 30 --steps-per-epoch 50 --validation-steps 3 --seed 0 \
-  -o "$WORK/stage1.npz" --log "$OUT/nuclear-stage1.csv" --state "$WORK/stage1.state.npz" --threads 2
+resume=()
+[ -f "$WORK/v2.state.npz" ] && resume=(--resume)
+time nice "$BIN/dc-train" "$WORK/train.npz" --validation "$WORK/val.npz" --no-normalize \
+  --initial-weights models/nuclear-v1.npz --crop 128 --batch-size 8 --lr 2e-4 --zoom-min 0.6 \
+  --epochs 300 --steps-per-epoch 50 --validation-steps 10 --seed 2 --diameter 17 \
+  -o "$WORK/v2.npz" --log "$WORK/v2.csv" --state "$WORK/v2.state.npz" "${resume[@]}"
 
-time "$BIN/dc-train" "$WORK/train.npz" --validation "$WORK/val.npz" --no-normalize \
-  --initial-weights "$WORK/stage1.npz" \
-  --crop 128 --batch-size 8 --lr 2e-4 --epochs 21 --steps-per-epoch 50 --validation-steps 10 --seed 1 \
-  -o "$OUT/nuclear.npz" --log "$OUT/nuclear.csv" --state "$WORK/stage2.state.npz" --threads 2
-
-PREDICT_FLAGS=--augment models/evaluate.sh "$OUT/nuclear.npz" -- --radius 2 --interior-threshold 0.05
+"$PY" models/tune.py "$WORK/v2.npz" "$WORK/labels.tsv" "$WORK/val-ids.txt" "$WORK/tune" \
+  | tee "$WORK/tune.log"
+choice=$(tail -1 "$WORK/tune.log")
+"$PY" models/model_file.py "$WORK/v2.npz" "$OUT/nuclear.npz" --diameter 17 \
+  --calibration "$("$PY" -c 'import json,sys; print(json.loads(sys.argv[1])["calibration"])' "$choice")" \
+  --watershed "$("$PY" -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["watershed"]))' "$choice")"
+cp "$WORK/v2.csv" "$OUT/nuclear.csv"
+models/evaluate.sh "$OUT/nuclear.npz"

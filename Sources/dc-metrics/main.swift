@@ -210,7 +210,8 @@ extension DCMetrics {
         with TRA/man_track*.tif, TRA/man_track.txt and optionally SEG/man_seg*.tif), or label \
         stacks with --result-lineage and --truth-lineage (CTC `L B E P` text files) and \
         optionally --truth-seg. Reports DET, SEG, TRA (AOGM with the standard weights), \
-        LNK, the AOGM counts and division detection BC(i) with precision and recall, \
+        LNK, the AOGM counts, division detection BC(i) with precision and recall, and the \
+        biological measures CT, TF, CCA and BIO(i), \
         equal to py-ctcmetrics 1.3.3.
         """)
 

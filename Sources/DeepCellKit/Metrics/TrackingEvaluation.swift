@@ -1,6 +1,7 @@
 /// The Cell Tracking Challenge measures of a tracking result (metrics.md §4), equal to
 /// py-ctcmetrics 1.3.3's `evaluate_sequence`: DET, SEG, TRA (AOGM with the standard
-/// weights), LNK, and division detection BC(i).
+/// weights), LNK, division detection BC(i), and the biological measures CT, TF, CCA and
+/// BIO(i) (``BiologicalMeasures``).
 public struct TrackingEvaluation: Sendable {
   /// The graph-correction counts behind DET, TRA and LNK.
   public let operations: AOGMOperations
@@ -12,6 +13,8 @@ public struct TrackingEvaluation: Sendable {
   public let segReferenceObjects: Int
   /// Division detection counts.
   public let divisions: DivisionMetrics
+  /// CT, TF and CCA.
+  public let biological: BiologicalMeasures
 
   /// Measures a result against the reference.
   ///
@@ -56,6 +59,8 @@ public struct TrackingEvaluation: Sendable {
     divisions = DivisionMetrics(
       frames: frames, referenceTracks: referenceTracks, resultTracks: resultTracks,
       tolerance: divisionTolerance)
+    biological = BiologicalMeasures(
+      frames: frames, referenceTracks: referenceTracks, resultTracks: resultTracks)
   }
 
   /// DET.
@@ -84,6 +89,8 @@ public struct TrackingEvaluation: Sendable {
       ("BC(\(i))", .rate(d.f1)), ("division_precision", .rate(d.precision)),
       ("division_recall", .rate(d.recall)),
       ("division_f1", .rate(d.f1)),
+      ("CT", .rate(biological.ct)), ("TF", .rate(biological.tf)),
+      ("CCA", .rate(biological.cca ?? .nan)), ("BIO(\(i))", .rate(biological.bio(bc: d.f1))),
     ]
   }
 }

@@ -1,0 +1,106 @@
+"""Chooses the settings a model file records, on training-side images only (never the held-out
+split): the calibration of `dc-predict --diameter auto` and the deep-watershed settings.
+
+Images: the training-side validation images of the recipe (VAL_IDS, written by
+models/dsb_dataset.py --val-ids; they were not trained on, only used to pick the checkpoint).
+1. Each image is predicted once with --diameter auto (calibration 1) and once at its true
+   median nucleus diameter (from its labels). The calibration is the median ratio of true to
+   estimated diameters.
+2. On the maps at the true diameter, every watershed setting of the grid (in model pixels,
+   converted to each image's pixels with the scale dc-predict recorded, as dc-watershed
+   converts a model's settings) is scored by dc-metrics, pooled over the images (F1, IoU > 0.6).
+
+    python models/tune.py MODEL LABELS.tsv VAL_IDS OUT_DIR   (BIN=.build/release)
+
+Prints one line per setting and a JSON line with the choice, which models/train.sh writes into
+the model with models/model_file.py.
+"""
+import itertools
+import json
+import os
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import tifffile
+
+BIN = os.environ.get("BIN", ".build/release")
+
+
+def median_diameter(labels):
+    _, counts = np.unique(labels[labels > 0], return_counts=True)
+    return float(np.median(np.sqrt(4 * counts / np.pi))) if len(counts) else 0.0
+
+
+def image_path(label_path):
+    base = label_path[:-4]
+    if os.path.isfile(base + ".png"):
+        return base + ".png"  # the flat -more layout
+    i = os.path.basename(base)
+    return os.path.join(os.path.dirname(os.path.dirname(label_path)), i, "images", i + ".png")
+
+
+def predict(model, image, maps, extra):
+    channel = ["--channel", "0"] if "/images/" in image else []  # RGBA PNGs of the first 31
+    run = subprocess.run([f"{BIN}/dc-predict", image, "--model", model, "-o", maps] + channel + extra,
+                         capture_output=True, text=True, check=True)
+    return run.stderr
+
+
+def scale_of(maps):
+    return json.loads(zipfile.ZipFile(maps).read("dc_tools.json"))["scale"]
+
+
+def pooled_f1(reports):
+    c = p = t = 0
+    for r in reports:
+        s = json.load(open(r))["summary"]
+        c, p, t = c + s["correct_detections"], p + s["n_pred"], t + s["n_true"]
+    return 2 * c / (p + t) if p + t else 1.0
+
+
+def main(model, labels_tsv, val_ids, out):
+    os.makedirs(out, exist_ok=True)
+    paths = dict(line.rstrip("\n").split("\t") for line in open(labels_tsv) if line.strip())
+    ids = [i.strip() for i in open(val_ids) if i.strip()]
+    ratios, oracle = [], {}
+    for i in ids:
+        truth = paths[i]
+        d = median_diameter(tifffile.imread(truth))
+        log = predict(model, image_path(truth), f"{out}/{i}-auto.npz", [])
+        est = float(log.split("nucleus diameter (auto): ")[1].split(" px")[0]) if " px (scale" in log else float("nan")
+        predict(model, image_path(truth), f"{out}/{i}-true.npz", ["--diameter", str(d), "--quiet"])
+        oracle[i] = (truth, f"{out}/{i}-true.npz", scale_of(f"{out}/{i}-true.npz"))
+        ratios.append(d / est)
+        print(f"{i}: true {d:.1f} estimated {est:.1f} ratio {d / est:.2f}", flush=True)
+    calibration = float(np.nanmedian(ratios))
+    logr = np.log(np.array(ratios) / calibration)
+    print(f"calibration {calibration:.3f}; after it, |log error| median {np.nanmedian(np.abs(logr)):.3f}, "
+          f"max {np.nanmax(np.abs(logr)):.3f}", flush=True)
+    grid = itertools.product([2, 3, 4, 5, 7], [0.05, 0.1], [0.01, 0.05, 0.1], [0, 10])
+    best = None
+    for radius, h, interior, small in grid:
+        reports = []
+        for i, (truth, maps, s) in oracle.items():
+            flags = ["--radius", str(max(1, round(radius / s))), "--maxima-threshold", str(h),
+                     "--interior-threshold", str(interior), "--interior-smooth", f"{1 / s:.4f}",
+                     "--small-objects-threshold", str(round(small / s / s))]
+            subprocess.run([f"{BIN}/dc-watershed", maps, "-o", f"{out}/{i}-l.tif", "--quiet"] + flags, check=True)
+            subprocess.run([f"{BIN}/dc-metrics", f"{out}/{i}-l.tif", "--truth", truth, "--format", "json",
+                            "--quiet", "-o", f"{out}/{i}-m.json"], check=True)
+            reports.append(f"{out}/{i}-m.json")
+        f1 = pooled_f1(reports)
+        print(f"F1 {f1:.4f} radius {radius} maxima_threshold {h} interior_threshold {interior} "
+              f"small_objects {small}", flush=True)
+        if best is None or f1 > best[0]:
+            best = (f1, radius, h, interior, small)
+    f1, radius, h, interior, small = best
+    choice = {"calibration": round(calibration, 3), "f1": round(f1, 4),
+              "watershed": {"radius": radius, "maximaThreshold": h, "interiorThreshold": interior,
+                            "interiorSmooth": 1, "smallObjectsThreshold": small}}
+    print(json.dumps(choice))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:5])
