@@ -56,7 +56,7 @@ classical() {
 ctc() {
   local seq=$1 model=$2 name dir
   name=$(basename "$seq")
-  dir="$OUT/ctc-$name"
+  dir="$OUT/$name"
   rm -rf "$dir" && mkdir -p "$dir"
   "$PY" -c 'import sys, glob, numpy, tifffile
 files = sorted(glob.glob(sys.argv[1] + "/01/t*.tif"))
@@ -68,11 +68,14 @@ tifffile.imwrite(sys.argv[2], numpy.stack([tifffile.imread(f) for f in files]))'
     | "$BIN/dc-watershed" --quiet \
     | "$BIN/dc-track" --ctc "$dir/01_RES" --quiet
   end=$(date +%s.%N)
-  "$BIN/dc-metrics" track "$dir/01_RES" --truth "$seq/01_GT" --format json --quiet -o "$dir/ctc.json"
+  "$BIN/dc-metrics" track "$dir/01_RES" --truth "$seq/01_GT" --division-tolerance 1 --format json \
+    --quiet -o "$dir/ctc.json"
   "$PY" -c 'import json, sys
 r = json.load(open(sys.argv[1])); r = r.get("summary", r)
-d = open(sys.argv[3]).read().strip().replace("dc-predict: ", "")
-print(f"| {sys.argv[2]} | **{r[\"TRA\"]:.3f}** | {r[\"DET\"]:.3f} | {r.get(\"SEG\", float(\"nan\")):.3f} | {float(sys.argv[4]):.0f} s | {d} |")' \
+d = open(sys.argv[3]).read().strip().replace("dc-predict: ", "").split(";")[0]
+f = lambda k: "%.3f" % r[k] if isinstance(r.get(k), float) else "–"
+print("| %s | **%s** | %s | %s | %s | %s | %s | %s | %.0f s | %s |" % (sys.argv[2], f("TRA"), f("DET"), f("SEG"),
+      f("BC(1)"), f("CT"), f("TF"), f("CCA"), float(sys.argv[4]), d))' \
     "$dir/ctc.json" "$name" "$dir/predict.log" "$(echo "$end - $start" | bc)"
 }
 
@@ -93,8 +96,8 @@ print(f"| {sys.argv[2]} | **{r[\"TRA\"]:.3f}** | {r[\"DET\"]:.3f} | {r.get(\"SEG
     echo
     echo "CTC movies from raw frames, dc-normalize | dc-predict | dc-watershed | dc-track --ctc, no flags ($MODEL):"
     echo
-    echo "| sequence | TRA | DET | SEG | time | scale |"
-    echo "|---|---|---|---|---|---|"
+    echo "| sequence | TRA | DET | SEG | BC(1) | CT | TF | CCA | time | scale |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
     for seq in "$CTC"/ctc-*/; do ctc "${seq%/}" "$MODEL"; done
   fi
 } | tee "$OUT/table.md"

@@ -13,7 +13,9 @@ models/dsb_dataset.py --val-ids; they were not trained on, only used to pick the
     python models/tune.py MODEL LABELS.tsv VAL_IDS OUT_DIR   (BIN=.build/release)
 
 Prints one line per setting and a JSON line with the choice, which models/train.sh writes into
-the model with models/model_file.py.
+the model with models/model_file.py. `--score MODEL LABELS.tsv VAL_IDS OUT_DIR` prints the
+pooled F1 of the plain pipe with the settings a model file records, to compare candidates on
+the same training-side images.
 """
 import itertools
 import json
@@ -60,6 +62,27 @@ def pooled_f1(reports):
     return 2 * c / (p + t) if p + t else 1.0
 
 
+def score(model, labels_tsv, val_ids, out):
+    """Pooled F1 of the plain pipe `dc-predict IMAGE --model MODEL | dc-watershed` (the model's
+    recorded settings, no flags) on the images of VAL_IDS."""
+    os.makedirs(out, exist_ok=True)
+    paths = dict(line.rstrip("\n").split("\t") for line in open(labels_tsv) if line.strip())
+    reports = []
+    for i in (i.strip() for i in open(val_ids) if i.strip()):
+        image = image_path(paths[i])
+        channel = ["--channel", "0"] if "/images/" in image else []
+        predict = subprocess.Popen([f"{BIN}/dc-predict", image, "--model", model, "--quiet"] + channel,
+                                   stdout=subprocess.PIPE)
+        subprocess.run([f"{BIN}/dc-watershed", "--quiet", "-o", f"{out}/{i}-s.tif"], stdin=predict.stdout,
+                       check=True)
+        if predict.wait() != 0:
+            sys.exit(f"dc-predict failed on {image}")
+        subprocess.run([f"{BIN}/dc-metrics", f"{out}/{i}-s.tif", "--truth", paths[i], "--format", "json",
+                        "--quiet", "-o", f"{out}/{i}-s.json"], check=True)
+        reports.append(f"{out}/{i}-s.json")
+    print(f"{model}: plain pipe F1 {pooled_f1(reports):.4f} on {len(reports)} images", flush=True)
+
+
 def main(model, labels_tsv, val_ids, out):
     os.makedirs(out, exist_ok=True)
     paths = dict(line.rstrip("\n").split("\t") for line in open(labels_tsv) if line.strip())
@@ -103,4 +126,7 @@ def main(model, labels_tsv, val_ids, out):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    if sys.argv[1] == "--score":  # python models/tune.py --score MODEL LABELS.tsv VAL_IDS OUT_DIR
+        score(*sys.argv[2:6])
+    else:
+        main(*sys.argv[1:5])
