@@ -57,6 +57,7 @@ final class RenamingStackReader: StackReader {
   var frameCount: Int { inner.frameCount }
   var frameShape: [Int] { inner.frameShape }
   var dtype: DType { inner.dtype }
+  var pixelSize: PixelSize? { inner.pixelSize }
 
   func readFrame(_ index: Int) throws -> NDArray {
     try ImageFormatDispatch.renaming(path, subject) { try inner.readFrame(index) }

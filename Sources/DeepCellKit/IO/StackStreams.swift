@@ -10,6 +10,8 @@ public protocol StackReader: AnyObject {
   var dtype: DType { get }
   /// Reads frame `index` (0-based) with shape ``frameShape`` and dtype ``dtype``.
   func readFrame(_ index: Int) throws -> NDArray
+  /// The physical pixel size the file states (OME-XML, TIFF resolution tags), if any.
+  var pixelSize: PixelSize? { get }
 }
 
 /// Writes a stack frame by frame; nothing is visible at the destination until
@@ -24,6 +26,12 @@ public protocol StackWriter: AnyObject {
 }
 
 extension StackReader {
+  /// No pixel size, for formats that do not store one.
+  public var pixelSize: PixelSize? { nil }
+
+  /// The pixel width in micrometres the file states (``pixelSize``'s x), if any.
+  public var pixelSizeMicrons: Double? { pixelSize?.x }
+
   /// Reads every frame into one (frames, height, width, channels) array.
   public func readAll() throws -> NDArray {
     var bytes = [UInt8]()
