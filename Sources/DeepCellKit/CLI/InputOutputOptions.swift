@@ -33,7 +33,7 @@ public struct InputOutputOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
       "Output format (default: from the output's extension, else TIFF for one array, NPZ for several).",
-      valueName: "tiff|png|npy|npz"))
+      valueName: "tiff|ome-tiff|png|npy|npz"))
   public var format: FileFormat?
 
   public init() {}

@@ -14,12 +14,15 @@ enum ImageFormatDispatch {
   }
 
   /// A TIFF stack writer writing to `path` (uncompressed, or deflate when `compressed`;
-  /// ImageJ metadata, BigTIFF when needed); errors name `subject`.
+  /// ImageJ metadata, or OME-XML when `ome`; the pixel size and Z slices of `metadata`;
+  /// BigTIFF when needed); errors name `subject`.
   static func tiffStackWriter(
     path: String, subject: String, dtype: DType, frameShape: [Int], frameCount: Int,
-    compressed: Bool
+    compressed: Bool, ome: Bool = false, metadata: StackMetadata = StackMetadata()
   ) throws -> StackWriter {
-    let options = TIFFWriteOptions(compression: compressed ? .deflate : .none)
+    let options = TIFFWriteOptions(
+      compression: compressed ? .deflate : .none, ome: ome, slices: metadata.slices,
+      pixelSize: metadata.pixelSize)
     let writer = try renaming(path, subject) {
       try TIFFStackWriter(
         path: path, dtype: dtype, frameShape: frameShape, frameCount: frameCount, options: options)

@@ -52,7 +52,7 @@ public final class InputFile {
       }
       npz = nil
       warnings = []
-    case .tiff, .png:
+    case .tiff, .omeTIFF, .png:
       npz = nil
       warnings = []
     }
@@ -86,7 +86,7 @@ public final class InputFile {
     switch format {
     case .npz: return try npz!.stackReader(resolved)
     case .npy: return try NPYStackReader(file: file)
-    case .tiff:
+    case .tiff, .omeTIFF:
       return try ImageFormatDispatch.tiffStackReader(path: file.accessPath, subject: subject)
     case .png:
       return try ArrayStackReader(
@@ -102,7 +102,7 @@ public final class InputFile {
     switch format {
     case .npz: return try npz!.readArray(resolved)
     case .npy: return try NPY.readArray(file)
-    case .tiff, .png: return try stackReader(name: resolved).readAll()
+    case .tiff, .omeTIFF, .png: return try stackReader(name: resolved).readAll()
     }
   }
 

@@ -254,3 +254,51 @@ private final class OMEXMLCollector: NSObject, XMLParserDelegate {
     depth -= 1
   }
 }
+
+extension OMEMetadata {
+  /// OME's `Type` name of `dtype` (`uint16`, `float`, `double` …); nil for the types the
+  /// OME model lacks (bool, 64-bit integers, float16).
+  public static func pixelType(_ dtype: DType) -> String? {
+    switch dtype {
+    case .uint8, .int8, .uint16, .int16, .uint32, .int32: return dtype.rawValue
+    case .float32: return "float"
+    case .float64: return "double"
+    case .bool, .uint64, .int64, .float16: return nil
+    }
+  }
+
+  /// The OME-XML of a single-file OME-TIFF holding one image of `timePoints` × `slices`
+  /// frames of `channels` planes of `height` × `width` `dtype` pixels, one grayscale IFD a
+  /// plane in ImageJ's order (T, then Z, then C fastest: `DimensionOrder="XYCZT"`), with the
+  /// pixel size in µm when known. No UUID, so equal stacks give equal files. Returns nil
+  /// for a `dtype` OME cannot hold (``pixelType(_:)``).
+  public static func singleImageXML(
+    dtype: DType, height: Int, width: Int, channels: Int, slices: Int, timePoints: Int,
+    pixelSize: PixelSize?, name: String = "Image0"
+  ) -> String? {
+    guard let type = pixelType(dtype) else { return nil }
+    func escaped(_ text: String) -> String {
+      text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        .replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+    var pixels =
+      "ID=\"Pixels:0\" DimensionOrder=\"XYCZT\" Type=\"\(type)\" SizeX=\"\(width)\" SizeY=\"\(height)\" SizeZ=\"\(slices)\" SizeC=\"\(channels)\" SizeT=\"\(timePoints)\""
+    if let pixelSize {
+      pixels +=
+        " PhysicalSizeX=\"\(pixelSize.x)\" PhysicalSizeXUnit=\"µm\" PhysicalSizeY=\"\(pixelSize.y)\" PhysicalSizeYUnit=\"µm\""
+    }
+    let channelElements = (0..<channels).map {
+      "<Channel ID=\"Channel:0:\($0)\" SamplesPerPixel=\"1\"/>"
+    }.joined()
+    let planes = channels * slices * timePoints
+    return """
+      <?xml version="1.0" encoding="UTF-8"?>\
+      <OME xmlns="http://www.openmicroscopy.org/Schemas/OME/2016-06" \
+      xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" \
+      xsi:schemaLocation="http://www.openmicroscopy.org/Schemas/OME/2016-06 http://www.openmicroscopy.org/Schemas/OME/2016-06/ome.xsd" \
+      Creator="dc-tools">\
+      <Image ID="Image:0" Name="\(escaped(name))"><Pixels \(pixels)>\(channelElements)\
+      <TiffData IFD="0" PlaneCount="\(planes)"/></Pixels></Image></OME>
+      """
+  }
+}

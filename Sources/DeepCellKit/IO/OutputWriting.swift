@@ -21,7 +21,7 @@ public func writeBundle(_ bundle: ArrayBundle, to output: OutputFile, compressed
       let writer = try makeNPZWriter(output, compressed: compressed)
       try writer.write(bundle)
       try writer.finish()
-    case .npy, .tiff, .png:
+    case .npy, .tiff, .omeTIFF, .png:
       let array = try singleArray(bundle, output: output)
       if output.format == .npy {
         let writer = try NPYStackWriter(
@@ -47,7 +47,7 @@ public func writeBundle(_ bundle: ArrayBundle, to output: OutputFile, compressed
         let writer = try ImageFormatDispatch.tiffStackWriter(
           path: output.temporaryPath, subject: output.subject, dtype: stack.dtype,
           frameShape: Array(stack.shape.dropFirst()),
-          frameCount: stack.shape[0], compressed: compressed)
+          frameCount: stack.shape[0], compressed: compressed, ome: output.format == .omeTIFF)
         do {
           for i in 0..<stack.shape[0] { try writer.append(stack.frame(i)) }
           try writer.finish()
@@ -69,11 +69,13 @@ public func writeBundle(_ bundle: ArrayBundle, to output: OutputFile, compressed
 /// the `passThrough` arrays (those the tool does not change) are written first, then the
 /// stream as `name` with shape (frames, height, width, channels); TIFF, NPY and PNG (one
 /// frame) hold the stream alone, so `passThrough` must then be empty (`usage` otherwise).
-/// ``StackWriter/finish()`` commits the output; ``StackWriter/abort()`` or any failure
-/// removes it.
+/// `metadata` is recorded where the format holds it (``StackMetadata``; in an NPZ its
+/// pixel-size array replaces any passed through). ``StackWriter/finish()`` commits the
+/// output; ``StackWriter/abort()`` or any failure removes it.
 public func makeStackWriter(
   _ output: OutputFile, name: String, dtype: DType, frameShape: [Int], frameCount: Int,
-  passThrough: ArrayBundle = ArrayBundle(), compressed: Bool = false
+  passThrough: ArrayBundle = ArrayBundle(), compressed: Bool = false,
+  metadata: StackMetadata = StackMetadata()
 ) throws -> StackWriter {
   do {
     let inner: StackWriter
@@ -90,8 +92,15 @@ public func makeStackWriter(
     case .npz:
       let writer = try makeNPZWriter(output, compressed: compressed)
       do {
-        for (other, array) in passThrough.entries where other != name {
+        let pixelSizeArray = metadata.pixelSizeArray
+        for (other, array) in passThrough.entries
+        where other != name
+          && (pixelSizeArray == nil || other != StackMetadata.pixelSizeArrayName)
+        {
           try writer.write(other, array)
+        }
+        if let pixelSizeArray, name != StackMetadata.pixelSizeArrayName {
+          try writer.write(StackMetadata.pixelSizeArrayName, pixelSizeArray)
         }
         let stream = try writer.beginArray(name, shape: [frameCount] + frameShape, dtype: dtype)
         inner = NPZStackWriter(writer: writer, stream: stream, frameCount: frameCount)
@@ -103,11 +112,11 @@ public func makeStackWriter(
       inner = try NPYStackWriter(
         path: output.temporaryPath, subject: output.subject, dtype: dtype, frameShape: frameShape,
         frameCount: frameCount)
-    case .tiff:
+    case .tiff, .omeTIFF:
       inner = try ImageFormatDispatch.tiffStackWriter(
         path: output.temporaryPath, subject: output.subject, dtype: dtype, frameShape: frameShape,
         frameCount: frameCount,
-        compressed: compressed)
+        compressed: compressed, ome: output.format == .omeTIFF, metadata: metadata)
     case .png:
       guard frameCount == 1 else {
         throw DeepCellError(
