@@ -38,9 +38,16 @@ public struct InputOutputOptions: ParsableArguments {
 
   public init() {}
 
+  /// Options of the tool that send its output elsewhere than `-o` or stdout (dc-normalize's
+  /// `--split DIR`): when one is on the command line, stdout may be a terminal.
+  public static var optionsWritingElsewhere: [String] = []
+
   /// Refuses to pour binary data into a terminal.
   public func validate() throws {
-    if output == nil || output == "-", isatty(STDOUT_FILENO) != 0 {
+    let elsewhere = CommandLine.arguments.dropFirst().contains { argument in
+      Self.optionsWritingElsewhere.contains { argument == $0 || argument.hasPrefix($0 + "=") }
+    }
+    if output == nil || output == "-", isatty(STDOUT_FILENO) != 0, !elsewhere {
       throw ValidationError(
         "refusing to write binary output to a terminal: give -o FILE or redirect stdout")
     }

@@ -25,7 +25,7 @@ public final class ChannelSelectingReader: StackReader {
   public var frameCount: Int { base.frameCount }
   public var frameShape: [Int] { [base.frameShape[0], base.frameShape[1], channels.count] }
   public var dtype: DType { base.dtype }
-  public var pixelSize: PixelSize? { base.pixelSize }
+  public var metadata: StackMetadata { base.metadata }
 
   /// Frame `index` with only the selected channels (bytes copied element by element).
   public func readFrame(_ index: Int) throws -> NDArray {

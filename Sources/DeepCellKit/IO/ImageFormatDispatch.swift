@@ -47,7 +47,7 @@ enum ImageFormatDispatch {
 
 /// A stack reader whose errors name the user's input instead of the codec's path.
 final class RenamingStackReader: StackReader {
-  private let inner: StackReader
+  let inner: StackReader
   private let path: String
   private let subject: String
 
@@ -60,7 +60,7 @@ final class RenamingStackReader: StackReader {
   var frameCount: Int { inner.frameCount }
   var frameShape: [Int] { inner.frameShape }
   var dtype: DType { inner.dtype }
-  var pixelSize: PixelSize? { inner.pixelSize }
+  var metadata: StackMetadata { inner.metadata }
 
   func readFrame(_ index: Int) throws -> NDArray {
     try ImageFormatDispatch.renaming(path, subject) { try inner.readFrame(index) }

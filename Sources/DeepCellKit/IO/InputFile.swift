@@ -8,11 +8,15 @@ public final class InputFile {
   public let subject: String
   /// The format found from the magic bytes.
   public let format: FileFormat
-  /// Lines for the tool to print (skipped object arrays of an NPZ).
+  /// Lines for the tool to print (skipped object arrays of an NPZ; how a TIFF's
+  /// description was read, e.g. an OME-TIFF's skipped series).
   public let warnings: [String]
 
   private let file: RandomAccessFile
   private let npz: NPZReader?
+  /// A TIFF's reader, opened to learn its warnings and handed out by the first
+  /// ``stackReader(name:)`` call.
+  private var openedTIFF: StackReader? = nil
 
   /// The name single-array formats give their array.
   public static let singleArrayName = "arr_0"
@@ -52,7 +56,13 @@ public final class InputFile {
       }
       npz = nil
       warnings = []
-    case .tiff, .omeTIFF, .png:
+    case .tiff, .omeTIFF:
+      npz = nil
+      let reader = try ImageFormatDispatch.tiffStackReader(path: file.accessPath, subject: subject)
+      openedTIFF = reader
+      let tiff = ((reader as? RenamingStackReader)?.inner ?? reader) as? TIFFStackReader
+      warnings = tiff?.layoutWarnings ?? []
+    case .png:
       npz = nil
       warnings = []
     }
@@ -87,6 +97,10 @@ public final class InputFile {
     case .npz: return try npz!.stackReader(resolved)
     case .npy: return try NPYStackReader(file: file)
     case .tiff, .omeTIFF:
+      if let reader = openedTIFF {
+        openedTIFF = nil
+        return reader
+      }
       return try ImageFormatDispatch.tiffStackReader(path: file.accessPath, subject: subject)
     case .png:
       return try ArrayStackReader(

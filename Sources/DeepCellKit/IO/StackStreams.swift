@@ -10,8 +10,9 @@ public protocol StackReader: AnyObject {
   var dtype: DType { get }
   /// Reads frame `index` (0-based) with shape ``frameShape`` and dtype ``dtype``.
   func readFrame(_ index: Int) throws -> NDArray
-  /// The physical pixel size the file states (OME-XML, TIFF resolution tags), if any.
-  var pixelSize: PixelSize? { get }
+  /// What the file states besides the pixels: pixel size, Z slices (OME-XML, ImageJ
+  /// description, TIFF resolution tags); empty for formats that hold none.
+  var metadata: StackMetadata { get }
 }
 
 /// Writes a stack frame by frame; nothing is visible at the destination until
@@ -26,8 +27,11 @@ public protocol StackWriter: AnyObject {
 }
 
 extension StackReader {
-  /// No pixel size, for formats that do not store one.
-  public var pixelSize: PixelSize? { nil }
+  /// No metadata, for formats that hold none.
+  public var metadata: StackMetadata { StackMetadata() }
+
+  /// The physical pixel size the file states, if any.
+  public var pixelSize: PixelSize? { metadata.pixelSize }
 
   /// The pixel width in micrometres the file states (``pixelSize``'s x), if any.
   public var pixelSizeMicrons: Double? { pixelSize?.x }

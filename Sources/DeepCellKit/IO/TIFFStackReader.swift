@@ -36,8 +36,9 @@ public final class TIFFStackReader: StackReader {
   public let imageDescription: String?
   /// The parsed OME-XML of an OME-TIFF, if any (its first image is what is read).
   public let ome: OMEMetadata?
-  /// The pixel size the file states, if any.
-  public let pixelSize: PixelSize?
+  /// The pixel size and Z slices the file states (OME-XML's first image, or the ImageJ
+  /// description and resolution tags).
+  public let metadata: StackMetadata
   /// Number of pages (IFDs) holding frame data.
   public let pageCount: Int
   /// Whether the file is a BigTIFF.
@@ -45,6 +46,9 @@ public final class TIFFStackReader: StackReader {
 
   /// libtiff's warnings and the reader's notes about ignored descriptions.
   public var warnings: [String] { notes + handle.diagnostics.warnings }
+  /// The reader's own notes on how it read the file: a description that did not fit the
+  /// pages, an OME-TIFF's skipped series. Tools show these; libtiff's chatter they do not.
+  public var layoutWarnings: [String] { notes }
 
   private let handle: TIFFHandle
   private let layout: TIFFFrameLayout
@@ -146,19 +150,22 @@ public final class TIFFStackReader: StackReader {
         }
       }
       let image = ome.images[0]
-      pixelSize = image.physicalSizeX.map {
-        PixelSize(x: $0, y: image.physicalSizeY ?? $0)
-      }
+      metadata = StackMetadata(
+        pixelSize: image.physicalSizeX.map { PixelSize(x: $0, y: image.physicalSizeY ?? $0) },
+        slices: image.sizeZ)
     } else {
       (layout, warning) = TIFFFrameLayout.resolve(
         pageCount: pageCount, height: first.height, width: first.width, samples: first.samples,
         imageJ: imageJ,
         shape: axesShape, contiguousPossible: contiguous != nil)
-      pixelSize = PixelSize.fromResolution(
+      let pixelSize = PixelSize.fromResolution(
         xResolution: handle.floatField(TIFFTAG_XRESOLUTION),
         yResolution: handle.floatField(TIFFTAG_YRESOLUTION),
         resolutionUnit: Int(handle.field(TIFFTAG_RESOLUTIONUNIT, UInt16.self) ?? 2),
         imageJUnit: imageJ?["unit"])
+      // ImageJ's slices divide the frames only where its description was followed.
+      let slices = imageJ.map { layout.frameCount == $0.slices * $0.frames ? $0.slices : 1 } ?? 1
+      metadata = StackMetadata(pixelSize: pixelSize, slices: slices)
     }
     if let warning { notes.append(warning) }
     if layout.contiguousPlanes, let contiguous {

@@ -197,8 +197,7 @@ public final class TIFFStackWriter: StackWriter {
         let xml = OMEMetadata.singleImageXML(
           dtype: dtype, height: shape[0], width: shape[1], channels: shape[2],
           slices: options.slices, timePoints: frameCount / options.slices,
-          pixelSize: options.pixelSize,
-          name: URL(fileURLWithPath: path).lastPathComponent)
+          pixelSize: options.pixelSize)
       else {
         throw DeepCellError(
           .usage, path, "OME-TIFF has no \(dtype) pixel type; convert with --dtype first")
