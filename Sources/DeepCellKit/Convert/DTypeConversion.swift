@@ -66,7 +66,7 @@ public struct DTypeConversion: Sendable {
     let (tmin, tmax) = Self.limits(of: target)
     let integer = target.isInteger
     let width = range.high - range.low
-    let scale = width > 0 ? (tmax - tmin) / width : 0
+    let span = tmax - tmin
     var out = [Double](repeating: tmin, count: values.count)
     for (i, v) in values.enumerated() {
       guard !v.isNaN else {
@@ -75,7 +75,7 @@ public struct DTypeConversion: Sendable {
           why: "and NaN cannot be rescaled")
       }
       guard width > 0 else { continue }
-      var y = (v - range.low) * scale + tmin
+      var y = (v - range.low) * span / width + tmin
       y = min(max(y, tmin), tmax)
       out[i] = integer ? y.rounded(.toNearestOrEven) : y
     }

@@ -191,7 +191,8 @@ final class NormalizeToolTests: ToolTestCase {
       [path("nan.npy"), "-o", path("o.npy")], status: 65, mentioning: "frame 1, channel 0")
 
     // A folder is read as a sequence of its image files; one with none is no input.
-    try FileManager.default.createDirectory(atPath: path("none"), withIntermediateDirectories: false)
+    try FileManager.default.createDirectory(
+      atPath: path("none"), withIntermediateDirectories: false)
     try assertFails([path("none"), "-o", path("o.npy")], status: 66, mentioning: "no image files")
     try assertFails(
       [path("missing.npy"), "-o", path("o.npy")], status: 66, mentioning: "missing.npy")
