@@ -186,6 +186,30 @@ final class ConvertToolTests: ToolTestCase {
     XCTAssertEqual(try TIFFStackReader(path: path("c.ome.tif")).pixelSizeMicrons, 0.65)
   }
 
+  /// An existing output that is no regular file (here a named pipe; `/dev/null` alike) is
+  /// written into, not replaced by the finished temporary file.
+  func testSpecialOutputIsWrittenIntoNotReplaced() throws {
+    let stack = randomStack(.int16, [2, 5, 4, 1])
+    let input = try write(ArrayBundle([("arr_0", stack)]), "in.npy")
+    let fifo = path("pipe.npy")
+    XCTAssertEqual(mkfifo(fifo, 0o644), 0)
+    final class Received: @unchecked Sendable { var data = Data() }
+    let received = Received()
+    let done = DispatchSemaphore(value: 0)
+    Thread {
+      received.data = FileHandle(forReadingAtPath: fifo)?.readDataToEndOfFile() ?? Data()
+      done.signal()
+    }.start()
+    try convert([input, "-o", fifo])
+    // Replaced by a rename, the pipe would never see a writer: fail instead of hanging.
+    XCTAssertEqual(done.wait(timeout: .now() + 20), .success, "nothing was written into the pipe")
+    XCTAssertEqual(try NPY.decode([UInt8](received.data), subject: "pipe"), stack)
+    var info = stat()
+    XCTAssertEqual(stat(fifo, &info), 0)
+    XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO, "the pipe was replaced")
+    XCTAssertEqual(try folderContents(), ["in.npy", "pipe.npy"])
+  }
+
   func testRefusals() throws {
     let wide = NDArray(shape: [3, 4, 4, 1], values: (0..<48).map { UInt16($0 * 20) })
     let input = try write(ArrayBundle([("arr_0", wide)]), "wide.tif")
