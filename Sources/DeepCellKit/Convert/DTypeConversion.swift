@@ -46,6 +46,14 @@ public struct DTypeConversion: Sendable {
   /// in errors. Throws `badData` for a value that does not fit (no range) or NaN (range).
   public func convert(_ frame: NDArray, frameIndex: Int, subject: String) throws -> NDArray {
     if range == nil && frame.dtype == target { return frame }
+    if let range, [.uint8, .uint16, .int32, .float32, .float64].contains(target) {
+      let (out, nan) = ConversionKernels.rescale(
+        frame, low: range.low, high: range.high, target: target)
+      if let out { return out }
+      throw failure(
+        frame, index: nan!, value: .nan, frameIndex: frameIndex, subject: subject,
+        why: "and NaN cannot be rescaled")
+    }
     let values = frame.doubleValues()
     let out: [Double]
     if let range {

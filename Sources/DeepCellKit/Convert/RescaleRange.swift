@@ -23,15 +23,14 @@ public enum RescaleRange: Sendable, Equatable {
     var high = -Double.infinity
     var count = 0
     for f in 0..<reader.frameCount {
-      let values = try reader.readFrame(f).doubleValues()
-      for v in values {
-        if v.isNaN {
-          throw DeepCellError(.badData, subject, "frame \(f) holds NaN, which cannot be rescaled")
-        }
-        low = min(low, v)
-        high = max(high, v)
+      let frame = try reader.readFrame(f)
+      let extremes = ConversionKernels.extremes(frame)
+      if extremes.nan != nil {
+        throw DeepCellError(.badData, subject, "frame \(f) holds NaN, which cannot be rescaled")
       }
-      count += values.count
+      low = min(low, extremes.low)
+      high = max(high, extremes.high)
+      count += frame.count
       progress(1)
     }
     guard case .percentiles(let p, let q) = self, count > 0, low < high else {
