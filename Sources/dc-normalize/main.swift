@@ -33,7 +33,8 @@ struct DCNormalize: ParsableCommand {
         dc-normalize --method zscore --array X data.npz -o data-z.npz
 
       Conversion: '--method none' copies the pixels unchanged (dtype kept unless --dtype), \
-      and with any method --frames selects frames, --split writes one file a frame, and a \
+      and with any method --frames (or --z and --t of a hyperstack) selects frames, --split \
+      writes one file a frame, and a \
       folder or a quoted glob as input reads its files (natural order) as one stack. \
       Narrowing --dtype refuses values that do not fit (exit 65) unless --rescale maps the \
       stack's min-max (or --percentiles) onto the type's range. Pixel size and OME Z slices \
@@ -43,6 +44,7 @@ struct DCNormalize: ParsableCommand {
         dc-normalize --method none 01/ -o 01.tif          # t000.tif, t001.tif … as one stack
         dc-normalize --method none 'pngs/*.png' -o stack.ome.tif
         dc-normalize --method none hyper.tif --channel 1 --frames 0:100:2 -o c1.tif
+        dc-normalize --method none tzcyx.ome.tif --z 3 --t 0,1 -o z3.tif
         dc-normalize --method none raw16.tif --dtype uint8 --rescale --percentiles 1,99.8 -o view.tif
       """)
 
@@ -104,10 +106,25 @@ struct DCNormalize: ParsableCommand {
   var percentiles: String?
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Frames to keep, Python slice syntax START:STOP:STEP or one index (e.g. 0:100:2, -1).",
       valueName: "slice"))
   var frames: String?
+
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "Z slices of a hyperstack to keep (ImageJ slices, OME-TIFF SizeZ), 0-based, comma separated.",
+      valueName: "list"))
+  var z: String?
+
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "Time points of a hyperstack to keep, 0-based, comma separated (each with its Z slices).",
+      valueName: "list"))
+  var t: String?
 
   @Option(
     help: ArgumentHelp(
@@ -140,6 +157,11 @@ struct DCNormalize: ParsableCommand {
       throw ValidationError(
         "--percentiles takes LOW,HIGH with 0 ≤ LOW < HIGH ≤ 100, not '\(percentiles!)'")
     }
+    for (name, list) in [("--z", z), ("--t", t)] {
+      if let list, HyperstackSelection.parseList(list) == nil {
+        throw ValidationError("\(name) takes indices like 0 or 2,0, not '\(list)'")
+      }
+    }
     if let frames, FrameSlice(parsing: frames) == nil {
       throw ValidationError(
         "--frames takes START:STOP:STEP (each optional, STEP not 0) or one index, not '\(frames)'")
@@ -166,7 +188,7 @@ struct DCNormalize: ParsableCommand {
   /// Whether the run is a conversion (``StackConversion``) rather than the normalizing
   /// filter: --method none, a frame selection, a split, or a folder or glob as input.
   var converts: Bool {
-    method == .none || frames != nil || split != nil
+    method == .none || frames != nil || split != nil || z != nil || t != nil
       || (io.input.map(FileSequenceReader.isSequence) ?? false)
   }
 
@@ -223,6 +245,10 @@ struct DCNormalize: ParsableCommand {
     conversion.arrayName = array
     conversion.channels = channel.channels
     conversion.frames = frames.flatMap(FrameSlice.init(parsing:))
+    if z != nil || t != nil {
+      conversion.hyperstack = HyperstackSelection(
+        z: z.flatMap(HyperstackSelection.parseList), t: t.flatMap(HyperstackSelection.parseList))
+    }
     conversion.dtype = dtype.flatMap { DType(rawValue: $0.rawValue) }
     if let range = percentileRange {
       conversion.rescale = .percentiles(low: range.low, high: range.high)

@@ -88,20 +88,30 @@ public final class FrameSelectingReader: StackReader {
   /// The indices of `base` read, in output order.
   public let indices: [Int]
 
-  /// Frames `indices` of `base` (each in `0..<base.frameCount`).
-  public init(_ base: any StackReader, indices: [Int]) {
+  /// Z slices a time point of the selection, when known (a ``HyperstackSelection``).
+  private let slices: Int?
+
+  /// Frames `indices` of `base` (each in `0..<base.frameCount`), which are time points of
+  /// `slices` Z slices when given.
+  public init(_ base: any StackReader, indices: [Int], slices: Int? = nil) {
     precondition(indices.allSatisfy { $0 >= 0 && $0 < base.frameCount }, "frame out of range")
     self.base = base
     self.indices = indices
+    self.slices = slices
   }
 
   public var frameCount: Int { indices.count }
   public var frameShape: [Int] { base.frameShape }
   public var dtype: DType { base.dtype }
-  /// The base's pixel size; Z slices only when every frame is kept in order.
+  /// The base's pixel size; Z slices as given, else the base's when every frame is kept in
+  /// order, else 1.
   public var metadata: StackMetadata {
     var m = base.metadata
-    if indices != Array(0..<base.frameCount) { m.slices = 1 }
+    if let slices {
+      m.slices = slices
+    } else if indices != Array(0..<base.frameCount) {
+      m.slices = 1
+    }
     return m
   }
 

@@ -35,6 +35,8 @@ public struct StackConversion {
   public var arrayName: String?
   /// Channels kept, in order (nil: all).
   public var channels: [Int]?
+  /// Z slices and time points kept of a hyperstack (nil: all), before ``frames``.
+  public var hyperstack: HyperstackSelection?
   /// Frames kept (nil: all).
   public var frames: FrameSlice?
   /// Output dtype (nil: the input's, or float32 when normalizing).
@@ -82,6 +84,11 @@ public struct StackConversion {
     var reader = source.reader
     if let channels {
       reader = try ChannelSelectingReader(reader, channels: channels, subject: source.subject)
+    }
+    if let hyperstack {
+      let (indices, slices) = try hyperstack.indices(
+        frameCount: reader.frameCount, slices: reader.metadata.slices, subject: source.subject)
+      reader = FrameSelectingReader(reader, indices: indices, slices: slices)
     }
     if let frames {
       let indices = try frames.indices(count: reader.frameCount, subject: source.subject)

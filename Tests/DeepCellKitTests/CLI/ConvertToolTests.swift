@@ -135,6 +135,10 @@ final class ConvertToolTests: ToolTestCase {
         XCTAssertEqual(got[(k * 30 + p) * 2 + 1], values[(f * 30 + p) * 3])
       }
     }
+    // A negative start needs no '=' (the value is taken whatever it looks like).
+    try convert([input, "--frames", "-2:", "-o", path("last.npy")])
+    XCTAssertEqual(
+      try read(path("last.npy"))["arr_0"], NDArray.stacking([stack.frame(8), stack.frame(9)]))
     try convert([input, "--dtype", "uint8", "--rescale", "-o", path("u8.npy")])
     let script = """
       import sys, numpy as np, tifffile
@@ -175,6 +179,11 @@ final class ConvertToolTests: ToolTestCase {
               assert t.series[0].axes == 'TZCYX', t.series[0].axes
               a = tifffile.imread(f'{d}/in.ome.tif')
               assert np.array_equal(t.series[0].asarray(), a)
+          # --z 1 --t -1: one plane set; --z 2,0: two slices of each time point, still TZCYX.
+          assert np.array_equal(np.load(f'{d}/zsel.npy'), a[-1, 1].transpose(1, 2, 0)[None])
+          with tifffile.TiffFile(f'{d}/zz.ome.tif') as t:
+              assert t.series[0].axes == 'TZCYX', t.series[0].axes
+              assert np.array_equal(t.series[0].asarray(), a[:, [2, 0]])
       print('ok')
       """
     XCTAssertEqual(try runPython(script, [folder.path, "write"]), "ok\n")
@@ -182,6 +191,14 @@ final class ConvertToolTests: ToolTestCase {
     try convert([path("a.npz"), "-o", path("b.tif")])
     try convert([path("b.tif"), "-o", path("c.ome.tif")])
     try convert([path("in.ome.tif"), "-o", path("z.ome.tif")])
+    try convert([path("in.ome.tif"), "--z", "1", "--t", "-1", "-o", path("zsel.npy")])
+    try convert([path("in.ome.tif"), "--z", "2,0", "-o", path("zz.ome.tif")])
+    try assertFails(
+      ["--method", "none", path("in.ome.tif"), "--z", "3", "-o", path("o.tif")], status: 64,
+      mentioning: "Z slice 3 does not exist (the stack has 3 Z slices)")
+    try assertFails(
+      ["--method", "none", path("in.ome.tif"), "--t", "0,x", "-o", path("o.tif")], status: 64,
+      mentioning: "--t takes indices")
     XCTAssertEqual(try runPython(script, [folder.path, "check"]), "ok\n")
     XCTAssertEqual(try TIFFStackReader(path: path("c.ome.tif")).pixelSizeMicrons, 0.65)
   }
