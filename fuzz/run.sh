@@ -12,7 +12,7 @@ io=Sources/DeepCellKit/IO
 case $format in
 tiff)
     sources=($io/TIFFHandle.swift $io/TIFFWriteBackFile.swift $io/TIFFStackReader.swift $io/TIFFFrameLayout.swift $io/ImageJMetadata.swift
-        $io/TIFFOMELayout.swift $io/OMEMetadata.swift $io/PixelSize.swift
+        $io/TIFFOMELayout.swift $io/OMEMetadata.swift $io/PixelSize.swift $io/StackMetadata.swift
         Sources/DeepCellKit/Arrays/Parallel.swift)
     modules=(-I Sources/CTIFF -ltiff)
     harness=fuzz/tiff/FuzzTIFF.swift

@@ -14,7 +14,7 @@ extension TIFFFrameLayout {
   ///   other files (a multi-file dataset, or `BinaryOnly` metadata), when its sizes do not
   ///   match the pages, or when a plane has no IFD or an IFD is out of range.
   static func ome(
-    _ metadata: OMEMetadata, height h: Int, width w: Int, samples spp: Int,
+    _ metadata: OMEMetadata, height h: Int, width w: Int, samples spp: Int, pageCount: Int,
     pageOfIFD: (Int) -> Int?, fileName: String, subject: String
   ) throws -> (TIFFFrameLayout, warning: String?) {
     func fail(_ why: String) -> DeepCellError { DeepCellError(.badData, subject, why) }
@@ -34,8 +34,12 @@ extension TIFFFrameLayout {
     let channels = image.sizeC / spp
     let (zt, o1) = image.sizeZ.multipliedReportingOverflow(by: image.sizeT)
     let (planes, o2) = zt.multipliedReportingOverflow(by: channels)
-    guard !o1, !o2, planes <= 1 << 32 else {
-      throw fail("OME-XML sizes Z=\(image.sizeZ), C=\(image.sizeC), T=\(image.sizeT) are too large")
+    // Every plane has an IFD of its own: more planes than pages cannot be (and would only
+    // make the plane map below huge).
+    guard !o1, !o2, planes <= pageCount else {
+      throw fail(
+        "OME-XML sizes Z=\(image.sizeZ), C=\(image.sizeC), T=\(image.sizeT) need more planes than the \(pageCount) pages"
+      )
     }
     // The IFD of every plane (in DimensionOrder's plane numbering), from the TiffData map.
     var ifdOfPlane = [Int?](repeating: nil, count: planes)

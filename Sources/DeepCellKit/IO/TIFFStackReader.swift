@@ -11,7 +11,7 @@ import Foundation
 /// ImageJ's single-IFD form for files over 4 GiB (`images=` planes back to back) is read too.
 /// An OME-TIFF's OME-XML wins over both: its first image's Z × T planes are the frames and
 /// its channel planes the channels, wherever `DimensionOrder` and `TiffData` put them
-/// (``TIFFFrameLayout/ome(_:height:width:samples:pageOfIFD:fileName:subject:)``); further
+/// (``TIFFFrameLayout/ome(_:height:width:samples:pageCount:pageOfIFD:fileName:subject:)``); further
 /// images are skipped with a warning, multi-file datasets and malformed OME-XML refused.
 /// The pixel size comes from OME-XML's `PhysicalSizeX/Y`, else the resolution tags
 /// (``PixelSize/fromResolution(xResolution:yResolution:resolutionUnit:imageJUnit:)``).
@@ -140,7 +140,8 @@ public final class TIFFStackReader: StackReader {
       let pageOfIFD = Dictionary(uniqueKeysWithValues: chain.enumerated().map { ($1, $0) })
       (layout, warning) = try TIFFFrameLayout.ome(
         ome, height: first.height, width: first.width, samples: first.samples,
-        pageOfIFD: { pageOfIFD[$0] }, fileName: URL(fileURLWithPath: path).lastPathComponent,
+        pageCount: pageCount, pageOfIFD: { pageOfIFD[$0] },
+        fileName: URL(fileURLWithPath: path).lastPathComponent,
         subject: path)
       // Pages of another geometry may only belong to the other images.
       if !mismatched.isEmpty {

@@ -143,9 +143,9 @@ final class OMETIFFReadTests: ToolTestCase {
       ),
       (
         Self.omeXML(
-          pixels: good + " SizeC=\"2\" SizeT=\"6\"",
-          tiffData: "<TiffData IFD=\"0\" PlaneCount=\"6\"/>"),
-        "maps no IFD to plane Z=0, C=0, T=3"
+          pixels: good + " SizeC=\"2\" SizeT=\"3\"",
+          tiffData: "<TiffData IFD=\"0\" PlaneCount=\"3\"/>"),
+        "maps no IFD to plane Z=0, C=1, T=1"
       ),
       (
         Self.omeXML(
@@ -171,6 +171,10 @@ final class OMETIFFReadTests: ToolTestCase {
         Self.omeXML(
           pixels: good + " SizeC=\"1\" SizeT=\"6\"", tiffData: "<TiffData PlaneCount=\"7\"/>"),
         "maps 7 planes"
+      ),
+      (
+        Self.omeXML(pixels: good + " SizeC=\"4\" SizeT=\"1000000000\""),
+        "need more planes than the 6 pages"
       ),
     ]
     for (k, (xml, message)) in cases.enumerated() {
