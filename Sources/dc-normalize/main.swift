@@ -35,16 +35,39 @@ struct DCNormalize: ParsableCommand {
         dc-normalize raw.tif --kernel-size 32,48 --threads 4 -o norm.npy
         dc-normalize --method percentile --percentile 99.5 raw.tif -o clipped.tif
         dc-normalize --method zscore --array X data.npz -o data-z.npz
+
+      Conversion: '--method none' copies the pixels unchanged (dtype kept unless --dtype), \
+      and with any method --frames (or --z and --t of a hyperstack) selects frames, --split \
+      writes one file a frame, and a \
+      folder or a quoted glob as input reads its files (natural order) as one stack. \
+      Narrowing --dtype refuses values that do not fit (exit 65) unless --rescale maps the \
+      stack's min-max (or --percentiles) onto the type's range. Pixel size and OME Z slices \
+      travel to TIFF, OME-TIFF and NPZ outputs (NPZ: array pixel_size_um, y and x in µm).
+        dc-normalize --method none stack.ome.tif -o train.npz
+        dc-normalize --method none stack.tif --split frames/ --pattern 't{:03d}.png'
+        dc-normalize --method none 01/ -o 01.tif          # t000.tif, t001.tif … as one stack
+        dc-normalize --method none 'pngs/*.png' -o stack.ome.tif
+        dc-normalize --method none hyper.tif --channel 1 --frames 0:100:2 -o c1.tif
+        dc-normalize --method none tzcyx.ome.tif --z 3 --t 0,1 -o z3.tif
+        dc-normalize --method none raw16.tif --dtype uint8 --rescale --percentiles 1,99.8 -o view.tif
       """)
 
-  /// The normalization methods (normalize.md §2).
+  /// The normalization methods (normalize.md §2), and `none` for plain conversion.
   enum Method: String, ExpressibleByArgument, CaseIterable {
-    case clahe, zscore, percentile
+    case clahe, zscore, percentile, none
+  }
+
+  /// The dtypes `--dtype` converts to.
+  enum OutputType: String, ExpressibleByArgument, CaseIterable {
+    case uint8, uint16, int32, float32
   }
 
   @OptionGroup var io: InputOutputOptions
 
-  @Option(help: "Normalization: clahe (DeepCell's histogram_normalization), zscore or percentile.")
+  @Option(
+    help:
+      "Normalization: clahe (DeepCell's histogram_normalization), zscore, percentile, or none (convert only)."
+  )
   var method: Method = .clahe
 
   @Option(
@@ -72,6 +95,53 @@ struct DCNormalize: ParsableCommand {
   @Flag(help: "Deflate-compress the output (TIFF and NPZ).")
   var compress = false
 
+  @Option(help: "Output dtype with --method none (default: the input's).")
+  var dtype: OutputType?
+
+  @Flag(
+    help:
+      "Map the stack's min-max (or --percentiles) onto the output dtype's range (0-1 for float32).")
+  var rescale = false
+
+  @Option(
+    help: ArgumentHelp(
+      "Rescale from the LOW-th to the HIGH-th percentile of the stack instead of min-max.",
+      valueName: "low,high"))
+  var percentiles: String?
+
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "Frames to keep, Python slice syntax START:STOP:STEP or one index (e.g. 0:100:2, -1).",
+      valueName: "slice"))
+  var frames: String?
+
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "Z slices of a hyperstack to keep (ImageJ slices, OME-TIFF SizeZ), 0-based, comma separated.",
+      valueName: "list"))
+  var z: String?
+
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "Time points of a hyperstack to keep, 0-based, comma separated (each with its Z slices).",
+      valueName: "list"))
+  var t: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Write one file a frame into this folder (named by --pattern) instead of -o.",
+      valueName: "dir"))
+  var split: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "File names for --split, one {} / {:03d} field for the frame number; the extension picks the format.",
+      valueName: "pattern"))
+  var pattern = "t{:03d}.tif"
+
   @OptionGroup var runtime: RuntimeOptions
 
   func validate() throws {
@@ -84,19 +154,64 @@ struct DCNormalize: ParsableCommand {
     guard epsilon.isFinite, epsilon >= 0 else {
       throw ValidationError("--epsilon must be a finite number ≥ 0, not \(epsilon)")
     }
+    if method != .none, dtype != nil || rescale || percentiles != nil {
+      throw ValidationError("--dtype, --rescale and --percentiles need --method none")
+    }
+    if percentiles != nil, percentileRange == nil {
+      throw ValidationError(
+        "--percentiles takes LOW,HIGH with 0 ≤ LOW < HIGH ≤ 100, not '\(percentiles!)'")
+    }
+    for (name, list) in [("--z", z), ("--t", t)] {
+      if let list, HyperstackSelection.parseList(list) == nil {
+        throw ValidationError("\(name) takes indices like 0 or 2,0, not '\(list)'")
+      }
+    }
+    if let frames, FrameSlice(parsing: frames) == nil {
+      throw ValidationError(
+        "--frames takes START:STOP:STEP (each optional, STEP not 0) or one index, not '\(frames)'")
+    }
+    if split != nil, io.output != nil {
+      throw ValidationError("--split writes into a folder; leave out -o")
+    }
+    if split == nil, pattern != "t{:03d}.tif" {
+      throw ValidationError("--pattern names the files of --split")
+    }
   }
 
-  /// The per-plane normalization the options select.
-  var normalization: any PlaneNormalization {
+  /// `--percentiles` as (low, high), nil when absent or malformed.
+  var percentileRange: (low: Double, high: Double)? {
+    guard
+      let parts = percentiles?.split(separator: ",").map({
+        Double($0.trimmingCharacters(in: .whitespaces))
+      }),
+      parts.count == 2, let low = parts[0], let high = parts[1], low >= 0, low < high, high <= 100
+    else { return nil }
+    return (low, high)
+  }
+
+  /// Whether the run is a conversion (``StackConversion``) rather than the normalizing
+  /// filter: --method none, a frame selection, a split, or a folder or glob as input.
+  var converts: Bool {
+    method == .none || frames != nil || split != nil || z != nil || t != nil
+      || (io.input.map(FileSequenceReader.isSequence) ?? false)
+  }
+
+  /// The per-plane normalization the options select (nil for `none`).
+  var normalization: (any PlaneNormalization)? {
     switch method {
     case .clahe: return HistogramNormalization(kernelSize: kernelSize)
     case .zscore: return ZScoreNormalization(epsilon: epsilon)
     case .percentile: return PercentileNormalization(percentile: percentile)
+    case .none: return nil
     }
   }
 
   func run() throws {
     runtime.apply()
+    if converts {
+      try convert()
+      return
+    }
     let input = try io.openInput()
     if !runtime.quiet {
       for warning in input.warnings { warn(warning) }
@@ -118,7 +233,9 @@ struct DCNormalize: ParsableCommand {
     let writer = try makeStackWriter(
       output, name: outputName, dtype: .float32, frameShape: reader.frameShape,
       frameCount: reader.frameCount, passThrough: passThrough, compressed: compress,
-      provenance: StackProvenance(normalization: method.rawValue, tool: "dc-normalize"))
+      metadata: StackMetadata(
+        pixelSize: reader.metadata.pixelSize, slices: reader.metadata.slices,
+        provenance: StackProvenance(normalization: method.rawValue, tool: "dc-normalize")))
     do {
       try normalizeStream(reader, into: writer, subject: subject)
       try writer.finish()
@@ -129,10 +246,53 @@ struct DCNormalize: ParsableCommand {
     }
   }
 
+  /// Runs the options as a ``StackConversion``.
+  func convert() throws {
+    var conversion = StackConversion()
+    conversion.arrayName = array
+    conversion.channels = channel.channels
+    conversion.frames = frames.flatMap(FrameSlice.init(parsing:))
+    if z != nil || t != nil {
+      conversion.hyperstack = HyperstackSelection(
+        z: z.flatMap(HyperstackSelection.parseList), t: t.flatMap(HyperstackSelection.parseList))
+    }
+    conversion.dtype = dtype.flatMap { DType(rawValue: $0.rawValue) }
+    if let range = percentileRange {
+      conversion.rescale = .percentiles(low: range.low, high: range.high)
+    } else if rescale {
+      conversion.rescale = .minMax
+    }
+    conversion.normalization = normalization
+    conversion.compressed = compress
+    conversion.threads = runtime.workerCount
+    let destination: ConversionDestination
+    let output: OutputFile?
+    if let split {
+      destination = .split(directory: split, pattern: try SplitPattern(pattern))
+      output = nil
+    } else {
+      output = try io.openOutput()
+      destination = .file(output!)
+    }
+    var progress: ProgressBar?
+    var shown = 0
+    try conversion.run(
+      input: io.input, to: destination, warn: { if !runtime.quiet { warn($0) } },
+      progress: { done, total in
+        if progress == nil {
+          progress = ProgressBar(label: "dc-normalize", total: total, quiet: runtime.quiet)
+        }
+        progress!.advance(by: done - shown)
+        shown = done
+      })
+    progress?.finish()
+    if let output { InterruptCleanup.untrack(output.temporaryPath) }
+  }
+
   /// Reads, normalizes and writes the frames in batches of a bounded size: at least one
   /// frame per worker, else as many as fit in 16 MiB (at most 64).
   func normalizeStream(_ reader: StackReader, into writer: StackWriter, subject: String) throws {
-    let normalizer = StackNormalizer(normalization)
+    let normalizer = StackNormalizer(normalization!)
     let frameBytes = max(1, reader.frameShape.reduce(1, *) * 4)
     let batch = max(runtime.workerCount, min(64, (16 << 20) / frameBytes))
     let progress = ProgressBar(
@@ -173,4 +333,5 @@ extension KernelSize: ExpressibleByArgument {
   public init?(argument: String) { self.init(parsing: argument) }
 }
 
+InputOutputOptions.optionsWritingElsewhere = ["--split"]
 ToolRunner.main(DCNormalize.self)

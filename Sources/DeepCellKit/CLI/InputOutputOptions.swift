@@ -33,14 +33,21 @@ public struct InputOutputOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
       "Output format (default: from the output's extension, else TIFF for one array, NPZ for several).",
-      valueName: "tiff|png|npy|npz"))
+      valueName: "tiff|ome-tiff|png|npy|npz"))
   public var format: FileFormat?
 
   public init() {}
 
+  /// Options of the tool that send its output elsewhere than `-o` or stdout (dc-normalize's
+  /// `--split DIR`): when one is on the command line, stdout may be a terminal.
+  public static var optionsWritingElsewhere: [String] = []
+
   /// Refuses to pour binary data into a terminal.
   public func validate() throws {
-    if output == nil || output == "-", isatty(STDOUT_FILENO) != 0 {
+    let elsewhere = CommandLine.arguments.dropFirst().contains { argument in
+      Self.optionsWritingElsewhere.contains { argument == $0 || argument.hasPrefix($0 + "=") }
+    }
+    if output == nil || output == "-", isatty(STDOUT_FILENO) != 0, !elsewhere {
       throw ValidationError(
         "refusing to write binary output to a terminal: give -o FILE or redirect stdout")
     }

@@ -25,6 +25,7 @@ public final class ChannelSelectingReader: StackReader {
   public var frameCount: Int { base.frameCount }
   public var frameShape: [Int] { [base.frameShape[0], base.frameShape[1], channels.count] }
   public var dtype: DType { base.dtype }
+  public var metadata: StackMetadata { base.metadata }
 
   /// Frame `index` with only the selected channels (bytes copied element by element).
   public func readFrame(_ index: Int) throws -> NDArray {

@@ -14,13 +14,15 @@ enum ImageFormatDispatch {
   }
 
   /// A TIFF stack writer writing to `path` (uncompressed, or deflate when `compressed`;
-  /// ImageJ metadata, BigTIFF when needed); errors name `subject`.
+  /// ImageJ metadata, or OME-XML when `ome`; the pixel size and Z slices of `metadata`;
+  /// BigTIFF when needed); errors name `subject`.
   static func tiffStackWriter(
     path: String, subject: String, dtype: DType, frameShape: [Int], frameCount: Int,
-    compressed: Bool, provenance: StackProvenance? = nil
+    compressed: Bool, ome: Bool = false, metadata: StackMetadata = StackMetadata()
   ) throws -> StackWriter {
     let options = TIFFWriteOptions(
-      compression: compressed ? .deflate : .none, provenance: provenance)
+      compression: compressed ? .deflate : .none, ome: ome, slices: metadata.slices,
+      pixelSize: metadata.pixelSize, provenance: metadata.provenance)
     let writer = try renaming(path, subject) {
       try TIFFStackWriter(
         path: path, dtype: dtype, frameShape: frameShape, frameCount: frameCount, options: options)
@@ -45,7 +47,7 @@ enum ImageFormatDispatch {
 
 /// A stack reader whose errors name the user's input instead of the codec's path.
 final class RenamingStackReader: StackReader {
-  private let inner: StackReader
+  let inner: StackReader
   private let path: String
   private let subject: String
 
@@ -58,6 +60,7 @@ final class RenamingStackReader: StackReader {
   var frameCount: Int { inner.frameCount }
   var frameShape: [Int] { inner.frameShape }
   var dtype: DType { inner.dtype }
+  var metadata: StackMetadata { inner.metadata }
 
   func readFrame(_ index: Int) throws -> NDArray {
     try ImageFormatDispatch.renaming(path, subject) { try inner.readFrame(index) }

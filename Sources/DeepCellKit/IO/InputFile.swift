@@ -8,11 +8,17 @@ public final class InputFile {
   public let subject: String
   /// The format found from the magic bytes.
   public let format: FileFormat
-  /// Lines for the tool to print (skipped object arrays of an NPZ).
+  /// Lines for the tool to print (skipped object arrays of an NPZ; how a TIFF's
+  /// description was read, e.g. an OME-TIFF's skipped series).
   public let warnings: [String]
 
   private let file: RandomAccessFile
   private let npz: NPZReader?
+  /// A TIFF's reader, opened to learn its warnings and handed out by the first
+  /// ``stackReader(name:)`` call.
+  private var openedTIFF: StackReader? = nil
+  /// The first page's ImageDescription of a TIFF input.
+  private var tiffDescription: String? = nil
 
   /// The name single-array formats give their array.
   public static let singleArrayName = "arr_0"
@@ -52,7 +58,14 @@ public final class InputFile {
       }
       npz = nil
       warnings = []
-    case .tiff, .png:
+    case .tiff, .omeTIFF:
+      npz = nil
+      let reader = try ImageFormatDispatch.tiffStackReader(path: file.accessPath, subject: subject)
+      openedTIFF = reader
+      let tiff = ((reader as? RenamingStackReader)?.inner ?? reader) as? TIFFStackReader
+      warnings = tiff?.layoutWarnings ?? []
+      tiffDescription = tiff?.imageDescription
+    case .png:
       npz = nil
       warnings = []
     }
@@ -86,7 +99,11 @@ public final class InputFile {
     switch format {
     case .npz: return try npz!.stackReader(resolved)
     case .npy: return try NPYStackReader(file: file)
-    case .tiff:
+    case .tiff, .omeTIFF:
+      if let reader = openedTIFF {
+        openedTIFF = nil
+        return reader
+      }
       return try ImageFormatDispatch.tiffStackReader(path: file.accessPath, subject: subject)
     case .png:
       return try ArrayStackReader(
@@ -105,11 +122,8 @@ public final class InputFile {
       guard let npz, npz.memberNames.contains(StackProvenance.npzMember) else { return nil }
       return try StackProvenance.decode(
         try npz.readMember(StackProvenance.npzMember), subject: subject)
-    case .tiff:
-      let reader = try ImageFormatDispatch.renaming(file.accessPath, subject) {
-        try TIFFStackReader(path: file.accessPath)
-      }
-      guard let text = reader.imageDescription else { return nil }
+    case .tiff, .omeTIFF:
+      guard let text = tiffDescription else { return nil }
       return try StackProvenance.parse(description: text, subject: subject)
     case .npy, .png:
       return nil
@@ -123,7 +137,7 @@ public final class InputFile {
     switch format {
     case .npz: return try npz!.readArray(resolved)
     case .npy: return try NPY.readArray(file)
-    case .tiff, .png: return try stackReader(name: resolved).readAll()
+    case .tiff, .omeTIFF, .png: return try stackReader(name: resolved).readAll()
     }
   }
 

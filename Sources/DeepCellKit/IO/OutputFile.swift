@@ -10,7 +10,8 @@ import Foundation
 /// write to ``temporaryPath`` (`.NAME.tmp-XXXXXX` beside the destination, or a file in
 /// `$TMPDIR` for stdout); ``commit()`` renames it into place (or copies it to stdout), and
 /// ``abort()`` — or dropping the object uncommitted — removes it, so a failed run never
-/// leaves a truncated file behind.
+/// leaves a truncated file behind. An existing destination that is no regular file (a
+/// device such as `/dev/null`, a named pipe) is written into at commit, never replaced.
 public final class OutputFile {
   /// The destination path, nil for stdout.
   public let path: String?
@@ -23,6 +24,9 @@ public final class OutputFile {
   public let temporaryPath: String
   private var settled = false
   private let standardOutput: Int32
+  /// The destination exists and is no regular file (a device such as `/dev/null`, a named
+  /// pipe): it is written into at commit, never replaced by a rename.
+  private let destinationIsSpecial: Bool
 
   /// Prepares the output `path` (nil or `-`: stdout) with `format` when given, else the
   /// extension, else by `arrayCount`. Throws `cannotCreate` naming the output when its
@@ -40,9 +44,12 @@ public final class OutputFile {
     self.format =
       format ?? destination.flatMap(FileFormat.fromExtension) ?? (arrayCount > 1 ? .npz : .tiff)
     let template: String
-    if let destination {
-      var info = stat()
-      if stat(destination, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+    var info = stat()
+    let existing = destination.map { stat($0, &info) == 0 } ?? false
+    let kind = info.st_mode & S_IFMT
+    destinationIsSpecial = existing && kind != S_IFREG && kind != S_IFDIR
+    if let destination, !destinationIsSpecial {
+      if existing && kind == S_IFDIR {
         throw DeepCellError(.cannotCreate, destination, "is a directory")
       }
       let url = URL(fileURLWithPath: destination)
@@ -90,18 +97,26 @@ public final class OutputFile {
     guard !settled else { return }
     settled = true
     defer { unlink(temporaryPath) }
-    if let path {
+    if let path, !destinationIsSpecial {
       guard rename(temporaryPath, path) == 0 else {
         throw DeepCellError(.cannotCreate, path, systemErrorText(errno))
       }
       return
     }
+    var target = standardOutput
+    if let path {
+      target = open(path, O_WRONLY | O_CLOEXEC)
+      guard target >= 0 else {
+        throw DeepCellError(.cannotCreate, path, systemErrorText(errno))
+      }
+    }
+    defer { if target != standardOutput { closeDescriptor(target) } }
     let fd = open(temporaryPath, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else {
       throw DeepCellError(.io, subject, "cannot reopen temporary file: \(systemErrorText(errno))")
     }
     defer { closeDescriptor(fd) }
-    let sink = FileSink(descriptor: standardOutput, subject: subject, owns: false)
+    let sink = FileSink(descriptor: target, subject: subject, owns: false)
     var buffer = [UInt8](repeating: 0, count: 1 << 20)
     while true {
       let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }

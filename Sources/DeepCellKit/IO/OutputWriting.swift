@@ -25,7 +25,7 @@ public func writeBundle(
       }
       try writer.write(bundle)
       try writer.finish()
-    case .npy, .tiff, .png:
+    case .npy, .tiff, .omeTIFF, .png:
       let array = try singleArray(bundle, output: output)
       if output.format == .npy {
         let writer = try NPYStackWriter(
@@ -51,7 +51,8 @@ public func writeBundle(
         let writer = try ImageFormatDispatch.tiffStackWriter(
           path: output.temporaryPath, subject: output.subject, dtype: stack.dtype,
           frameShape: Array(stack.shape.dropFirst()),
-          frameCount: stack.shape[0], compressed: compressed, provenance: provenance)
+          frameCount: stack.shape[0], compressed: compressed, ome: output.format == .omeTIFF,
+          metadata: StackMetadata(provenance: provenance))
         do {
           for i in 0..<stack.shape[0] { try writer.append(stack.frame(i)) }
           try writer.finish()
@@ -73,13 +74,14 @@ public func writeBundle(
 /// the `passThrough` arrays (those the tool does not change) are written first, then the
 /// stream as `name` with shape (frames, height, width, channels); TIFF, NPY and PNG (one
 /// frame) hold the stream alone, so `passThrough` must then be empty (`usage` otherwise).
-/// ``StackWriter/finish()`` commits the output; ``StackWriter/abort()`` or any failure
-/// removes it. `provenance`, when given, is recorded in the file (``StackProvenance``; TIFF and
-/// NPZ hold it, NPY and PNG do not).
+/// `metadata` is recorded where the format holds it (``StackMetadata``; in an NPZ its
+/// pixel-size array replaces any passed through). ``StackWriter/finish()`` commits the
+/// output; ``StackWriter/abort()`` or any failure removes it. Its ``StackMetadata/provenance``
+/// goes into TIFF descriptions and NPZ members (``StackProvenance``).
 public func makeStackWriter(
   _ output: OutputFile, name: String, dtype: DType, frameShape: [Int], frameCount: Int,
   passThrough: ArrayBundle = ArrayBundle(), compressed: Bool = false,
-  provenance: StackProvenance? = nil
+  metadata: StackMetadata = StackMetadata()
 ) throws -> StackWriter {
   do {
     let inner: StackWriter
@@ -96,11 +98,18 @@ public func makeStackWriter(
     case .npz:
       let writer = try makeNPZWriter(output, compressed: compressed)
       do {
-        if let provenance {
+        if let provenance = metadata.provenance {
           try writer.writeMember(StackProvenance.npzMember, bytes: Array(provenance.json.utf8))
         }
-        for (other, array) in passThrough.entries where other != name {
+        let pixelSizeArray = metadata.pixelSizeArray
+        for (other, array) in passThrough.entries
+        where other != name
+          && (pixelSizeArray == nil || other != StackMetadata.pixelSizeArrayName)
+        {
           try writer.write(other, array)
+        }
+        if let pixelSizeArray, name != StackMetadata.pixelSizeArrayName {
+          try writer.write(StackMetadata.pixelSizeArrayName, pixelSizeArray)
         }
         let stream = try writer.beginArray(name, shape: [frameCount] + frameShape, dtype: dtype)
         inner = NPZStackWriter(writer: writer, stream: stream, frameCount: frameCount)
@@ -112,11 +121,11 @@ public func makeStackWriter(
       inner = try NPYStackWriter(
         path: output.temporaryPath, subject: output.subject, dtype: dtype, frameShape: frameShape,
         frameCount: frameCount)
-    case .tiff:
+    case .tiff, .omeTIFF:
       inner = try ImageFormatDispatch.tiffStackWriter(
         path: output.temporaryPath, subject: output.subject, dtype: dtype, frameShape: frameShape,
         frameCount: frameCount,
-        compressed: compressed, provenance: provenance)
+        compressed: compressed, ome: output.format == .omeTIFF, metadata: metadata)
     case .png:
       guard frameCount == 1 else {
         throw DeepCellError(

@@ -10,6 +10,9 @@ public protocol StackReader: AnyObject {
   var dtype: DType { get }
   /// Reads frame `index` (0-based) with shape ``frameShape`` and dtype ``dtype``.
   func readFrame(_ index: Int) throws -> NDArray
+  /// What the file states besides the pixels: pixel size, Z slices (OME-XML, ImageJ
+  /// description, TIFF resolution tags); empty for formats that hold none.
+  var metadata: StackMetadata { get }
 }
 
 /// Writes a stack frame by frame; nothing is visible at the destination until
@@ -24,6 +27,15 @@ public protocol StackWriter: AnyObject {
 }
 
 extension StackReader {
+  /// No metadata, for formats that hold none.
+  public var metadata: StackMetadata { StackMetadata() }
+
+  /// The physical pixel size the file states, if any.
+  public var pixelSize: PixelSize? { metadata.pixelSize }
+
+  /// The pixel width in micrometres the file states (``pixelSize``'s x), if any.
+  public var pixelSizeMicrons: Double? { pixelSize?.x }
+
   /// Reads every frame into one (frames, height, width, channels) array.
   public func readAll() throws -> NDArray {
     var bytes = [UInt8]()
@@ -34,8 +46,14 @@ extension StackReader {
 }
 
 /// The file formats the tools read and write, found from magic bytes (spec/io.md).
+/// `omeTIFF` is only ever chosen for output (`--format ome-tiff` or a `.ome.tif` name):
+/// reading, an OME-TIFF is a `tiff` whose OME-XML the TIFF reader follows.
 public enum FileFormat: String, Sendable, CaseIterable {
   case tiff, png, npy, npz
+  case omeTIFF = "ome-tiff"
+
+  /// Whether files of this format are TIFF files (plain or OME).
+  public var isTIFF: Bool { self == .tiff || self == .omeTIFF }
 
   /// The format whose magic bytes start `header`, or nil.
   /// TIFF `II*\0`/`MM\0*` and BigTIFF `II+\0`/`MM\0+`; PNG `\x89PNG\r\n\x1a\n`;
@@ -56,9 +74,11 @@ public enum FileFormat: String, Sendable, CaseIterable {
     return nil
   }
 
-  /// The format an output path's extension names (`.tif`/`.tiff`, `.png`, `.npy`, `.npz`), or nil.
+  /// The format an output path's extension names (`.ome.tif`/`.ome.tiff`, `.tif`/`.tiff`,
+  /// `.png`, `.npy`, `.npz`), or nil.
   public static func fromExtension(_ path: String) -> FileFormat? {
     let lower = path.lowercased()
+    if lower.hasSuffix(".ome.tif") || lower.hasSuffix(".ome.tiff") { return .omeTIFF }
     if lower.hasSuffix(".tif") || lower.hasSuffix(".tiff") { return .tiff }
     if lower.hasSuffix(".png") { return .png }
     if lower.hasSuffix(".npy") { return .npy }

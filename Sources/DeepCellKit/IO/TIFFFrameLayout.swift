@@ -23,6 +23,17 @@ struct TIFFFrameLayout: Equatable {
   /// True for ImageJ's single-IFD form: `images=` planes stored back to back after the
   /// first page's data (ImageJ's files over 4 GiB).
   var contiguousPlanes: Bool = false
+  /// The page of each plane, frame by frame (`pageTable[frame · pagesPerFrame + plane]`),
+  /// when the pages are not simply in frame order: OME-TIFF's dimension orders other than
+  /// channels fastest, and `TiffData` maps. nil: plane p of frame f is page
+  /// `f · pagesPerFrame + p`.
+  var pageTable: [Int]? = nil
+
+  /// The page (or contiguous plane) holding plane `plane` of frame `frame`.
+  func page(frame: Int, plane: Int) -> Int {
+    let k = frame * pagesPerFrame + plane
+    return pageTable?[k] ?? k
+  }
 
   /// One page per frame.
   static func pages(_ count: Int, height: Int, width: Int, samples: Int) -> TIFFFrameLayout {

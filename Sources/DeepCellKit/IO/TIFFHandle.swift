@@ -142,6 +142,15 @@ final class TIFFHandle {
     return found != 0 ? value : nil
   }
 
+  /// A tag libtiff returns as a C `float` (XResolution, YResolution), or nil when absent.
+  func floatField(_ tag: Int32) -> Float? {
+    var value: Float = 0
+    let found = withUnsafeMutablePointer(to: &value) { pointer in
+      withVaList([pointer]) { TIFFVGetField(tif, UInt32(tag), $0) }
+    }
+    return found != 0 ? value : nil
+  }
+
   /// An ASCII tag (ImageDescription, Software …), or nil when absent.
   func stringField(_ tag: Int32) -> String? {
     var value: UnsafeMutablePointer<CChar>? = nil

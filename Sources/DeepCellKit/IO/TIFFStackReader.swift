@@ -9,6 +9,12 @@ import Foundation
 /// planes in TZCYX order) joins each frame's C planes into channels, and tifffile's shaped
 /// description (`{"shape": [...]}`) restores (…, H, W, C) arrays stored as (W, C) pages.
 /// ImageJ's single-IFD form for files over 4 GiB (`images=` planes back to back) is read too.
+/// An OME-TIFF's OME-XML wins over both: its first image's Z × T planes are the frames and
+/// its channel planes the channels, wherever `DimensionOrder` and `TiffData` put them
+/// (``TIFFFrameLayout/ome(_:height:width:samples:pageCount:pageOfIFD:fileName:subject:)``); further
+/// images are skipped with a warning, multi-file datasets and malformed OME-XML refused.
+/// The pixel size comes from OME-XML's `PhysicalSizeX/Y`, else the resolution tags
+/// (``PixelSize/fromResolution(xResolution:yResolution:resolutionUnit:imageJUnit:)``).
 /// Samples are 8/16/32/64-bit unsigned or signed integers or 16/32/64-bit floats, one or more
 /// per pixel, chunky or planar (returned channels last), in strips or tiles, with any
 /// compression and predictor libtiff decodes. libtiff's messages never reach stderr: errors
@@ -28,6 +34,11 @@ public final class TIFFStackReader: StackReader {
   public let axesShape: [Int]?
   /// The first page's ImageDescription text, if any.
   public let imageDescription: String?
+  /// The parsed OME-XML of an OME-TIFF, if any (its first image is what is read).
+  public let ome: OMEMetadata?
+  /// The pixel size and Z slices the file states (OME-XML's first image, or the ImageJ
+  /// description and resolution tags).
+  public let metadata: StackMetadata
   /// Number of pages (IFDs) holding frame data.
   public let pageCount: Int
   /// Whether the file is a BigTIFF.
@@ -35,6 +46,9 @@ public final class TIFFStackReader: StackReader {
 
   /// libtiff's warnings and the reader's notes about ignored descriptions.
   public var warnings: [String] { notes + handle.diagnostics.warnings }
+  /// The reader's own notes on how it read the file: a description that did not fit the
+  /// pages, an OME-TIFF's skipped series. Tools show these; libtiff's chatter they do not.
+  public var layoutWarnings: [String] { notes }
 
   private let handle: TIFFHandle
   private let layout: TIFFFrameLayout
@@ -76,21 +90,29 @@ public final class TIFFStackReader: StackReader {
     let tif = handle.tif
     isBigTIFF = TIFFIsBigTIFF(tif) != 0
 
-    // Page 0 decides the frame geometry; every other full-resolution page must match.
+    // Page 0 decides the frame geometry; every other full-resolution page must match, but
+    // in an OME-TIFF of several images only the pages of the first image read.
     let first = try Self.pageGeometry(handle, page: 0)
+    let description = handle.stringField(TIFFTAG_IMAGEDESCRIPTION)
+    let ome = try description.flatMap {
+      OMEMetadata.isOMEXML($0) ? try OMEMetadata(xml: $0, subject: path) : nil
+    }
     var chain = [0]
     var index = 0
+    var mismatched: [Int: String] = [:]  // page → why it is not like page 0
     while TIFFReadDirectory(tif) != 0 {
       index += 1
       let g = try Self.pageGeometry(handle, page: index)
       if g.reduced { continue }
-      guard g.height == first.height, g.width == first.width, g.samples == first.samples,
-        g.dtype == first.dtype
-      else {
-        throw DeepCellError(
-          .badData, path,
+      if g.height != first.height || g.width != first.width || g.samples != first.samples
+        || g.dtype != first.dtype
+      {
+        let message =
           "page \(index) is \(g.height)×\(g.width)×\(g.samples) \(g.dtype), page 0 is \(first.height)×\(first.width)×\(first.samples) \(first.dtype): not one stack"
-        )
+        guard let ome, ome.images.count > 1 else {
+          throw DeepCellError(.badData, path, message)
+        }
+        mismatched[chain.count] = message
       }
       chain.append(index)
     }
@@ -107,15 +129,45 @@ public final class TIFFStackReader: StackReader {
     guard TIFFSetDirectory(tif, 0) != 0 else { throw handle.failure("cannot reread page 0") }
     currentChain = 0
 
-    imageDescription = handle.stringField(TIFFTAG_IMAGEDESCRIPTION)
-    imageJ = imageDescription.flatMap { ImageJMetadata(description: $0) }
-    axesShape = imageJ == nil ? imageDescription.flatMap(Self.shapeFromJSON) : nil
+    imageDescription = description
+    self.ome = ome
+    imageJ = ome == nil ? description.flatMap { ImageJMetadata(description: $0) } : nil
+    axesShape = ome == nil && imageJ == nil ? description.flatMap(Self.shapeFromJSON) : nil
 
     let contiguous = imageJ != nil && pageCount == 1 ? Self.contiguousDataStart(handle) : nil
-    let (layout, warning) = TIFFFrameLayout.resolve(
-      pageCount: pageCount, height: first.height, width: first.width, samples: first.samples,
-      imageJ: imageJ,
-      shape: axesShape, contiguousPossible: contiguous != nil)
+    let (layout, warning): (TIFFFrameLayout, String?)
+    if let ome {
+      let pageOfIFD = Dictionary(uniqueKeysWithValues: chain.enumerated().map { ($1, $0) })
+      (layout, warning) = try TIFFFrameLayout.ome(
+        ome, height: first.height, width: first.width, samples: first.samples,
+        pageCount: pageCount, pageOfIFD: { pageOfIFD[$0] },
+        fileName: URL(fileURLWithPath: path).lastPathComponent,
+        subject: path)
+      // Pages of another geometry may only belong to the other images.
+      if !mismatched.isEmpty {
+        let pages = layout.pageTable ?? Array(0..<(layout.frameCount * layout.pagesPerFrame))
+        if let bad = pages.first(where: { mismatched[$0] != nil }) {
+          throw DeepCellError(.badData, path, mismatched[bad]!)
+        }
+      }
+      let image = ome.images[0]
+      metadata = StackMetadata(
+        pixelSize: image.physicalSizeX.map { PixelSize(x: $0, y: image.physicalSizeY ?? $0) },
+        slices: image.sizeZ)
+    } else {
+      (layout, warning) = TIFFFrameLayout.resolve(
+        pageCount: pageCount, height: first.height, width: first.width, samples: first.samples,
+        imageJ: imageJ,
+        shape: axesShape, contiguousPossible: contiguous != nil)
+      let pixelSize = PixelSize.fromResolution(
+        xResolution: handle.floatField(TIFFTAG_XRESOLUTION),
+        yResolution: handle.floatField(TIFFTAG_YRESOLUTION),
+        resolutionUnit: Int(handle.field(TIFFTAG_RESOLUTIONUNIT, UInt16.self) ?? 2),
+        imageJUnit: imageJ?["unit"])
+      // ImageJ's slices divide the frames only where its description was followed.
+      let slices = imageJ.map { layout.frameCount == $0.slices * $0.frames ? $0.slices : 1 } ?? 1
+      metadata = StackMetadata(pixelSize: pixelSize, slices: slices)
+    }
     if let warning { notes.append(warning) }
     if layout.contiguousPlanes, let contiguous {
       let planeBytes = UInt64(first.height * first.width * first.samples * first.dtype.size)
@@ -279,7 +331,7 @@ public final class TIFFStackReader: StackReader {
     let k = layout.pagesPerFrame
     if k == 1 || layout.join == .rows {
       for p in 0..<k {
-        try readPlane(index * k + p, into: base + p * pageBytes)
+        try readPlane(layout.page(frame: index, plane: p), into: base + p * pageBytes)
       }
       return
     }
@@ -289,7 +341,7 @@ public final class TIFFStackReader: StackReader {
     let pixelBytes = samplesPerPage * es
     let stride = k * pixelBytes
     for c in 0..<k {
-      try readPlane(index * k + c, into: scratch)
+      try readPlane(layout.page(frame: index, plane: c), into: scratch)
       interleave(
         from: scratch, to: base + c * pixelBytes, count: pagePixels, elementBytes: pixelBytes,
         stride: stride)

@@ -34,6 +34,16 @@ public struct TIFFWriteOptions: Sendable, Equatable {
   public var imageJ: Bool
   /// BigTIFF choice.
   public var bigTIFF: BigTIFF
+  /// Write an OME-TIFF instead (wins over ``imageJ``): one grayscale page a channel plane
+  /// in ImageJ's order and OME-XML on page 0 (``OMEMetadata/singleImageXML``), as tifffile,
+  /// Fiji and Bio-Formats read it. Every type but bool, 64-bit integers and float16.
+  public var ome: Bool
+  /// Z slices a time point for OME-TIFF: the frames are `frames / slices` time points of
+  /// `slices` Z planes (1: a time series).
+  public var slices: Int
+  /// The pixel size to record, if known: in the OME-XML, and in the resolution tags
+  /// (pixels per µm with ImageJ's `unit=micron`, else pixels per centimetre).
+  public var pixelSize: PixelSize?
   /// What the tools did to the stack, written into the first page's description
   /// (``StackProvenance``); nil writes none.
   public var provenance: StackProvenance?
@@ -41,12 +51,16 @@ public struct TIFFWriteOptions: Sendable, Equatable {
   /// Options with the defaults: uncompressed, ImageJ description, automatic BigTIFF.
   public init(
     compression: Compression = .none, deflateLevel: Int = 1, imageJ: Bool = true,
-    bigTIFF: BigTIFF = .automatic, provenance: StackProvenance? = nil
+    bigTIFF: BigTIFF = .automatic, ome: Bool = false, slices: Int = 1,
+    pixelSize: PixelSize? = nil, provenance: StackProvenance? = nil
   ) {
     self.compression = compression
     self.deflateLevel = deflateLevel
     self.imageJ = imageJ
     self.bigTIFF = bigTIFF
+    self.ome = ome
+    self.slices = slices
+    self.pixelSize = pixelSize
     self.provenance = provenance
   }
 }
@@ -59,7 +73,8 @@ public struct TIFFWriteOptions: Sendable, Equatable {
 /// `ImageJ=1.11a\nimages=N\nchannels=C\nframes=T\nhyperstack=true\nmode=grayscale\nloop=false\n`.
 /// Otherwise a frame is one page with C samples per pixel (RGB for 3-channel uint8/uint16)
 /// and page 0 carries tifffile's `{"shape": [T, H, W(, C)]}`. Samples carry SampleFormat
-/// (uint, int, IEEE float). All IFDs are written when the writer opens (their strip arrays
+/// (uint, int, IEEE float). With ``TIFFWriteOptions/ome`` the pages are as for ImageJ and
+/// page 0 carries OME-XML instead. All IFDs are written when the writer opens (their strip arrays
 /// deferred; libtiff writes pages 0 and 1, the others are copies of page 1's,
 /// ``TIFFDirectoryEditor/replicateLastDirectory(copies:)``) and the pixel data follow in
 /// page order, contiguous when uncompressed: the layout ImageJ writes and reads back as one
@@ -83,6 +98,10 @@ public final class TIFFStackWriter: StackWriter {
   public let isBigTIFF: Bool
   /// Whether the ImageJ hyperstack layout and description are written.
   public let writesImageJ: Bool
+  /// Whether an OME-TIFF is written.
+  public let writesOME: Bool
+  /// Whether each channel of a frame is a page of its own (ImageJ and OME-TIFF).
+  private let channelPages: Bool
 
   /// How many IFDs were copied from page 1's rather than written by libtiff.
   private(set) var copiedDirectories = 0
@@ -155,9 +174,16 @@ public final class TIFFStackWriter: StackWriter {
     self.frameShape = shape
     self.frameCount = frameCount
     self.options = options
-    writesImageJ = options.imageJ && Self.isImageJType(dtype)
+    writesOME = options.ome
+    writesImageJ = !options.ome && options.imageJ && Self.isImageJType(dtype)
+    channelPages = writesOME || writesImageJ
+    if let pixelSize = options.pixelSize {
+      guard pixelSize.x.isFinite, pixelSize.x > 0, pixelSize.y.isFinite, pixelSize.y > 0 else {
+        throw DeepCellError(.usage, path, "pixel size \(pixelSize) is not a positive length")
+      }
+    }
     let frameBytes = shape.reduce(dtype.size, *)
-    let pages = writesImageJ ? frameCount * shape[2] : frameCount
+    let pages = channelPages ? frameCount * shape[2] : frameCount
     switch options.bigTIFF {
     case .always: isBigTIFF = true
     case .never: isBigTIFF = false
@@ -166,8 +192,28 @@ public final class TIFFStackWriter: StackWriter {
         dataBytes: frameBytes.multipliedReportingOverflow(by: frameCount).partialValue,
         pageCount: pages)
     }
-    if writesImageJ {
+    if writesOME {
+      guard options.slices >= 1, frameCount % options.slices == 0 else {
+        throw DeepCellError(
+          .usage, path, "\(frameCount) frames are not time points of \(options.slices) Z slices")
+      }
+      guard
+        let xml = OMEMetadata.singleImageXML(
+          dtype: dtype, height: shape[0], width: shape[1], channels: shape[2],
+          slices: options.slices, timePoints: frameCount / options.slices,
+          pixelSize: options.pixelSize)
+      else {
+        throw DeepCellError(
+          .usage, path, "OME-TIFF has no \(dtype) pixel type; convert with --dtype first")
+      }
+      description = xml
+    } else if writesImageJ {
       var imageJ = ImageJMetadata(channels: shape[2], frames: frameCount)
+      if options.pixelSize != nil {
+        // ImageJ's spatial calibration: X/YResolution in pixels per `unit`.
+        let at = imageJ.entries.firstIndex { $0.key == "loop" } ?? imageJ.entries.count
+        imageJ.entries.insert(("unit", "micron"), at: at)
+      }
       if let provenance = options.provenance {
         imageJ.entries.append((StackProvenance.descriptionKey, provenance.json))
       }
@@ -181,7 +227,7 @@ public final class TIFFStackWriter: StackWriter {
     // ImageJ writes and expects (it reads an `images=N` stack as N planes back to back from
     // the first page's data), which other readers take page by page.
     pageTotal = pages
-    samplesPerPage = writesImageJ ? 1 : shape[2]
+    samplesPerPage = channelPages ? 1 : shape[2]
     let file = try TIFFWriteBackFile(path: path)
     self.file = file
     let handle: TIFFHandle
@@ -252,7 +298,7 @@ public final class TIFFStackWriter: StackWriter {
     }
     let (h, w, c) = (frameShape[0], frameShape[1], frameShape[2])
     let es = dtype.size
-    if writesImageJ && c > 1 {
+    if channelPages && c > 1 {
       // One grayscale page a channel, gathered from the interleaved samples.
       for ch in 0..<c {
         let plane = [UInt8](unsafeUninitializedCapacity: h * w * es) { buffer, initialized in
@@ -266,7 +312,7 @@ public final class TIFFStackWriter: StackWriter {
         try writePage(handle, plane, samples: 1)
       }
     } else {
-      try writePage(handle, frame.bytes, samples: writesImageJ ? 1 : c)
+      try writePage(handle, frame.bytes, samples: channelPages ? 1 : c)
     }
     written += 1
   }
@@ -302,9 +348,21 @@ public final class TIFFStackWriter: StackWriter {
       && handle.setField(
         TIFFTAG_COMPRESSION, deflate ? COMPRESSION_ADOBE_DEFLATE : COMPRESSION_NONE)
     ok = ok && handle.setField(TIFFTAG_ROWSPERSTRIP, UInt32(rowsPerStrip))
-    ok = ok && handle.setField(TIFFTAG_XRESOLUTION, Double(1))
-    ok = ok && handle.setField(TIFFTAG_YRESOLUTION, Double(1))
-    ok = ok && handle.setField(TIFFTAG_RESOLUTIONUNIT, RESUNIT_NONE)
+    if let size = options.pixelSize {
+      // Pixels per µm under ImageJ's unit=micron (ImageJ writes no ResolutionUnit), else
+      // pixels per centimetre, which every TIFF reader understands.
+      let scale = writesImageJ ? 1 : 10_000.0
+      ok = ok && handle.setField(TIFFTAG_XRESOLUTION, scale / size.x)
+      ok = ok && handle.setField(TIFFTAG_YRESOLUTION, scale / size.y)
+      ok =
+        ok
+        && handle.setField(
+          TIFFTAG_RESOLUTIONUNIT, writesImageJ ? RESUNIT_NONE : RESUNIT_CENTIMETER)
+    } else {
+      ok = ok && handle.setField(TIFFTAG_XRESOLUTION, Double(1))
+      ok = ok && handle.setField(TIFFTAG_YRESOLUTION, Double(1))
+      ok = ok && handle.setField(TIFFTAG_RESOLUTIONUNIT, RESUNIT_NONE)
+    }
     if samples > 1 && !rgb {
       let extra = [UInt16](repeating: UInt16(EXTRASAMPLE_UNSPECIFIED), count: samples - 1)
       ok =

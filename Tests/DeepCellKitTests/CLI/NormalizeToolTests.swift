@@ -190,7 +190,10 @@ final class NormalizeToolTests: ToolTestCase {
     try assertFails(
       [path("nan.npy"), "-o", path("o.npy")], status: 65, mentioning: "frame 1, channel 0")
 
-    try assertFails([folder.path, "-o", path("o.npy")], status: 66, mentioning: folder.path)
+    // A folder is read as a sequence of its image files; one with none is no input.
+    try FileManager.default.createDirectory(
+      atPath: path("none"), withIntermediateDirectories: false)
+    try assertFails([path("none"), "-o", path("o.npy")], status: 66, mentioning: "no image files")
     try assertFails(
       [path("missing.npy"), "-o", path("o.npy")], status: 66, mentioning: "missing.npy")
     try assertFails([good, "-o", path("no/such/dir/o.npy")], status: 73, mentioning: "no/such/dir")
