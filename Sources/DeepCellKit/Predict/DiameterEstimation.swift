@@ -35,10 +35,11 @@ public struct DiameterEstimation: Sendable {
 
   /// The model's training diameter D₀ in pixels.
   public var trainingDiameter: Double
-  /// Assumed diameters as multiples of D₀ (default 0.35 … 8 in steps of √2).
-  public var ladder: [Double] = (-3...6).map { pow(2, Double($0) / 2) }
+  /// Assumed diameters as multiples of D₀ (default 0.35 … 5.7 in steps of 2: five passes;
+  /// the crossing is interpolated between them).
+  public var ladder: [Double] = [-3, -1, 1, 3, 5].map { pow(2, Double($0) / 2) }
   /// Largest side of a pass's crop in model pixels.
-  public var maxSide: Int = 384
+  public var maxSide: Int = 256
   /// Fewest objects away from the crop's border a pass measures (else it uses all objects).
   public var minimumCount: Int = 3
   /// Factor applied to the crossing (``ModelDescription/diameterCalibration``).
