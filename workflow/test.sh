@@ -7,7 +7,8 @@
 #   - the CTC result and tracking measures equal dc-track / dc-metrics run by hand,
 #   - the summary tables hold dc-metrics' rows,
 #   - a rerun does nothing, and deleting one image's output rebuilds only that image's chain,
-#   - the Slurm profile parses (dry run).
+#   - the Slurm profile parses (dry run) and bundles image chains into 4-CPU jobs (stand-in
+#     sbatch).
 # Without ../shared the CTC part is skipped with a message, or fails when CI=true.
 # The last line is "N passed, N failed"; the exit status is 1 when any check failed.
 set -uo pipefail
@@ -173,5 +174,35 @@ status=$?
 check "Slurm profile: dry run succeeds" [ $status = 0 ]
 check "Slurm profile: dry run plans the jobs" grep -qE "^total +[0-9]+" "$WORK/slurm.log"
 [ $status = 0 ] || tail -20 "$WORK/slurm.log"
+
+# What the profile asks Slurm for: stand-ins for sbatch and friends record the first
+# submission, then the run is stopped. It must bundle several image chains into one job on
+# the profile's 4 CPUs (not one CPU per chain).
+FAKE=$WORK/fake-slurm
+mkdir -p "$FAKE"
+printf '#!/bin/sh\nprintf "%%s\\n" "$@" >"%s/submitted.$$"\necho 4242\n' "$FAKE" >"$FAKE/sbatch"
+for t in sacct sacctmgr sinfo squeue scancel; do printf '#!/bin/sh\nexit 0\n' >"$FAKE/$t"; done
+chmod +x "$FAKE"/*
+PATH="$FAKE:$PATH" "${SNAKEMAKE[@]}" --workflow-profile "$ROOT/workflow/profiles/slurm" \
+  --configfile "$WORK/config.yaml" --config results=slurm-results >"$WORK/fake-slurm.log" 2>&1 &
+pid=$!
+for _ in $(seq 120); do
+  compgen -G "$FAKE/submitted.*" >/dev/null && break
+  sleep 0.5
+done
+kill "$pid" 2>/dev/null # Snakemake then waits for the (never running) job: give it 10 s
+for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+kill -KILL "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+sub=$(compgen -G "$FAKE/submitted.*" | head -1)
+if [ -n "$sub" ]; then
+  chains=$(grep -o "'predict:unit=images/" "$sub" | wc -l)
+  images=$(ls "$SAMPLES"/images/*.png | wc -l)
+  check "Slurm profile: one job holds the $images images' chains ($chains)" [ "$chains" = "$images" ]
+  check "Slurm profile: that job asks for 4 CPUs" grep -qx -- "--cpus-per-task=4" "$sub"
+else
+  tail -20 "$WORK/fake-slurm.log"
+  fail "Slurm profile: nothing was submitted to the stand-in sbatch"
+fi
 
 finish
