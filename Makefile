@@ -9,7 +9,7 @@ PYTHON ?= python3
 
 TOOLS = dc-normalize dc-augment dc-train dc-predict dc-watershed dc-metrics dc-track
 
-.PHONY: deps venv build test demo model install man check-man fuzz clean
+.PHONY: deps venv build test workflow-test demo model install man check-man fuzz clean
 
 # Debian packages (system libraries); installed only when one is missing.
 deps:
@@ -32,6 +32,13 @@ build: deps
 test: deps venv
 	DC_PYTHON=$(CURDIR)/.venv/bin/python $(SWIFT) test --manifest-cache none
 	SWIFT=$(SWIFT) scripts/check-man.sh
+	$(MAKE) --no-print-directory workflow-test
+
+# The Snakemake workflow (workflow/): installs Snakemake into .venv and the tools into a
+# temporary prefix, runs it on the samples and on the first frames of ../shared's CTC movie
+# (skipped with a message when ../shared is missing; a failure when CI=true).
+workflow-test: build venv
+	workflow/test.sh
 
 # The pipeline on the bundled CC0 samples with the shipped model (models/nuclear.npz):
 # normalized image, predicted maps, labels (TIFF and 16-bit PNGs), an overlay of outlines,

@@ -23,9 +23,18 @@ public enum DefaultModel {
     return paths
   }
 
+  /// The running executable's path: `/proc/self/exe` where there is one, since argv[0] is only
+  /// the bare name when the tool was found through PATH; else argv[0].
+  public static func runningExecutable() -> String {
+    if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+      return path
+    }
+    return CommandLine.arguments.first ?? ""
+  }
+
   /// The path of the shipped model. Throws `.noInput` listing where it looked when none exists.
   public static func locate(
-    executable: String = CommandLine.arguments.first ?? "",
+    executable: String = runningExecutable(),
     environment: [String: String] = ProcessInfo.processInfo.environment
   ) throws -> String {
     let paths = candidates(executable: executable, environment: environment)
