@@ -81,7 +81,7 @@ final class TrackFormatsTests: XCTestCase {
   }
 
   func testGoldenTRKIsRead() throws {
-    let trk = try TRKFile(path: TestPaths.shared("golden/deepcell-toolbox/tracking.trk").path)
+    let trk = try TRKFile(path: TestPaths.fixture("track/tracking.trk").path)
     XCTAssertEqual(trk.lineage.entries.count, 18)
     XCTAssertEqual(trk.lineage.entries[1]?.daughters, [17, 18])
     XCTAssertEqual(trk.lineage.entries[17]?.parent, 1)
@@ -126,7 +126,7 @@ final class TrackFormatsTests: XCTestCase {
 
   func testCorruptOrInconsistentTRKIsRefused() throws {
     let folder = try TestPaths.temporaryFolder(self)
-    let golden = try Data(contentsOf: TestPaths.shared("golden/deepcell-toolbox/tracking.trk"))
+    let golden = try Data(contentsOf: TestPaths.fixture("track/tracking.trk"))
     // Truncated gzip stream.
     let truncated = folder.appendingPathComponent("truncated.trk")
     try golden.prefix(golden.count / 2).write(to: truncated)
