@@ -58,7 +58,7 @@ final class TrackFormatsTests: XCTestCase {
     // 1 → 17, 18 is a division. 5 → 6 (only child, no gap) stays a division-like link.
     let table = try TrackTable.parse(
       "1 0 4 0\n2 0 5 0\n5 0 3 0\n6 4 9 5\n17 5 9 1\n18 5 9 1\n19 7 9 2\n", subject: "t")
-    let (history, trackOf) = table.history()
+    let (history, trackOf) = try table.history()
     XCTAssertEqual(trackOf[19], 2)
     XCTAssertEqual(trackOf[6], 6)
     XCTAssertEqual(
