@@ -9,7 +9,7 @@ PYTHON ?= python3
 
 TOOLS = dc-normalize dc-augment dc-train dc-predict dc-watershed dc-metrics dc-track
 
-.PHONY: deps venv build test demo model install man check-man fuzz clean
+.PHONY: deps venv build test test-release demo model install man check-man fuzz clean
 
 # Debian packages (system libraries); installed only when one is missing.
 deps:
@@ -30,6 +30,12 @@ build: deps
 test: deps venv
 	DC_PYTHON=$(CURDIR)/.venv/bin/python $(SWIFT) test --manifest-cache none
 	SWIFT=$(SWIFT) scripts/check-man.sh
+
+# The same suite built as users get the tools (release, -O with checks on), so the CLI tests
+# run the shipped binaries; its own build folder keeps the debug and release builds intact.
+test-release: deps venv
+	DC_PYTHON=$(CURDIR)/.venv/bin/python $(SWIFT) test --manifest-cache none -c release \
+	  --scratch-path .build-release-tests
 
 # The pipeline on the bundled CC0 samples with the shipped model (models/nuclear.npz):
 # normalized image, predicted maps, labels (TIFF and 16-bit PNGs), an overlay of outlines,
