@@ -77,13 +77,12 @@ man:
 check-man:
 	scripts/check-man.sh
 
-# Fuzz every reader for FUZZ_SECONDS each (libFuzzer + ASan; see fuzz/README.md).
+# Fuzz every reader for FUZZ_SECONDS each (libFuzzer + ASan, one target at a time; see
+# fuzz/README.md). FUZZ_TARGETS picks some.
 FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= tiff png npy npz trk tar gzip lineage ctctrack ctcfolder
 fuzz:
-	nice -n 19 fuzz/run.sh tiff $(FUZZ_SECONDS)
-	nice -n 19 fuzz/run.sh png $(FUZZ_SECONDS)
-	nice -n 19 fuzz/run-npz.sh npy $(FUZZ_SECONDS)
-	nice -n 19 fuzz/run-npz.sh npz $(FUZZ_SECONDS)
+	@for t in $(FUZZ_TARGETS); do nice -n 19 fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; done
 
 clean:
 	rm -rf .build demo-out
