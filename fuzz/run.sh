@@ -21,8 +21,10 @@ mapfile -t harnesses < <(find fuzz -name '*.swift' -not -path 'fuzz/out/*' | sor
 modules=()
 for dir in Sources/C*/; do modules+=(-I "${dir%/}"); done
 mkdir -p fuzz/out
-newest=$(ls -t "${sources[@]}" "${harnesses[@]}" | head -1)
-if [ "$target" = --build ] || [ ! -x "$binary" ] || [ "$newest" -nt "$binary" ]; then
+# (No `ls -t | head` here: under pipefail its SIGPIPE ended the script silently now and then.)
+stale=""
+[ -x "$binary" ] && stale=$(find "${sources[@]}" "${harnesses[@]}" -newer "$binary" -print -quit)
+if [ "$target" = --build ] || [ ! -x "$binary" ] || [ -n "$stale" ]; then
     echo "fuzz/run.sh: building $binary from ${#sources[@]} library sources and ${#harnesses[@]} harness files" >&2
     swiftc -sanitize=fuzzer,address -parse-as-library -O -g -swift-version 5 -module-name DeepCellKit \
         "${modules[@]}" "${sources[@]}" "${harnesses[@]}" -o "$binary.tmp" >fuzz/out/build.log 2>&1 || {
