@@ -9,7 +9,7 @@ PYTHON ?= python3
 
 TOOLS = dc-normalize dc-augment dc-train dc-predict dc-watershed dc-metrics dc-track
 
-.PHONY: deps venv build test workflow-test demo model install man check-man fuzz clean
+.PHONY: deps venv build test workflow-test test-release demo model install man check-man fuzz clean
 
 # Debian packages (system libraries); installed only when one is missing.
 deps:
@@ -39,6 +39,12 @@ test: deps venv
 # (skipped with a message when ../shared is missing; a failure when CI=true).
 workflow-test: build venv
 	workflow/test.sh
+
+# The same suite built as users get the tools (release, -O with checks on), so the CLI tests
+# run the shipped binaries; its own build folder keeps the debug and release builds intact.
+test-release: deps venv
+	DC_PYTHON=$(CURDIR)/.venv/bin/python $(SWIFT) test --manifest-cache none -c release \
+	  --scratch-path .build-release-tests
 
 # The pipeline on the bundled CC0 samples with the shipped model (models/nuclear.npz):
 # normalized image, predicted maps, labels (TIFF and 16-bit PNGs), an overlay of outlines,
@@ -81,13 +87,12 @@ man:
 check-man:
 	scripts/check-man.sh
 
-# Fuzz every reader for FUZZ_SECONDS each (libFuzzer + ASan; see fuzz/README.md).
+# Fuzz every reader for FUZZ_SECONDS each (libFuzzer + ASan, one target at a time; see
+# fuzz/README.md). FUZZ_TARGETS picks some.
 FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= tiff png npy npz trk tar gzip lineage ctctrack ctcfolder
 fuzz:
-	nice -n 19 fuzz/run.sh tiff $(FUZZ_SECONDS)
-	nice -n 19 fuzz/run.sh png $(FUZZ_SECONDS)
-	nice -n 19 fuzz/run-npz.sh npy $(FUZZ_SECONDS)
-	nice -n 19 fuzz/run-npz.sh npz $(FUZZ_SECONDS)
+	@for t in $(FUZZ_TARGETS); do nice -n 19 fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; done
 
 clean:
 	rm -rf .build demo-out

@@ -9,12 +9,6 @@ let toolNames = [
   "metrics-bench", "track-bench",
 ]
 
-/// Numeric kernels use raw pointers across Dispatch workers; Swift 5 mode keeps them
-/// free of strict-concurrency noise (see backend.md, "Swift compiler settings").
-let fastMath: [SwiftSetting] = [
-  .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))
-]
-
 let package = Package(
   name: "dc-tools",
   platforms: [.macOS(.v13)],
@@ -35,7 +29,6 @@ let package = Package(
         "CTIFF", "CPNG", "CZlib", "CDNNL", "COpenBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
-      swiftSettings: fastMath,
     ),
     .testTarget(
       name: "DeepCellKitTests",
@@ -49,9 +42,12 @@ let package = Package(
         dependencies: [
           "DeepCellKit",
           .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ],
-        swiftSettings: fastMath,
+        ]
       )
     },
+  // Numeric kernels use raw pointers across Dispatch workers; Swift 5 mode keeps them free of
+  // strict-concurrency noise (see backend.md, "Swift compiler settings"). Release builds are
+  // plain -O with SwiftPM's whole-module optimisation: bounds and overflow checks stay on in
+  // the shipped binary (bench/results/ounchecked-removal.md measures what they cost).
   swiftLanguageModes: [.v5]
 )

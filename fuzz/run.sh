@@ -1,42 +1,47 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer harness for FORMAT (tiff or png) from the DeepCellKit sources it needs
-# and fuzzes that reader for SECONDS (default 600), starting from fuzz/FORMAT/seeds.
-# Findings (crash-*, oom-*, timeout-*) and the log land in fuzz/out/FORMAT/.
+# Builds the libFuzzer binary fuzz/out/fuzz-dc from every DeepCellKit source (globbed: all of
+# Sources/DeepCellKit except CLI/, which holds only the argument-parser glue) and every harness
+# under fuzz/, then fuzzes TARGET for SECONDS (default 600) from fuzz/TARGET/seeds.
+#   nice -n 19 fuzz/run.sh trk 600
+#   fuzz/run.sh --build            # only (re)build
+# FUZZ_TIMEOUT (default 60 s) is libFuzzer's limit per input: a nice-19 fuzzer on a busy
+# machine can be descheduled for seconds: with 10 s an input that runs in under a second was
+# reported as a hang.
+# Targets: tiff png npy npz trk tar gzip lineage ctctrack ctcfolder (fuzz/README.md).
+# Findings (crash-*, oom-*, leak-*, timeout-*) and the log land in fuzz/out/TARGET/, the grown
+# corpus in fuzz/corpus-TARGET/ (both git-ignored). Replay: DC_FUZZ_TARGET=TARGET fuzz/out/fuzz-dc FILE
 set -euo pipefail
 cd "$(dirname "$0")/.."
-format=${1:?usage: fuzz/run.sh tiff|png [SECONDS]}
+target=${1:?usage: fuzz/run.sh TARGET [SECONDS] | --build}
 seconds=${2:-600}
-out=fuzz/out/$format
-corpus=fuzz/corpus-$format
-io=Sources/DeepCellKit/IO
-case $format in
-tiff)
-    sources=($io/TIFFHandle.swift $io/TIFFWriteBackFile.swift $io/TIFFStackReader.swift $io/TIFFFrameLayout.swift $io/ImageJMetadata.swift
-        $io/TIFFOMELayout.swift $io/OMEMetadata.swift $io/PixelSize.swift $io/StackMetadata.swift
-        Sources/DeepCellKit/Arrays/Parallel.swift)
-    modules=(-I Sources/CTIFF -ltiff)
-    harness=fuzz/tiff/FuzzTIFF.swift
-    ;;
-png)
-    sources=($io/PNGCodec.swift)
-    modules=(-I Sources/CPNG -lpng16)
-    harness=fuzz/png/FuzzPNG.swift
-    ;;
-*)
-    echo "fuzz/run.sh: unknown format '$format' (tiff or png)" >&2
-    exit 64
-    ;;
-esac
-sources+=($io/StackStreams.swift Sources/DeepCellKit/Arrays/NDArray.swift Sources/DeepCellKit/Arrays/DType.swift
-    Sources/DeepCellKit/Arrays/DeepCellError.swift "$harness")
+binary=fuzz/out/fuzz-dc
+
+mapfile -t sources < <(find Sources/DeepCellKit -name '*.swift' -not -path 'Sources/DeepCellKit/CLI/*' | sort)
+mapfile -t harnesses < <(find fuzz -name '*.swift' -not -path 'fuzz/out/*' | sort)
+modules=()
+for dir in Sources/C*/; do modules+=(-I "${dir%/}"); done
+mkdir -p fuzz/out
+# (No `ls -t | head` here: under pipefail its SIGPIPE ended the script silently now and then.)
+stale=""
+[ -x "$binary" ] && stale=$(find "${sources[@]}" "${harnesses[@]}" -newer "$binary" -print -quit)
+if [ "$target" = --build ] || [ ! -x "$binary" ] || [ -n "$stale" ]; then
+    echo "fuzz/run.sh: building $binary from ${#sources[@]} library sources and ${#harnesses[@]} harness files" >&2
+    swiftc -sanitize=fuzzer,address -parse-as-library -O -g -swift-version 5 -module-name DeepCellKit \
+        "${modules[@]}" "${sources[@]}" "${harnesses[@]}" -o "$binary.tmp" >fuzz/out/build.log 2>&1 || {
+        grep -E "error" fuzz/out/build.log >&2
+        exit 1
+    }
+    mv "$binary.tmp" "$binary"
+fi
+[ "$target" = --build ] && exit 0
+
+out=fuzz/out/$target
+corpus=fuzz/corpus-$target
+[ -d "fuzz/$target/seeds" ] || { echo "fuzz/run.sh: no seeds for '$target' (fuzz/$target/seeds)" >&2; exit 64; }
 mkdir -p "$out" "$corpus"
-swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name DeepCellKit "${modules[@]}" "${sources[@]}" \
-    -o "$out/fuzz-$format" >"$out/build.log" 2>&1 || { grep -E "error" "$out/build.log" >&2; exit 1; }
-cp -n fuzz/$format/seeds/* "$corpus/" 2>/dev/null || true
-# Known leaks outside our code (fuzz/FORMAT/lsan.supp) are suppressed, not every leak.
-[ -f "fuzz/$format/lsan.supp" ] && export LSAN_OPTIONS="suppressions=$PWD/fuzz/$format/lsan.supp"
-"$out/fuzz-$format" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+cp -n fuzz/"$target"/seeds/* "$corpus/" 2>/dev/null || true
+LSAN_OPTIONS=suppressions=$PWD/fuzz/lsan.supp DC_FUZZ_TARGET=$target "$binary" -max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-60}" -rss_limit_mb=2048 -max_len=65536 \
     -artifact_prefix="$out/" "$corpus" >"$out/log.txt" 2>&1 && status=0 || status=$?
 grep -E "ERROR|SUMMARY|^Done|DONE" "$out/log.txt" | tail -5
-ls "$out"/crash-* "$out"/oom-* "$out"/timeout-* 2>/dev/null && echo "findings in $out" >&2
+ls "$out"/crash-* "$out"/oom-* "$out"/leak-* "$out"/timeout-* 2>/dev/null && echo "findings in $out" >&2
 exit $status

@@ -50,8 +50,8 @@ func convFlops(_ conv: Conv2D, _ input: TensorShape) -> (
   return (f, conv.computesInputGradient ? f : 0, f)
 }
 
-func randomTensor(_ shape: TensorShape, _ rng: inout RandomGenerator) -> Tensor {
-  Tensor(shape, nchw: (0..<shape.count).map { _ in rng.uniform(-1, 1) })
+func randomTensor(_ shape: TensorShape, _ rng: inout RandomGenerator) throws -> Tensor {
+  try Tensor(shape, nchw: (0..<shape.count).map { _ in rng.uniform(-1, 1) })
 }
 
 struct UNetStep: ParsableCommand {
@@ -68,8 +68,8 @@ struct UNetStep: ParsableCommand {
     if let threads { NNThreads.set(threads) }
     var rng = RandomGenerator(seed: 7)
     let net = try UNet(seed: 1)
-    let x = randomTensor(TensorShape(batch, 1, size, size), &rng)
-    let target = randomTensor(TensorShape(batch, 1, size, size), &rng)
+    let x = try randomTensor(TensorShape(batch, 1, size, size), &rng)
+    let target = try randomTensor(TensorShape(batch, 1, size, size), &rng)
     var loss = MeanSquaredError()
     let adam = Adam(learningRate: 1e-3)
     print("engine: \(NNBackendInfo.description), threads \(NNThreads.count)")
@@ -120,7 +120,7 @@ struct UNetStep: ParsableCommand {
       var convMs = 0.0
       var convCpu = 0.0
       for (conv, shape) in shapes {
-        let input = randomTensor(shape, &rng)
+        let input = try randomTensor(shape, &rng)
         var best = Double.infinity
         var bestCpu = Double.infinity
         for _ in 0..<3 {
@@ -166,11 +166,11 @@ struct Conv: ParsableCommand {
   func run() throws {
     if let threads { NNThreads.set(threads) }
     var rng = RandomGenerator(seed: 3)
-    let conv = Conv2D(
+    let conv = try Conv2D(
       name: "conv", inputChannels: 32, outputChannels: 32, kernelSize: 3, bias: false, rng: &rng)
     let shape = TensorShape(8, 32, 128, 128)
-    let x = randomTensor(shape, &rng)
-    let dy = randomTensor(shape, &rng)
+    let x = try randomTensor(shape, &rng)
+    let dy = try randomTensor(shape, &rng)
     print("engine: \(NNBackendInfo.description), threads \(NNThreads.count)")
     print("implementations: \(try conv.implementations(for: x).joined(separator: " | "))")
     var fw: [Double] = []
@@ -269,71 +269,73 @@ struct ProfiledLayer {
 
 /// The layers of the default PanopticNet (model.md §2–§5) at batch `n`, side `s`, for heads
 /// `classes`, each alone; names match bench/panoptic_torch.py's profile.
-func panopticLayers(n: Int, s: Int, classes: [Int], rng: inout RandomGenerator) -> [ProfiledLayer] {
+func panopticLayers(n: Int, s: Int, classes: [Int], rng: inout RandomGenerator) throws
+  -> [ProfiledLayer]
+{
   var out: [ProfiledLayer] = []
   func at(_ c: Int, _ r: Int) -> TensorShape { TensorShape(n, c, r, r) }
   func add(
     _ label: String, _ count: Int, _ layer: Layer, _ shape: TensorShape,
     _ rng: inout RandomGenerator
-  ) {
-    let x = randomTensor(shape, &rng)
+  ) throws {
+    let x = try randomTensor(shape, &rng)
     out.append(
       ProfiledLayer(
         label: "\(label) @\(shape.c)x\(shape.h)", count: count,
         forward: { try layer.forward(x, training: $0) },
         backward: { y in _ = try layer.backward(y) }))
   }
-  func conv(_ cin: Int, _ cout: Int, _ k: Int, _ rng: inout RandomGenerator) -> Conv2D {
-    Conv2D(name: "c", inputChannels: cin, outputChannels: cout, kernelSize: k, rng: &rng)
+  func conv(_ cin: Int, _ cout: Int, _ k: Int, _ rng: inout RandomGenerator) throws -> Conv2D {
+    try Conv2D(name: "c", inputChannels: cin, outputChannels: cout, kernelSize: k, rng: &rng)
   }
   let loc = Location2D()
   let cat = Concatenate(name: "cat")
-  let x0 = randomTensor(at(1, s), &rng)
+  let x0 = try randomTensor(at(1, s), &rng)
   out.append(
     ProfiledLayer(
       label: "location+concat @1x\(s)", count: 1,
       forward: { try cat.forward(x0, try loc.forward(x0, training: $0)) }, backward: nil))
-  let cc = conv(3, 3, 1, &rng)
+  let cc = try conv(3, 3, 1, &rng)
   cc.computesInputGradient = false
-  add("conv_channels 1x1 3>3", 1, cc, at(3, s), &rng)
+  try add("conv_channels 1x1 3>3", 1, cc, at(3, s), &rng)
   for k in 1...5 {
     let r = s >> (k - 1)
     let cin = k == 1 ? 3 : 32
-    add("C\(k) conv3x3 \(cin)>32", 1, conv(cin, 32, 3, &rng), at(cin, r), &rng)
-    add("C\(k) batchnorm", 2, BatchNormalization(name: "bn", channels: 32), at(32, r), &rng)
-    add("C\(k) relu", 2, ReLU(name: "relu"), at(32, r), &rng)
-    add("C\(k) conv3x3 32>32", 1, conv(32, 32, 3, &rng), at(32, r), &rng)
-    add("C\(k) maxpool", 1, MaxPooling2D(name: "pool"), at(32, r), &rng)
+    try add("C\(k) conv3x3 \(cin)>32", 1, conv(cin, 32, 3, &rng), at(cin, r), &rng)
+    try add("C\(k) batchnorm", 2, BatchNormalization(name: "bn", channels: 32), at(32, r), &rng)
+    try add("C\(k) relu", 2, ReLU(name: "relu"), at(32, r), &rng)
+    try add("C\(k) conv3x3 32>32", 1, conv(32, 32, 3, &rng), at(32, r), &rng)
+    try add("C\(k) maxpool", 1, MaxPooling2D(name: "pool"), at(32, r), &rng)
   }
   for k in 1...5 {
-    add("C\(k)_reduced 1x1 32>256", 1, conv(32, 256, 1, &rng), at(32, s >> k), &rng)
+    try add("C\(k)_reduced 1x1 32>256", 1, conv(32, 256, 1, &rng), at(32, s >> k), &rng)
   }
   for k in 2...5 {
-    add(
+    try add(
       "P\(k)_upsampled bilinear", 1, UpSampling2D(name: "up", interpolation: .bilinear),
       at(256, s >> k), &rng)
   }
   let merge = Add(name: "add")
-  let a = randomTensor(at(256, s / 2), &rng)
-  let b = randomTensor(at(256, s / 2), &rng)
+  let a = try randomTensor(at(256, s / 2), &rng)
+  let b = try randomTensor(at(256, s / 2), &rng)
   out.append(
     ProfiledLayer(
       label: "P1_merged add @256x\(s / 2)", count: 1, forward: { _ in try merge.forward(a, b) },
       backward: nil))
-  add("P1 conv3x3 256>256", 1, conv(256, 256, 3, &rng), at(256, s / 2), &rng)
+  try add("P1 conv3x3 256>256", 1, conv(256, 256, 3, &rng), at(256, s / 2), &rng)
   let h = classes.count
-  add("head conv3x3 256>64", h, conv(256, 64, 3, &rng), at(256, s / 2), &rng)
-  add(
+  try add("head conv3x3 256>64", h, conv(256, 64, 3, &rng), at(256, s / 2), &rng)
+  try add(
     "head upsample bilinear", h, UpSampling2D(name: "up", interpolation: .bilinear),
     at(64, s / 2), &rng)
-  add("head conv_0 1x1 64>128", h, conv(64, 128, 1, &rng), at(64, s), &rng)
-  add("head batchnorm", h, BatchNormalization(name: "bn", channels: 128), at(128, s), &rng)
-  add("head relu", h, ReLU(name: "relu"), at(128, s), &rng)
+  try add("head conv_0 1x1 64>128", h, conv(64, 128, 1, &rng), at(64, s), &rng)
+  try add("head batchnorm", h, BatchNormalization(name: "bn", channels: 128), at(128, s), &rng)
+  try add("head relu", h, ReLU(name: "relu"), at(128, s), &rng)
   for (c, count) in Dictionary(grouping: classes, by: { $0 }).mapValues(\.count).sorted(by: {
     $0.key < $1.key
   }) {
-    add("head conv_1 1x1 128>\(c)", count, conv(128, c, 1, &rng), at(128, s), &rng)
-    add(
+    try add("head conv_1 1x1 128>\(c)", count, conv(128, c, 1, &rng), at(128, s), &rng)
+    try add(
       c == 1 ? "head relu out" : "head softmax out", count,
       c == 1 ? ReLU(name: "relu") as Layer : Softmax(name: "softmax"), at(c, s), &rng)
   }
@@ -355,7 +357,7 @@ func profileLayers(_ layers: [ProfiledLayer], training: Bool, repeats: Int) thro
       let t1 = nowMs()
       if r > 0 { bestF = min(bestF, t1 - t0) }
       if training, let backward = layer.backward {
-        let dy = Tensor(
+        let dy = try Tensor(
           y.shape, nchw: (0..<y.shape.count).map { _ in rng.uniform(-1, 1) },
           layout: y.layout)
         let t2 = nowMs()
@@ -428,7 +430,7 @@ struct PanopticTrain: ParsableCommand {
     let ms = median(times)
     if profile {
       var rng = RandomGenerator(seed: 9)
-      let layers = panopticLayers(n: batch, s: size, classes: cfg.semanticClasses, rng: &rng)
+      let layers = try panopticLayers(n: batch, s: size, classes: cfg.semanticClasses, rng: &rng)
       let total = try profileLayers(layers, training: true, repeats: 2)
       let adam = Adam(learningRate: 1e-4, clipNorm: 1e-3)
       var best = Double.infinity
@@ -513,7 +515,7 @@ struct PanopticInfer: ParsableCommand {
     let ms = median(times)
     if profile {
       var rng = RandomGenerator(seed: 9)
-      let layers = panopticLayers(n: batch, s: size, classes: cfg.semanticClasses, rng: &rng)
+      let layers = try panopticLayers(n: batch, s: size, classes: cfg.semanticClasses, rng: &rng)
       let total = try profileLayers(layers, training: false, repeats: 3)
       print(String(format: "layers alone sum %.1f ms; whole pass %.1f ms", total, ms))
     }

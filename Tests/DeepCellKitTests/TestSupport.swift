@@ -12,7 +12,8 @@ enum TestPaths {
   static func fixture(_ name: String) -> URL {
     packageRoot.appendingPathComponent("Tests/Fixtures/\(name)")
   }
-  /// `../shared/NAME` beside the package (present on developer machines and in CI).
+  /// `../shared/NAME` beside the package (present on developer machines and in CI; absent in
+  /// a user's clone: tests reach it through ``TestEnvironment/requireShared(_:file:line:)``).
   static func shared(_ name: String) -> URL {
     packageRoot.deletingLastPathComponent().appendingPathComponent("shared/\(name)")
   }
@@ -122,9 +123,64 @@ func runTool(
     TestPaths.executable(name), arguments, stdin: stdin, currentDirectory: currentDirectory)
 }
 
+/// What a test needs from outside the repository: `../shared/data`, the reference Python
+/// environment (`.oracle`), the interop venv, a built tool. Outside CI a test whose need is
+/// missing skips with the reason printed; under `CI=true` it fails instead, so a CI run
+/// cannot pass by skipping.
+enum TestEnvironment {
+  /// Whether this is a CI run: the environment variable `CI` is `true` or `1` (any case).
+  static var isCI: Bool {
+    guard let value = ProcessInfo.processInfo.environment["CI"]?.lowercased() else {
+      return false
+    }
+    return value == "true" || value == "1"
+  }
+
+  /// The error that ends a CI test whose need is missing (recorded as a failure, not a skip).
+  struct Missing: Error, CustomStringConvertible {
+    var description: String
+  }
+
+  /// Ends the test because `what` is missing: a skip saying so and how to get it (`remedy`)
+  /// outside CI, a failure under `CI=true`.
+  static func missing(
+    _ what: String, remedy: String, file: StaticString = #filePath, line: UInt = #line
+  ) throws -> Never {
+    if isCI {
+      XCTFail("CI=true but \(what) is missing (\(remedy))", file: file, line: line)
+      throw Missing(description: "\(what) is missing")
+    }
+    throw XCTSkip("\(what) is missing (\(remedy))", file: file, line: line)
+  }
+
+  /// `../shared/NAME`, or the end of the test (skip, or failure in CI) when it is absent.
+  static func requireShared(_ name: String, file: StaticString = #filePath, line: UInt = #line)
+    throws -> URL
+  {
+    let url = TestPaths.shared(name)
+    guard FileManager.default.fileExists(atPath: url.path) else {
+      try missing(
+        "../shared/\(name)", remedy: "the project's shared folder beside the checkout", file: file,
+        line: line)
+    }
+    return url
+  }
+
+  /// The built tool `name`, or the end of the test when it is not built.
+  static func requireTool(_ name: String, file: StaticString = #filePath, line: UInt = #line)
+    throws -> URL
+  {
+    let url = TestPaths.executable(name)
+    guard FileManager.default.isExecutableFile(atPath: url.path) else {
+      try missing("the built \(name)", remedy: "`swift build`", file: file, line: line)
+    }
+    return url
+  }
+}
+
 /// The Python interpreter with numpy and tifffile for interop tests (`DC_PYTHON`, set by
 /// `make test`). Outside CI the interop tests skip when it is missing; in CI they fail.
-func interopPython() throws -> String {
+func interopPython(file: StaticString = #filePath, line: UInt = #line) throws -> String {
   if let python = ProcessInfo.processInfo.environment["DC_PYTHON"],
     FileManager.default.isExecutableFile(atPath: python)
   {
@@ -132,10 +188,9 @@ func interopPython() throws -> String {
   }
   let venv = TestPaths.packageRoot.appendingPathComponent(".venv/bin/python").path
   if FileManager.default.isExecutableFile(atPath: venv) { return venv }
-  if ProcessInfo.processInfo.environment["CI"] != nil {
-    XCTFail("CI run without the interop venv (.venv/bin/python or DC_PYTHON)")
-  }
-  throw XCTSkip("no interop Python (run `make test`, which builds .venv)")
+  try TestEnvironment.missing(
+    "the interop Python (.venv/bin/python or DC_PYTHON)",
+    remedy: "run `make test`, which builds .venv", file: file, line: line)
 }
 
 /// Runs a Python snippet with the interop interpreter; returns stdout, fails the test on error.

@@ -202,13 +202,14 @@ private struct Hybrid {
     var head = 0
     while head < queue.count {
       let p = Int(queue[head])
-      head += 1
+      head &+= 1
       let jp = j[p]
       let y = p / width
-      let x = p - y * width
+      let x = p &- y &* width
       if y >= reach && y < height - reach && x >= reach && x < width - reach {
+        // An interior pixel: every neighbour offset lands inside the image.
         for o in linear {
-          let q = p + o
+          let q = p &+ o
           let jq = j[q]
           if jq < jp && i[q] != jq {
             j[q] = min(jp, i[q])
@@ -269,11 +270,13 @@ private struct LineBuffers {
     jr: UnsafeMutablePointer<Float>, ir: UnsafePointer<Float>, rowMax: UnsafePointer<Float>,
     start: Int, step: Int
   ) {
+    // x, k and t stay within the row (0 ≤ x < width, 0 ≤ k ≤ c, s − c < t ≤ s): wrapping
+    // arithmetic keeps overflow checks out of the innermost loop of h-maxima.
     if c == 0 {
       var x = start
       for _ in 0..<width {
         jr[x] = min(rowMax[x], ir[x])
-        x += step
+        x &+= step
       }
       return
     }
@@ -285,18 +288,18 @@ private struct LineBuffers {
       jr[x] = v
       values[s] = v
       gMax = k == 0 ? v : maxFloat(gMax, v)
-      k += 1
+      k &+= 1
       if k == c {
         k = 0
         var acc = -Float.infinity
         var t = s
-        while t > s - c {
+        while t > s &- c {
           acc = maxFloat(acc, values[t])
-          suffixMax[t + c] = acc
-          t -= 1
+          suffixMax[t &+ c] = acc
+          t &-= 1
         }
       }
-      x += step
+      x &+= step
     }
   }
 }

@@ -129,7 +129,10 @@ public struct IndexedLabels: Sendable {
     if maxValue <= Int64(max(1 << 16, 4 * n)) {
       // Dense lookup table from label to object index.
       var lut = [Int32](repeating: 0, count: Int(maxValue) + 1)
-      for v in px { lut[Int(v)] = 1 }
+      // Every v is in 0...maxValue (checked above): the hot loop goes without bounds checks.
+      lut.withUnsafeMutableBufferPointer { table in
+        for v in px { table[Int(truncatingIfNeeded: v)] = 1 }
+      }
       lut[0] = 0
       var next: Int32 = 0
       for label in 1..<lut.count where lut[label] != 0 {
@@ -139,7 +142,7 @@ public struct IndexedLabels: Sendable {
       }
       lut.withUnsafeBufferPointer { table in
         index.withUnsafeMutableBufferPointer { out in
-          for i in 0..<n { out[i] = table[Int(px[i])] }
+          for i in 0..<n { out[i] = table[Int(truncatingIfNeeded: px[i])] }
         }
       }
     } else {
@@ -175,15 +178,17 @@ public struct IndexedLabels: Sendable {
               let rr = Int32(r)
               let base = r * w
               var c = 0
+              // Indices stay within the n = h × w pixels and counts below n: wrapping
+              // arithmetic drops overflow checks that cannot fire from the hot loop.
               while c < w {
-                let k = Int(idx[base + c])
-                var e = c + 1
-                while e < w && Int(idx[base + e]) == k { e += 1 }
+                let k = Int(idx[base &+ c])
+                var e = c &+ 1
+                while e < w && Int(idx[base &+ e]) == k { e &+= 1 }
                 if k == 0 {
-                  background += e - c
+                  background &+= e &- c
                 } else {
-                  area[k - 1] += e - c
-                  let b = (k - 1) * 4
+                  area[k &- 1] &+= e &- c
+                  let b = (k &- 1) &* 4
                   if rr < box[b] { box[b] = rr }
                   if Int32(c) < box[b + 1] { box[b + 1] = Int32(c) }
                   if rr > box[b + 2] { box[b + 2] = rr }

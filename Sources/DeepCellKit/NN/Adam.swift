@@ -63,7 +63,7 @@ public final class Adam {
     for (k, p) in trainable.enumerated() {
       let key = ObjectIdentifier(p)
       let (m, v) =
-        momentBuffers[key] ?? (FloatBuffer(count: p.count), FloatBuffer(count: p.count))
+        try momentBuffers[key] ?? (FloatBuffer(count: p.count), FloatBuffer(count: p.count))
       momentBuffers[key] = (m, v)
       var factor: Float = 1
       if let c = clipNorm { factor = c / max(norms[k], c) }
@@ -103,7 +103,7 @@ extension Adam {
         throw DeepCellError(
           .badData, p.name, "optimizer state has \(m.count) values; the weight has \(p.count)")
       }
-      let (mb, vb) = (FloatBuffer(count: p.count), FloatBuffer(count: p.count))
+      let (mb, vb) = (try FloatBuffer(count: p.count), try FloatBuffer(count: p.count))
       for i in 0..<p.count {
         mb.pointer[i] = m[i]
         vb.pointer[i] = v[i]

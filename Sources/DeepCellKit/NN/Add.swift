@@ -13,8 +13,8 @@ public final class Add {
     guard a.shape == b.shape else {
       throw DeepCellError(.badData, name, "cannot add tensors of shapes \(a.shape) and \(b.shape)")
     }
-    let bb = b.layout == a.layout ? b : b.converted(to: a.layout)
-    let y = output.get(a.shape, a.layout)
+    let bb = try b.layout == a.layout ? b : b.converted(to: a.layout)
+    let y = try output.get(a.shape, a.layout)
     Self.sum(a.storage, bb.storage, into: y.storage)
     return y
   }
@@ -48,7 +48,7 @@ public func accumulateGradient(_ a: Tensor, _ b: Tensor) throws -> Tensor {
     throw DeepCellError(
       .badData, "gradient", "cannot merge gradients of shapes \(a.shape) and \(b.shape)")
   }
-  let bb = b.layout == a.layout ? b : b.converted(to: a.layout)
+  let bb = try b.layout == a.layout ? b : b.converted(to: a.layout)
   Add.sum(a.storage, bb.storage, into: a.storage)
   return a
 }

@@ -40,19 +40,22 @@ public final class BatchNormalization: Layer {
   private var inputGradient = TensorSlot()
 
   /// A BN layer with Keras defaults.
+  ///
+  /// - Throws: ``DeepCellError`` (`io`) when the weights cannot be allocated.
   public init(
     name: String, channels: Int, momentum: Float = 0.99, epsilon: Float = 1e-3,
     fusedReLU: Bool = false
-  ) {
+  ) throws {
     self.name = name
     self.fusedReLU = fusedReLU
     self.channels = channels
     self.momentum = momentum
     self.epsilon = epsilon
-    gamma = Parameter(name: "\(name)/gamma", shape: [channels])
-    beta = Parameter(name: "\(name)/beta", shape: [channels])
-    movingMean = Parameter(name: "\(name)/moving_mean", shape: [channels], trainable: false)
-    movingVariance = Parameter(name: "\(name)/moving_variance", shape: [channels], trainable: false)
+    gamma = try Parameter(name: "\(name)/gamma", shape: [channels])
+    beta = try Parameter(name: "\(name)/beta", shape: [channels])
+    movingMean = try Parameter(name: "\(name)/moving_mean", shape: [channels], trainable: false)
+    movingVariance = try Parameter(
+      name: "\(name)/moving_variance", shape: [channels], trainable: false)
     Initializers.constant(gamma, 1)
     Initializers.constant(movingVariance, 1)
   }
@@ -63,7 +66,7 @@ public final class BatchNormalization: Layer {
       throw DeepCellError(
         .badData, name, "input has \(s.c) channels, the layer expects \(channels)")
     }
-    let y = output.get(s, x.layout)
+    let y = try output.get(s, x.layout)
     var scale = [Float](repeating: 0, count: channels)
     var shift = [Float](repeating: 0, count: channels)
     if training {
@@ -143,7 +146,7 @@ public final class BatchNormalization: Layer {
   public func backward(_ dy: Tensor) throws -> Tensor {
     let x = try requireSaved(savedInput, name)
     try requireShape(dy.shape, x.shape, name)
-    let g = dy.layout == x.layout ? dy : dy.converted(to: x.layout)
+    let g = try dy.layout == x.layout ? dy : dy.converted(to: x.layout)
     let s = x.shape
     let m = Double(s.n * s.h * s.w)
     let b = x.blockSize
@@ -190,8 +193,8 @@ public final class BatchNormalization: Layer {
     }
     let dBeta = channelTotals(sumDy, x)
     let dGamma = channelTotals(sumDyXhat, x)
-    let gb = beta.gradientBuffer()
-    let gg = gamma.gradientBuffer()
+    let gb = try beta.gradientBuffer()
+    let gg = try gamma.gradientBuffer()
     var k1 = [Float](repeating: 0, count: channels)  // γ·σ⁻¹
     var k2 = [Float](repeating: 0, count: channels)  // ∂β/m
     var k3 = [Float](repeating: 0, count: channels)  // ∂γ/m
@@ -202,7 +205,7 @@ public final class BatchNormalization: Layer {
       k2[c] = Float(dBeta[c] / m)
       k3[c] = Float(dGamma[c] / m)
     }
-    let dx = inputGradient.get(s, x.layout)
+    let dx = try inputGradient.get(s, x.layout)
     let coeffs = [mean, inverseStd, k1, k2, k3]
     coeffs.withUnsafeBufferPointer { cs in
       forEachChannelRun(x) { r, off, len in

@@ -21,7 +21,7 @@ public final class Concatenate {
         .badData, name, "cannot concatenate \(sa) and \(sb): batch or spatial sizes differ")
     }
     let os = TensorShape(sa.n, sa.c + sb.c, sa.h, sa.w)
-    let y = output.get(os, .preferred(channels: os.c))
+    let y = try output.get(os, .preferred(channels: os.c))
     Self.copyChannels(from: a, into: y, channelOffset: 0, toOutput: true)
     Self.copyChannels(from: b, into: y, channelOffset: sa.c, toOutput: true)
     saved = (sa, a.layout, sb, b.layout)
@@ -34,8 +34,8 @@ public final class Concatenate {
       throw DeepCellError(.usage, name, "backward called before forward")
     }
     try requireShape(dy.shape, TensorShape(sa.n, sa.c + sb.c, sa.h, sa.w), name)
-    let da = gradA.get(sa, la)
-    let db = gradB.get(sb, lb)
+    let da = try gradA.get(sa, la)
+    let db = try gradB.get(sb, lb)
     Self.copyChannels(from: da, into: dy, channelOffset: 0, toOutput: false)
     Self.copyChannels(from: db, into: dy, channelOffset: sa.c, toOutput: false)
     return (da, db)

@@ -32,20 +32,22 @@ public final class Conv2D: Layer {
   public var parameters: [Parameter] { [kernel] + (bias.map { [$0] } ?? []) }
 
   /// A convolution with Glorot-uniform kernel and zero bias (Keras defaults).
+  ///
+  /// - Throws: ``DeepCellError`` (`io`) when the weights cannot be allocated.
   public init(
     name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int = 3, stride: Int = 1,
     bias: Bool = true, rng: inout RandomGenerator
-  ) {
+  ) throws {
     precondition(inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && stride > 0)
     self.name = name
     self.inputChannels = inputChannels
     self.outputChannels = outputChannels
     self.kernelSize = kernelSize
     self.stride = stride
-    kernel = Parameter(
+    kernel = try Parameter(
       name: "\(name)/kernel", shape: [outputChannels, inputChannels, kernelSize, kernelSize],
       exportOrder: .oihwAsHWIO)
-    self.bias = bias ? Parameter(name: "\(name)/bias", shape: [outputChannels]) : nil
+    self.bias = try bias ? Parameter(name: "\(name)/bias", shape: [outputChannels]) : nil
     Initializers.glorotUniform(kernel, using: &rng)
   }
 
@@ -102,7 +104,7 @@ public final class Conv2D: Layer {
     try validate(input)
     let outShape = outputShape(input.shape)
     let outLayout = TensorLayout.preferred(channels: outputChannels)
-    let y = output.get(outShape, outLayout)
+    let y = try output.get(outShape, outLayout)
     if usesGEMM && input.layout == .nchw && outLayout == .nchw {
       gemmForward(input, y)
     } else {
@@ -119,10 +121,11 @@ public final class Conv2D: Layer {
     try requireShape(outputGradient.shape, outputShape(x.shape), name)
     let outLayout = TensorLayout.preferred(channels: outputChannels)
     let dy =
-      outputGradient.layout == outLayout ? outputGradient : outputGradient.converted(to: outLayout)
-    let dx = inputGradient.get(x.shape, x.layout)
-    let dw = kernel.gradientBuffer()
-    let db = bias?.gradientBuffer()
+      try outputGradient.layout == outLayout
+      ? outputGradient : outputGradient.converted(to: outLayout)
+    let dx = try inputGradient.get(x.shape, x.layout)
+    let dw = try kernel.gradientBuffer()
+    let db = try bias?.gradientBuffer()
     if usesGEMM && x.layout == .nchw && outLayout == .nchw {
       gemmBackward(x, dy, dx, dw, db)
     } else {

@@ -13,13 +13,13 @@ public final class ConvBNReLU: Layer {
   public init(
     name: String, inputChannels: Int, outputChannels: Int, bias: Bool = false,
     rng: inout RandomGenerator
-  ) {
+  ) throws {
     self.name = name
-    conv = Conv2D(
+    conv = try Conv2D(
       name: "\(name)_conv", inputChannels: inputChannels, outputChannels: outputChannels,
       kernelSize: 3,
       bias: bias, rng: &rng)
-    norm = BatchNormalization(name: "\(name)_bn", channels: outputChannels, fusedReLU: true)
+    norm = try BatchNormalization(name: "\(name)_bn", channels: outputChannels, fusedReLU: true)
   }
 
   public func forward(_ x: Tensor, training: Bool) throws -> Tensor {

@@ -16,17 +16,18 @@ public final class FeatureNetBackbone {
     let reluB: ReLU
     let pool: MaxPooling2D
 
-    init(index k: Int, inputChannels: Int, filters: Int, rng: inout RandomGenerator) {
+    init(index k: Int, inputChannels: Int, filters: Int, rng: inout RandomGenerator) throws {
       func keras(_ base: String, _ i: Int) -> String { i == 0 ? base : "\(base)_\(i)" }
-      convA = Conv2D(
+      convA = try Conv2D(
         name: keras("conv2d", 2 * k), inputChannels: inputChannels, outputChannels: filters,
         kernelSize: 3, rng: &rng)
-      normA = BatchNormalization(name: keras("batch_normalization", 2 * k), channels: filters)
+      normA = try BatchNormalization(name: keras("batch_normalization", 2 * k), channels: filters)
       reluA = ReLU(name: "featurenet_relu_\(2 * k)")
-      convB = Conv2D(
+      convB = try Conv2D(
         name: keras("conv2d", 2 * k + 1), inputChannels: filters, outputChannels: filters,
         kernelSize: 3, rng: &rng)
-      normB = BatchNormalization(name: keras("batch_normalization", 2 * k + 1), channels: filters)
+      normB = try BatchNormalization(
+        name: keras("batch_normalization", 2 * k + 1), channels: filters)
       reluB = ReLU(name: "featurenet_relu_\(2 * k + 1)")
       pool = MaxPooling2D(name: "featurenet_pool_\(k)")
     }
@@ -61,13 +62,13 @@ public final class FeatureNetBackbone {
   /// model has no weights for them), kernels Glorot-uniform from `rng`.
   public init(
     inputChannels: Int, filters: Int = 32, depth: Int = levelCount, rng: inout RandomGenerator
-  ) {
+  ) throws {
     precondition(depth >= 1 && depth <= Self.levelCount)
     self.filters = filters
     var b: [Block] = []
     var c = inputChannels
     for k in 0..<depth {
-      b.append(Block(index: k, inputChannels: c, filters: filters, rng: &rng))
+      b.append(try Block(index: k, inputChannels: c, filters: filters, rng: &rng))
       c = filters
     }
     blocks = b

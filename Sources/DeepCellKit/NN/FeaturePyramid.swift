@@ -19,7 +19,7 @@ public final class FeaturePyramid {
   /// `backboneChannels` channels.
   public init(
     levels: [Int], backboneChannels: Int, featureSize: Int = 256, rng: inout RandomGenerator
-  ) {
+  ) throws {
     precondition(!levels.isEmpty)
     self.levels = levels
     self.featureSize = featureSize
@@ -27,14 +27,14 @@ public final class FeaturePyramid {
     var red: [Conv2D] = []
     for k in levels.reversed() {
       red.append(
-        Conv2D(
+        try Conv2D(
           name: "C\(k)_reduced", inputChannels: backboneChannels, outputChannels: featureSize,
           kernelSize: 1, rng: &rng))
     }
     reduced = red.reversed()
     upsample = levels.map { UpSampling2D(name: "P\($0)_upsampled", interpolation: .bilinear) }
     merge = levels.map { Add(name: "P\($0)_merged") }
-    output = Conv2D(
+    output = try Conv2D(
       name: "P\(levels[0])", inputChannels: featureSize, outputChannels: featureSize,
       kernelSize: 3, rng: &rng)
   }

@@ -10,21 +10,50 @@ public final class FloatBuffer {
   public let count: Int
 
   /// A zero-filled buffer of `count` floats.
-  public init(count: Int) {
+  ///
+  /// - Throws: ``DeepCellError`` (`io`, exit 74) when the buffer cannot exist: more bytes than
+  ///   `Int` holds, more than the machine's physical memory (which Linux would grant lazily
+  ///   and then kill the process while zeroing), or an allocation the system refuses. The
+  ///   sizes come from user input (batch size, crop, frame, model file), so this is an error,
+  ///   not a crash.
+  public init(count: Int) throws {
     precondition(count >= 0, "negative buffer length")
+    let elements = max(count, 1)
+    let (bytes, overflow) = elements.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
+    guard !overflow, UInt64(bytes) <= ProcessInfo.processInfo.physicalMemory else {
+      throw DeepCellError(
+        .io, "memory",
+        "cannot allocate \(count) floats (\(FloatBuffer.describe(count))): more than this "
+          + "machine's \(FloatBuffer.describe(bytes: ProcessInfo.processInfo.physicalMemory))")
+    }
     var raw: UnsafeMutableRawPointer?
-    let bytes = max(count, 1) * MemoryLayout<Float>.size
     guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
-      fatalError("out of memory allocating \(bytes) bytes")
+      throw DeepCellError(
+        .io, "memory", "out of memory allocating \(FloatBuffer.describe(bytes: UInt64(bytes)))")
     }
     memset(raw, 0, bytes)
-    pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+    pointer = raw.bindMemory(to: Float.self, capacity: elements)
     self.count = count
   }
 
+  /// `count` floats as a byte size in GiB or MiB, for messages (saturating for huge counts).
+  static func describe(_ count: Int) -> String {
+    let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
+    return overflow ? "more than 8 EiB" : describe(bytes: UInt64(bytes))
+  }
+
+  /// A byte size in GiB (one decimal) or MiB, for messages.
+  static func describe(bytes: UInt64) -> String {
+    let gib = Double(bytes) / Double(1 << 30)
+    if gib >= 1 { return String(format: "%.1f GiB", gib) }
+    return String(format: "%.0f MiB", Double(bytes) / Double(1 << 20))
+  }
+
   /// A buffer holding `values`.
-  public convenience init(_ values: [Float]) {
-    self.init(count: values.count)
+  ///
+  /// - Throws: ``DeepCellError`` (`io`) as ``init(count:)``.
+  public convenience init(_ values: [Float]) throws {
+    try self.init(count: values.count)
     values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: values.count) }
   }
 

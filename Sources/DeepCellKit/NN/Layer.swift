@@ -19,9 +19,9 @@ public protocol Layer: AnyObject {
 struct TensorSlot {
   private(set) var tensor: Tensor?
 
-  mutating func get(_ shape: TensorShape, _ layout: TensorLayout) -> Tensor {
+  mutating func get(_ shape: TensorShape, _ layout: TensorLayout) throws -> Tensor {
     if let t = tensor, t.shape == shape, t.layout == layout { return t }
-    let t = Tensor(shape, layout: layout)
+    let t = try Tensor(shape, layout: layout)
     tensor = t
     return t
   }

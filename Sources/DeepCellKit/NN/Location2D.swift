@@ -16,7 +16,7 @@ public final class Location2D: Layer {
   public func forward(_ x: Tensor, training: Bool) throws -> Tensor {
     let s = x.shape
     let os = TensorShape(s.n, 2, s.h, s.w)
-    let y = output.get(os, .nchw)
+    let y = try output.get(os, .nchw)
     let rowScale: Float = s.h > 1 ? 1 / Float(s.h - 1) : 0
     let colScale: Float = s.w > 1 ? 1 / Float(s.w - 1) : 0
     for n in 0..<s.n {
@@ -35,7 +35,7 @@ public final class Location2D: Layer {
   public func backward(_ dy: Tensor) throws -> Tensor {
     let s = try requireSaved(inputShape, name)
     try requireShape(dy.shape, TensorShape(s.n, 2, s.h, s.w), name)
-    let dx = inputGradient.get(s, inputLayout)
+    let dx = try inputGradient.get(s, inputLayout)
     dx.storage.zero()
     return dx
   }

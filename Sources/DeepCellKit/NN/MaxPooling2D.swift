@@ -20,7 +20,7 @@ public final class MaxPooling2D: Layer {
   public func forward(_ x: Tensor, training: Bool) throws -> Tensor {
     let s = x.shape
     let os = Self.outputShape(s)
-    let y = output.get(os, x.layout)
+    let y = try output.get(os, x.layout)
     switch x.blockSize {
     case 16: run(SIMD16<Float>.self, x, y, s, os)
     case 8: run(SIMD8<Float>.self, x, y, s, os)
@@ -62,9 +62,9 @@ public final class MaxPooling2D: Layer {
     let s = x.shape
     let os = Self.outputShape(s)
     try requireShape(dy.shape, os, name)
-    let g = dy.layout == x.layout ? dy : dy.converted(to: x.layout)
+    let g = try dy.layout == x.layout ? dy : dy.converted(to: x.layout)
     let y = try requireSaved(output.tensor, name)
-    let dx = inputGradient.get(s, x.layout)
+    let dx = try inputGradient.get(s, x.layout)
     switch x.blockSize {
     case 16: route(SIMD16<Float>.self, x, y, g, dx, s, os)
     case 8: route(SIMD8<Float>.self, x, y, g, dx, s, os)

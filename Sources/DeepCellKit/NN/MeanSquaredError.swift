@@ -13,8 +13,8 @@ public struct MeanSquaredError {
     guard y.shape == t.shape else {
       throw DeepCellError(.badData, "mse", "prediction has shape \(y.shape), target \(t.shape)")
     }
-    let tt = t.layout == y.layout ? t : t.converted(to: y.layout)
-    let g = gradient.get(y.shape, y.layout)
+    let tt = try t.layout == y.layout ? t : t.converted(to: y.layout)
+    let g = try gradient.get(y.shape, y.layout)
     let m = Float(y.shape.count)
     let scale = 2 / m
     var partial = [SIMD16<Double>](repeating: .zero, count: y.shape.n * y.channelBlocks)

@@ -196,7 +196,7 @@ private final class DNNLReorder {
     if ownsDestination {
       var raw: UnsafeMutableRawPointer?
       let bytes = max(to.byteCount, 64)
-      guard posix_memalign(&raw, 64, bytes) == 0, let raw else { fatalError("out of memory") }
+      guard posix_memalign(&raw, 64, bytes) == 0, let raw else { throw outOfMemory(bytes) }
       memset(raw, 0, bytes)
       buffer = raw
     } else {
@@ -267,7 +267,7 @@ private final class StagedArgument {
       : try DNNLReorder(from: user, to: primitive, ownsDestination: true)
     if isOutput && !reorder.isIdentity {
       let bytes = max(memory.byteCount, 64)
-      guard posix_memalign(&staging, 64, bytes) == 0 else { fatalError("out of memory") }
+      guard posix_memalign(&staging, 64, bytes) == 0 else { throw outOfMemory(bytes) }
       memset(staging!, 0, bytes)
     }
   }
@@ -503,7 +503,9 @@ final class OneDNNConvolution {
     } else {
       if diffWeightBuffer == nil {
         let bytes = max(diffWeights.byteCount, 64)
-        guard posix_memalign(&diffWeightBuffer, 64, bytes) == 0 else { fatalError("out of memory") }
+        guard posix_memalign(&diffWeightBuffer, 64, bytes) == 0 else {
+          throw outOfMemory(bytes)
+        }
         memset(diffWeightBuffer!, 0, bytes)
       }
       target = diffWeightBuffer!
@@ -539,4 +541,11 @@ public enum NNBackendInfo {
   public static var description: String {
     "\(DNNLEngine.versionString) (\(DNNLEngine.isaName), activations \(TensorLayout.channelBlock > 1 ? "nChw\(TensorLayout.channelBlock)c" : "nchw")) + \(String(cString: openblas_get_config()))"
   }
+}
+
+/// The error for a oneDNN staging buffer the system refuses (exit 74, one line).
+func outOfMemory(_ bytes: Int) -> DeepCellError {
+  DeepCellError(
+    .io, "memory",
+    "out of memory allocating \(FloatBuffer.describe(bytes: UInt64(bytes))) for oneDNN")
 }

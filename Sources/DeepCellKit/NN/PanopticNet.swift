@@ -41,19 +41,19 @@ public final class PanopticNet {
       concatenateLocation = nil
     }
     let c = configuration.inputChannels + (configuration.location ? 2 : 0)
-    convChannels = Conv2D(
+    convChannels = try Conv2D(
       name: "conv_channels", inputChannels: c, outputChannels: Self.requiredChannels,
       kernelSize: 1, rng: &rng)
     convChannels.computesInputGradient = false
     let levels = configuration.backboneLevels.sorted()
-    backbone = FeatureNetBackbone(
+    backbone = try FeatureNetBackbone(
       inputChannels: Self.requiredChannels, filters: configuration.backboneFilters,
       depth: levels.last!, rng: &rng)
-    pyramid = FeaturePyramid(
+    pyramid = try FeaturePyramid(
       levels: levels, backboneChannels: configuration.backboneFilters,
       featureSize: configuration.featureSize, rng: &rng)
-    heads = configuration.semanticClasses.enumerated().map { i, n in
-      SemanticHead(
+    heads = try configuration.semanticClasses.enumerated().map { i, n in
+      try SemanticHead(
         index: i, classes: n, inputChannels: configuration.featureSize, upsamplings: levels[0],
         upsampleFilters: configuration.headUpsampleFilters, filters: configuration.headFilters,
         rng: &rng)

@@ -25,22 +25,38 @@ public final class Parameter {
   public private(set) var gradient: FloatBuffer?
 
   /// Creates a zero parameter.
+  ///
+  /// - Throws: ``DeepCellError``: `badData` when the shape's element count overflows `Int`,
+  ///   `io` when the values cannot be allocated (the shape comes from a model file or
+  ///   configuration, so may be impossibly large).
   public init(name: String, shape: [Int], trainable: Bool = true, exportOrder: ExportOrder = .same)
+    throws
   {
     self.name = name
     self.shape = shape
     self.trainable = trainable
     self.exportOrder = exportOrder
-    value = FloatBuffer(count: shape.reduce(1, *))
+    var count = 1
+    for extent in shape {
+      let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+      guard !overflow else {
+        throw DeepCellError(
+          .badData, name, "a weight of shape \(shape) has more elements than Int holds")
+      }
+      count = product
+    }
+    value = try FloatBuffer(count: count)
   }
 
   /// Number of elements.
   public var count: Int { value.count }
 
   /// The gradient buffer, allocating it (zeroed) when missing.
-  public func gradientBuffer() -> FloatBuffer {
+  ///
+  /// - Throws: ``DeepCellError`` (`io`) when it cannot be allocated.
+  public func gradientBuffer() throws -> FloatBuffer {
     if let gradient { return gradient }
-    let g = FloatBuffer(count: count)
+    let g = try FloatBuffer(count: count)
     gradient = g
     return g
   }

@@ -10,7 +10,7 @@ public final class ReLU: Layer {
   public init(name: String) { self.name = name }
 
   public func forward(_ x: Tensor, training: Bool) throws -> Tensor {
-    let y = output.get(x.shape, x.layout)
+    let y = try output.get(x.shape, x.layout)
     let total = x.storage.count
     let chunk = 1 << 14
     let src = x.data
@@ -30,8 +30,8 @@ public final class ReLU: Layer {
   public func backward(_ dy: Tensor) throws -> Tensor {
     let y = try requireSaved(savedOutput, name)
     try requireShape(dy.shape, y.shape, name)
-    let g = dy.layout == y.layout ? dy : dy.converted(to: y.layout)
-    let dx = inputGradient.get(y.shape, y.layout)
+    let g = try dy.layout == y.layout ? dy : dy.converted(to: y.layout)
+    let dx = try inputGradient.get(y.shape, y.layout)
     let total = y.storage.count
     let chunk = 1 << 14
     let yp = y.data

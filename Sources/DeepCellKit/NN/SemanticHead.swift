@@ -21,7 +21,7 @@ public final class SemanticHead {
   public init(
     index i: Int, classes: Int, inputChannels: Int, upsamplings: Int, upsampleFilters: Int = 64,
     filters: Int = 128, rng: inout RandomGenerator
-  ) {
+  ) throws {
     index = i
     self.classes = classes
     var convs: [Conv2D] = []
@@ -29,14 +29,14 @@ public final class SemanticHead {
     var c = inputChannels
     if upsamplings == 0 {
       convs.append(
-        Conv2D(
+        try Conv2D(
           name: "conv_final_semantic_upsample_\(i)", inputChannels: c,
           outputChannels: upsampleFilters, kernelSize: 3, rng: &rng))
       c = upsampleFilters
     }
     for j in 0..<upsamplings {
       convs.append(
-        Conv2D(
+        try Conv2D(
           name: "conv_\(j)_semantic_upsample_\(i)", inputChannels: c,
           outputChannels: upsampleFilters, kernelSize: 3, rng: &rng))
       ups.append(
@@ -45,12 +45,12 @@ public final class SemanticHead {
     }
     upsampleConvs = convs
     upsamples = ups
-    conv0 = Conv2D(
+    conv0 = try Conv2D(
       name: "conv_0_semantic_\(i)", inputChannels: c, outputChannels: filters, kernelSize: 1,
       rng: &rng)
-    norm0 = BatchNormalization(name: "batch_normalization_0_semantic_\(i)", channels: filters)
+    norm0 = try BatchNormalization(name: "batch_normalization_0_semantic_\(i)", channels: filters)
     relu0 = ReLU(name: "relu_0_semantic_\(i)")
-    conv1 = Conv2D(
+    conv1 = try Conv2D(
       name: "conv_1_semantic_\(i)", inputChannels: filters, outputChannels: classes,
       kernelSize: 1, rng: &rng)
     activation = classes > 1 ? Softmax(name: "semantic_\(i)") : ReLU(name: "semantic_\(i)")

@@ -15,7 +15,7 @@ public final class Softmax: Layer {
 
   public func forward(_ x: Tensor, training: Bool) throws -> Tensor {
     let s = x.shape
-    let y = output.get(s, x.layout)
+    let y = try output.get(s, x.layout)
     NNThreads.parallelFor(s.n * s.h) { row in
       let n = row / s.h
       let h = row % s.h
@@ -39,7 +39,7 @@ public final class Softmax: Layer {
     let y = try requireSaved(savedOutput, name)
     try requireShape(dy.shape, y.shape, name)
     let s = y.shape
-    let dx = inputGradient.get(s, y.layout)
+    let dx = try inputGradient.get(s, y.layout)
     NNThreads.parallelFor(s.n * s.h) { row in
       let n = row / s.h
       let h = row % s.h

@@ -62,22 +62,43 @@ public final class Tensor {
   public let storage: FloatBuffer
 
   /// A zero tensor.
-  public init(_ shape: TensorShape, layout: TensorLayout) {
+  ///
+  /// - Throws: ``DeepCellError``: `badData` (exit 65) when the element count overflows `Int`,
+  ///   `io` (exit 74) when the elements cannot be allocated (the extents come from batch size,
+  ///   crop, frame size or a model file, so may be impossibly large).
+  public init(_ shape: TensorShape, layout: TensorLayout) throws {
     self.shape = shape
     self.layout = layout
     let b = layout.blockSize
-    storage = FloatBuffer(count: shape.n * ((shape.c + b - 1) / b) * b * shape.h * shape.w)
+    var count = 1
+    var overflow = false
+    for extent in [shape.n, (shape.c + b - 1) / b * b, shape.h, shape.w] {
+      let (product, over) = count.multipliedReportingOverflow(by: extent)
+      count = product
+      overflow = overflow || over
+    }
+    guard !overflow else {
+      throw DeepCellError(
+        .badData, "memory", "a tensor of \(shape) has more elements than Int holds")
+    }
+    storage = try FloatBuffer(count: count)
   }
 
   /// A zero tensor in the preferred layout for its channel count.
-  public convenience init(_ shape: TensorShape) {
-    self.init(shape, layout: .preferred(channels: shape.c))
+  ///
+  /// - Throws: ``DeepCellError`` (`io`) as ``init(_:layout:)``.
+  public convenience init(_ shape: TensorShape) throws {
+    try self.init(shape, layout: .preferred(channels: shape.c))
   }
 
   /// A tensor filled from plain NCHW values.
-  public convenience init(_ shape: TensorShape, nchw values: [Float], layout: TensorLayout? = nil) {
+  ///
+  /// - Throws: ``DeepCellError`` (`io`) as ``init(_:layout:)``.
+  public convenience init(_ shape: TensorShape, nchw values: [Float], layout: TensorLayout? = nil)
+    throws
+  {
     precondition(values.count == shape.count, "\(values.count) values do not fill \(shape)")
-    self.init(shape, layout: layout ?? .preferred(channels: shape.c))
+    try self.init(shape, layout: layout ?? .preferred(channels: shape.c))
     values.withUnsafeBufferPointer { setNCHW($0) }
   }
 
@@ -138,15 +159,19 @@ public final class Tensor {
   }
 
   /// A copy in another layout.
-  public func converted(to newLayout: TensorLayout) -> Tensor {
-    if newLayout == layout { return copy() }
+  ///
+  /// - Throws: ``DeepCellError`` (`io`) when the copy cannot be allocated.
+  public func converted(to newLayout: TensorLayout) throws -> Tensor {
+    if newLayout == layout { return try copy() }
     let values = nchwValues()
-    return Tensor(shape, nchw: values, layout: newLayout)
+    return try Tensor(shape, nchw: values, layout: newLayout)
   }
 
   /// An independent copy.
-  public func copy() -> Tensor {
-    let t = Tensor(shape, layout: layout)
+  ///
+  /// - Throws: ``DeepCellError`` (`io`) when the copy cannot be allocated.
+  public func copy() throws -> Tensor {
+    let t = try Tensor(shape, layout: layout)
     t.storage.copy(from: storage)
     return t
   }
@@ -190,6 +215,6 @@ public final class Tensor {
         }
       }
     }
-    return Tensor(TensorShape(n, c, h, w), nchw: plain)
+    return try Tensor(TensorShape(n, c, h, w), nchw: plain)
   }
 }

@@ -24,18 +24,19 @@ public final class UNet {
     var enc: [[ConvBNReLU]] = []
     var channels = inputChannels
     for (k, wdt) in widths.enumerated() {
-      let a = ConvBNReLU(name: "enc\(k)_0", inputChannels: channels, outputChannels: wdt, rng: &rng)
-      let b = ConvBNReLU(name: "enc\(k)_1", inputChannels: wdt, outputChannels: wdt, rng: &rng)
+      let a = try ConvBNReLU(
+        name: "enc\(k)_0", inputChannels: channels, outputChannels: wdt, rng: &rng)
+      let b = try ConvBNReLU(name: "enc\(k)_1", inputChannels: wdt, outputChannels: wdt, rng: &rng)
       enc.append([a, b])
       channels = wdt
     }
     enc[0][0].conv.computesInputGradient = false
     var dec: [[ConvBNReLU]] = []
     for k in 0..<(widths.count - 1) {
-      let a = ConvBNReLU(
+      let a = try ConvBNReLU(
         name: "dec\(k)_0", inputChannels: widths[k + 1] + widths[k], outputChannels: widths[k],
         rng: &rng)
-      let b = ConvBNReLU(
+      let b = try ConvBNReLU(
         name: "dec\(k)_1", inputChannels: widths[k], outputChannels: widths[k], rng: &rng)
       dec.append([a, b])
     }
@@ -44,7 +45,7 @@ public final class UNet {
     pools = (0..<(widths.count - 1)).map { MaxPooling2D(name: "pool\($0)") }
     ups = (0..<(widths.count - 1)).map { UpSampling2D(name: "up\($0)", interpolation: .nearest) }
     concats = (0..<(widths.count - 1)).map { Concatenate(name: "concat\($0)") }
-    head = Conv2D(
+    head = try Conv2D(
       name: "head", inputChannels: widths[0], outputChannels: outputChannels, kernelSize: 1,
       rng: &rng)
     for level in enc + dec { for block in level { try registry.register(block.parameters) } }

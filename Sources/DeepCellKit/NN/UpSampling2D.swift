@@ -30,7 +30,7 @@ public final class UpSampling2D: Layer {
   public func forward(_ x: Tensor, training: Bool) throws -> Tensor {
     let s = x.shape
     let os = TensorShape(s.n, s.c, 2 * s.h, 2 * s.w)
-    let y = output.get(os, x.layout)
+    let y = try output.get(os, x.layout)
     if interpolation == .nearest {
       switch x.blockSize {
       case 16: nearest(SIMD16<Float>.self, x, y)
@@ -54,8 +54,8 @@ public final class UpSampling2D: Layer {
   public func backward(_ dy: Tensor) throws -> Tensor {
     let s = try requireSaved(inputShape, name)
     try requireShape(dy.shape, TensorShape(s.n, s.c, 2 * s.h, 2 * s.w), name)
-    let g = dy.layout == inputLayout ? dy : dy.converted(to: inputLayout)
-    let dx = inputGradient.get(s, inputLayout)
+    let g = try dy.layout == inputLayout ? dy : dy.converted(to: inputLayout)
+    let dx = try inputGradient.get(s, inputLayout)
     if interpolation == .nearest {
       switch dx.blockSize {
       case 16: nearestBackward(SIMD16<Float>.self, g, dx)

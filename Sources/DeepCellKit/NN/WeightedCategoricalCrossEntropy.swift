@@ -43,7 +43,7 @@ public struct WeightedCategoricalCrossEntropy {
     }
     let s = p.shape
     let weights = Self.classWeights(t)
-    let g = gradient.get(s, p.layout)
+    let g = try gradient.get(s, p.layout)
     let pixels = Double(s.n * s.h * s.w)
     let lo: Double = 1e-7
     let hi: Double = 1 - 1e-7

@@ -71,7 +71,7 @@ public final class PanopticPredictor {
           }
         }
       }
-      let input = Tensor(TensorShape(n, channels, t, t), nchw: plain)
+      let input = try Tensor(TensorShape(n, channels, t, t), nchw: plain)
       let outputs = try network.forward(input, training: false, heads: heads)
       for (k, y) in outputs.enumerated() {
         let k0 = y.shape.c

@@ -176,6 +176,21 @@ final class MaybeGzipReader {
     return filled
   }
 
+  /// Reads and drops exactly `count` bytes, a block at a time (a member's declared size is
+  /// never allocated); throws `badData` when the data ends first.
+  func skip(_ count: Int) throws {
+    var buffer = [UInt8](repeating: 0, count: min(count, 1 << 16))
+    var remaining = count
+    while remaining > 0 {
+      let n = min(remaining, buffer.count)
+      let got = try buffer.withUnsafeMutableBytes {
+        try read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<n]))
+      }
+      guard got == n else { throw DeepCellError(.badData, subject, "archive is truncated") }
+      remaining -= n
+    }
+  }
+
   /// Reads exactly `count` bytes; throws `badData` when the data ends first.
   func readExactly(_ count: Int) throws -> [UInt8] {
     var out = [UInt8](repeating: 0, count: count)

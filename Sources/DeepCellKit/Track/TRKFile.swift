@@ -40,6 +40,9 @@ public final class TRKFile {
         let block = try source.readExactly(512)
         guard let member = try TarArchive.parseHeader(block, subject: path) else { break }
         let size = paxSize ?? member.size
+        guard size >= 0, size <= TarArchive.maximumMemberSize else {
+          throw DeepCellError(.badData, path, "tar member size \(size) is impossible")
+        }
         let name = (longName ?? paxPath ?? member.name)
         longName = nil
         paxSize = nil
@@ -47,6 +50,9 @@ public final class TRKFile {
         let padded = (size + 511) / 512 * 512
         switch member.type {
         case UInt8(ascii: "x"), UInt8(ascii: "L"):
+          guard size <= 1 << 20 else {
+            throw DeepCellError(.badData, path, "tar extended header of \(size) bytes (over 1 MiB)")
+          }
           let content = try source.readExactly(padded)
           if member.type == UInt8(ascii: "L") {
             longName = String(decoding: content.prefix(size).prefix { $0 != 0 }, as: UTF8.self)
@@ -57,7 +63,7 @@ public final class TRKFile {
         case 0, UInt8(ascii: "0"), UInt8(ascii: "7"):
           break
         default:
-          _ = try source.readExactly(padded)
+          try source.skip(padded)
           continue
         }
         let base = (name as NSString).lastPathComponent
@@ -73,7 +79,7 @@ public final class TRKFile {
             subject: path)
           found.insert(base)
         } else {
-          _ = try source.readExactly(padded)
+          try source.skip(padded)
         }
       }
       guard let lineageBytes else {
@@ -134,9 +140,10 @@ public final class TRKFile {
     var path: String?
     var i = 0
     while i < bytes.count {
+      // A record is "LENGTH key=value\n", LENGTH counting the whole record.
       guard let space = bytes[i...].firstIndex(of: 0x20),
         let length = Int(String(decoding: bytes[i..<space], as: UTF8.self)),
-        length > 0, i + length <= bytes.count
+        length > space + 1 - i, length <= bytes.count - i
       else { break }
       let record = String(decoding: bytes[(space + 1)..<(i + length - 1)], as: UTF8.self)
       if let eq = record.firstIndex(of: "=") {

@@ -55,7 +55,14 @@ enum TarArchive {
     var type: UInt8
   }
 
+  /// The largest member size accepted (2⁵⁰ bytes, 1 PiB): far beyond any movie, and small
+  /// enough that rounding it up to whole blocks cannot overflow.
+  static let maximumMemberSize = 1 << 50
+
   /// Parses one 512-byte header; nil for a zero block (end of archive).
+  ///
+  /// - Throws: ``DeepCellError`` (`badData`) for a truncated header, a bad checksum or a size
+  ///   above ``maximumMemberSize``.
   static func parseHeader(_ h: [UInt8], subject: String) throws -> Member? {
     guard h.count == 512 else { throw DeepCellError(.badData, subject, "tar archive is truncated") }
     if h.allSatisfy({ $0 == 0 }) { return nil }
@@ -79,9 +86,18 @@ enum TarArchive {
     }
     var size = 0
     if h[124] & 0x80 != 0 {
-      for i in 125..<136 { size = size << 8 | Int(h[i]) }
+      // GNU base-256: big-endian in the 11 bytes after the flag byte.
+      for i in 125..<136 {
+        guard size <= maximumMemberSize >> 8 else {
+          throw DeepCellError(.badData, subject, "tar member size is impossibly large")
+        }
+        size = size << 8 | Int(h[i])
+      }
     } else {
       for c in h[124..<136] where c >= 0x30 && c <= 0x37 { size = size * 8 + Int(c - 0x30) }
+    }
+    guard size <= maximumMemberSize else {
+      throw DeepCellError(.badData, subject, "tar member size \(size) is impossibly large")
     }
     var name = text(0, 100)
     if text(257, 5) == "ustar" {

@@ -54,7 +54,14 @@ public struct TrackTable: Sendable, Equatable {
   /// is its parent's only child and begins after a gap (`B > E_parent + 1`) is the same
   /// cell re-appearing: it joins its parent's track (one id across the gap). Every other
   /// parent link is a division (deepcell's `isbi_to_lineage`, spec/track.md §6).
-  public func history() -> (history: TrackHistory, trackOfLabel: [Int: Int]) {
+  ///
+  /// Chains of re-appearances are followed iteratively, so a table whose chain is as long as
+  /// the table itself (a crafted file of a million rows) costs time linear in its rows and no
+  /// stack.
+  ///
+  /// - Throws: ``DeepCellError`` (`badData`) when re-appearance links form a cycle, which
+  ///   only a table that breaks the rules checked by ``parse(_:subject:)`` can hold.
+  public func history() throws -> (history: TrackHistory, trackOfLabel: [Int: Int]) {
     var byLabel = [Int: Row]()
     for r in rows { byLabel[r.label] = r }
     var children = [Int: [Int]]()
@@ -65,15 +72,32 @@ public struct TrackTable: Sendable, Equatable {
       }
       return r.begin > p.end + 1
     }
+    // The track of each label: the first label up its chain of re-appearances.
     var trackOf = [Int: Int]()
-    func root(_ label: Int) -> Int {
-      if let t = trackOf[label] { return t }
-      let r = byLabel[label]!
-      let t = isContinuation(r) ? root(r.parent) : label
-      trackOf[label] = t
-      return t
+    for r in rows where trackOf[r.label] == nil {
+      var chain: [Int] = []
+      var onChain = Set<Int>()
+      var label = r.label
+      var root = label
+      while true {
+        if let known = trackOf[label] {
+          root = known
+          break
+        }
+        guard onChain.insert(label).inserted else {
+          throw DeepCellError(
+            .badData, "track table", "the parent links of track \(label) form a cycle")
+        }
+        chain.append(label)
+        let row = byLabel[label]!
+        guard isContinuation(row) else {
+          root = label
+          break
+        }
+        label = row.parent
+      }
+      for l in chain { trackOf[l] = root }
     }
-    for r in rows { _ = root(r.label) }
     var records = [Int: TrackHistoryRecord]()
     for r in rows.sorted(by: { ($0.begin, $0.label) < ($1.begin, $1.label) }) {
       let id = trackOf[r.label]!
@@ -82,8 +106,8 @@ public struct TrackTable: Sendable, Equatable {
         let parent = r.parent != 0 ? trackOf[r.parent] : nil
         records[id] = TrackHistoryRecord(id: id, spans: [span], parent: parent)
       } else {
+        // Rows come in order of first frame, so the spans stay in time order.
         records[id]!.spans.append(span)
-        records[id]!.spans.sort { $0.first < $1.first }
       }
     }
     for id in records.keys.sorted() {

@@ -200,7 +200,13 @@ public final class TrackingJob {
       case .trk(let trk):
         history = trk.lineage.history()
       case .ctc(let folder):
-        let (h, map) = folder.table!.history()
+        let table = folder.table!
+        if let late = table.rows.first(where: { $0.end >= frameCount }) {
+          throw DeepCellError(
+            .badData, folder.path,
+            "track \(late.label) ends at frame \(late.end), past the movie's \(frameCount) frames")
+        }
+        let (h, map) = try table.history()
         history = h
         trackOfLabel = map
         var byTrack = [Int: [Int]]()

@@ -53,12 +53,10 @@ final class AugmentToolTests: ToolTestCase {
       try loadFixtureNPY("augment/transforms0_pixelwise.npy").values(UInt8.self))
   }
 
-  /// The whole golden transforms.npz (both frames) from ../shared, when present.
+  /// The whole golden transforms.npz (both frames) of ../shared/golden (copied to
+  /// Tests/Fixtures/augment by scripts/copy-golden-fixtures.sh).
   func testTargetsOnlyOnSharedGolden() throws {
-    let golden = TestPaths.shared("golden/deepcell-toolbox/transforms.npz").path
-    guard FileManager.default.fileExists(atPath: golden) else {
-      throw XCTSkip("no ../shared golden data")
-    }
+    let golden = TestPaths.fixture("augment/transforms.npz").path
     let run = try runTool("dc-augment", [golden, "--targets-only", "-o", path("t.npz")])
     XCTAssertEqual(run.status, 0, run.stderr)
     let out = try read(path("t.npz"))

@@ -9,10 +9,7 @@ final class DCMetricsToolTests: XCTestCase {
   func fixture(_ name: String) -> String { TestPaths.fixture("metrics/\(name)").path }
 
   func requireTool() throws {
-    guard FileManager.default.isExecutableFile(atPath: TestPaths.executable("dc-metrics").path)
-    else {
-      throw XCTSkip("dc-metrics is not built")
-    }
+    _ = try TestEnvironment.requireTool("dc-metrics")
   }
 
   func testJSONReportMatchesReference() throws {

@@ -87,10 +87,7 @@ final class ObjectMetricsParityTests: XCTestCase {
 
   /// The shared golden JSON itself (rounded to 6 digits per image, 4 in the summary).
   func testSharedGoldenJSON() throws {
-    let url = TestPaths.shared("golden/deepcell-toolbox/metrics_stats.json")
-    guard FileManager.default.fileExists(atPath: url.path) else {
-      throw XCTSkip("no ../shared golden data")
-    }
+    let url = TestPaths.fixture("metrics/metrics_stats.json")
     let golden = try XCTUnwrap(
       JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
     let perturbed = try XCTUnwrap(golden["perturbed"] as? [String: Any])

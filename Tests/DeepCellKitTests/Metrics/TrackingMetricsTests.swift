@@ -84,12 +84,10 @@ final class TrackingMetricsTests: XCTestCase {
     XCTAssertEqual(e.divisions.f1, 1)
   }
 
-  /// The rounded numbers in ../shared/golden/deepcell-toolbox/ctc_metrics.json.
+  /// The rounded numbers in ../shared/golden/deepcell-toolbox/ctc_metrics.json (copied to
+  /// Tests/Fixtures/metrics by scripts/copy-golden-fixtures.sh).
   func testSharedGoldenJSON() throws {
-    let url = TestPaths.shared("golden/deepcell-toolbox/ctc_metrics.json")
-    guard FileManager.default.fileExists(atPath: url.path) else {
-      throw XCTSkip("no ../shared golden data")
-    }
+    let url = TestPaths.fixture("metrics/ctc_metrics.json")
     let golden = try XCTUnwrap(
       JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
     let results = try XCTUnwrap(golden["results"] as? [String: Any])

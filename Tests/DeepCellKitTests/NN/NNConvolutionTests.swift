@@ -12,13 +12,13 @@ final class NNConvolutionTests: XCTestCase {
   ) throws {
     var data = TestData(UInt64(ic * 100 + oc * 10 + k + stride))
     var rng = RandomGenerator(seed: 5)
-    let conv = Conv2D(
+    let conv = try Conv2D(
       name: "c", inputChannels: ic, outputChannels: oc, kernelSize: k, stride: stride, bias: bias,
       rng: &rng)
     if let b = conv.bias { for i in 0..<oc { b.value.pointer[i] = Float(data.values(1)[0]) } }
     let xs = Ref.Shape(n: n, c: ic, h: h, w: w)
     let x = data.values(xs.count)
-    let input = Tensor.of(x, xs, layout: layout)
+    let input = try Tensor.of(x, xs, layout: layout)
     let y = try conv.forward(input, training: true)
     let kernel = conv.kernel.value.values.map(Double.init)
     let biasValues = conv.bias.map { $0.value.values.map(Double.init) }
@@ -91,7 +91,7 @@ final class NNConvolutionTests: XCTestCase {
   func testEngineConvolutionGradientMatchesFiniteDifferences() throws {
     var data = TestData(12)
     var rng = RandomGenerator(seed: 2)
-    let conv = Conv2D(
+    let conv = try Conv2D(
       name: "c", inputChannels: 3, outputChannels: 4, kernelSize: 3, stride: 2, bias: true,
       rng: &rng)
     let xs = Ref.Shape(n: 1, c: 3, h: 6, w: 6)
@@ -117,7 +117,7 @@ final class NNConvolutionTests: XCTestCase {
 
   func testChannelMismatchIsATypedError() throws {
     var rng = RandomGenerator(seed: 1)
-    let conv = Conv2D(name: "conv_x", inputChannels: 4, outputChannels: 2, rng: &rng)
+    let conv = try Conv2D(name: "conv_x", inputChannels: 4, outputChannels: 2, rng: &rng)
     XCTAssertThrowsError(try conv.forward(Tensor(TensorShape(1, 3, 4, 4)), training: true)) {
       error in
       let e = error as? DeepCellError

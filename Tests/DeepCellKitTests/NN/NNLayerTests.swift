@@ -20,7 +20,7 @@ final class NNLayerTests: XCTestCase {
         var data = TestData(21)
         let s = Ref.Shape(n: 2, c: c, h: 5, w: 3)
         let x = data.values(s.count, -2, 3)
-        let bn = BatchNormalization(name: "bn", channels: c)
+        let bn = try BatchNormalization(name: "bn", channels: c)
         let gamma = data.values(c, 0.5, 1.5)
         let beta = data.values(c)
         for i in 0..<c {
@@ -55,7 +55,7 @@ final class NNLayerTests: XCTestCase {
         let s = Ref.Shape(n: 2, c: c, h: 4, w: 3)
         let x = data.values(s.count, -2, 3)
         let dy = data.values(s.count)
-        let bn = BatchNormalization(name: "bn", channels: c, fusedReLU: true)
+        let bn = try BatchNormalization(name: "bn", channels: c, fusedReLU: true)
         let ones = [Double](repeating: 1, count: c)
         let zeros = [Double](repeating: 0, count: c)
         let y = try bn.forward(Tensor.of(x, s, layout: layout), training: true)
@@ -71,14 +71,14 @@ final class NNLayerTests: XCTestCase {
   }
 
   func testBatchNormInferenceUsesMovingStatistics() throws {
-    let bn = BatchNormalization(name: "bn", channels: 2)
+    let bn = try BatchNormalization(name: "bn", channels: 2)
     bn.movingMean.value.pointer[0] = 1
     bn.movingMean.value.pointer[1] = -2
     bn.movingVariance.value.pointer[0] = 4
     bn.movingVariance.value.pointer[1] = 0.25
     bn.gamma.value.pointer[1] = 3
     bn.beta.value.pointer[0] = 0.5
-    let x = Tensor(TensorShape(1, 2, 1, 2), nchw: [1, 3, -2, 0])
+    let x = try Tensor(TensorShape(1, 2, 1, 2), nchw: [1, 3, -2, 0])
     let y = try bn.forward(x, training: false).nchwValues()
     let e: Float = 1e-3
     XCTAssertEqual(y[0], 0.5, accuracy: 1e-6)
@@ -116,7 +116,7 @@ final class NNLayerTests: XCTestCase {
     let s = Ref.Shape(n: 2, c: 3, h: 3, w: 3)
     let x = data.values(s.count, -2, 2)
     let r = data.values(s.count)
-    let bn = BatchNormalization(name: "bn", channels: 3)
+    let bn = try BatchNormalization(name: "bn", channels: 3)
     for i in 0..<3 { bn.gamma.value.pointer[i] = Float(1 + i) }
     _ = try bn.forward(Tensor.of(x, s), training: true)
     let dx = try bn.backward(Tensor.of(r, s)).doubles
@@ -138,13 +138,13 @@ final class NNLayerTests: XCTestCase {
     var data = TestData(24)
     let c = blockedChannels
     let s = Ref.Shape(n: 4, c: c, h: 9, w: 7)
-    let x = Tensor.of(data.values(s.count), s)
-    let dy = Tensor.of(data.values(s.count), s)
+    let x = try Tensor.of(data.values(s.count), s)
+    let dy = try Tensor.of(data.values(s.count), s)
     var results: [[Float]] = []
     let before = NNThreads.count
     for threads in [1, 2] {
       NNThreads.set(threads)
-      let bn = BatchNormalization(name: "bn", channels: c)
+      let bn = try BatchNormalization(name: "bn", channels: c)
       let y = try bn.forward(x, training: true).nchwValues()
       let dx = try bn.backward(dy).nchwValues()
       results.append(y + dx + bn.gamma.gradient!.values + bn.movingVariance.value.values)
@@ -243,7 +243,7 @@ final class NNLayerTests: XCTestCase {
   /// model.md §6: [0, 1, 2, 3] → [0, .25, .75, 1.25, 1.75, 2.25, 2.75, 3] along an axis.
   func testBilinearUpsamplingUsesHalfPixelCentres() throws {
     let up = UpSampling2D(name: "u", interpolation: .bilinear)
-    let x = Tensor(TensorShape(1, 1, 1, 4), nchw: [0, 1, 2, 3])
+    let x = try Tensor(TensorShape(1, 1, 1, 4), nchw: [0, 1, 2, 3])
     let row = Array(try up.forward(x, training: false).nchwValues().prefix(8))
     XCTAssertEqual(row, [0, 0.25, 0.75, 1.25, 1.75, 2.25, 2.75, 3])
   }

@@ -48,7 +48,7 @@ final class NNLossTests: XCTestCase {
       t.enumerated().filter { ($0.offset / 12) % 2 == 0 }.map(\.element).reduce(0, +),
       t.enumerated().filter { ($0.offset / 12) % 2 == 1 }.map(\.element).reduce(0, +),
     ]
-    let weights = WeightedCategoricalCrossEntropy.classWeights(Tensor.of(t, s))
+    let weights = WeightedCategoricalCrossEntropy.classWeights(try Tensor.of(t, s))
     for c in 0..<2 { XCTAssertEqual(weights[c], 0.5 * 24 / (counts[c] + 1), accuracy: 1e-12) }
   }
 

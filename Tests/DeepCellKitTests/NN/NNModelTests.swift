@@ -6,7 +6,7 @@ import XCTest
 /// file keys, HWIO export), and bad input.
 final class NNModelTests: XCTestCase {
   /// A smooth target the small U-Net can learn: a blurred, shifted copy of the input.
-  private func batch(_ seed: UInt64, n: Int = 2, size: Int = 8) -> (Tensor, Tensor) {
+  private func batch(_ seed: UInt64, n: Int = 2, size: Int = 8) throws -> (Tensor, Tensor) {
     var rng = RandomGenerator(seed: seed)
     let s = TensorShape(n, 1, size, size)
     var x = [Float](repeating: 0, count: s.count)
@@ -27,14 +27,14 @@ final class NNModelTests: XCTestCase {
         }
       }
     }
-    return (Tensor(s, nchw: x), Tensor(s, nchw: t))
+    return (try Tensor(s, nchw: x), try Tensor(s, nchw: t))
   }
 
   private func train(seed: UInt64, steps: Int) throws -> (UNet, [Float]) {
     let net = try UNet(widths: [8, 16], seed: seed)
     let adam = Adam(learningRate: 1e-2)
     var mse = MeanSquaredError()
-    let (x, t) = batch(3)
+    let (x, t) = try batch(3)
     var losses: [Float] = []
     for step in 1...steps {
       losses.append(
@@ -125,10 +125,10 @@ final class NNModelTests: XCTestCase {
     let net = try UNet(widths: [8, 16], seed: 5)
     let adam = Adam()
     var mse = MeanSquaredError()
-    let (x, t) = batch(4)
+    let (x, t) = try batch(4)
     _ = try trainStepMSE(net, input: x, target: t, loss: &mse, optimizer: adam, step: 1)
     let snapshot = net.registry.exported()
-    let bad = t.copy()
+    let bad = try t.copy()
     bad.data[5] = .nan
     XCTAssertThrowsError(
       try trainStepMSE(net, input: x, target: bad, loss: &mse, optimizer: adam, step: 2)
@@ -158,7 +158,7 @@ final class NNModelTests: XCTestCase {
 
   func testInferenceNeedsNoGradientBuffers() throws {
     let net = try UNet(widths: [8, 16], seed: 5)
-    let (x, _) = batch(5)
+    let (x, _) = try batch(5)
     let y = try net.forward(x, training: false)
     XCTAssertEqual(y.shape, x.shape)
     XCTAssertTrue(net.registry.parameters.allSatisfy { $0.gradient == nil })

@@ -311,8 +311,8 @@ extension Tensor {
   /// Plain NCHW values as Double.
   var doubles: [Double] { nchwValues().map(Double.init) }
   /// A tensor from Double NCHW values in the given layout.
-  static func of(_ values: [Double], _ s: Ref.Shape, layout: TensorLayout? = nil) -> Tensor {
-    Tensor(s.tensorShape, nchw: values.map { Float($0) }, layout: layout)
+  static func of(_ values: [Double], _ s: Ref.Shape, layout: TensorLayout? = nil) throws -> Tensor {
+    try Tensor(s.tensorShape, nchw: values.map { Float($0) }, layout: layout)
   }
 }
 

@@ -19,7 +19,7 @@ final class ModelFileTests: XCTestCase {
       XCTAssertEqual(loaded.registry[p.name]!.value.values, p.value.values, p.name)
     }
     var rng = RandomGenerator(seed: 2)
-    let x = Tensor(TensorShape(1, 1, 16, 16), nchw: (0..<256).map { _ in rng.uniform(0, 1) })
+    let x = try Tensor(TensorShape(1, 1, 16, 16), nchw: (0..<256).map { _ in rng.uniform(0, 1) })
     let a = try net.forward(x, training: false).map { $0.nchwValues() }
     let b = try loaded.forward(x, training: false).map { $0.nchwValues() }
     XCTAssertEqual(a, b)

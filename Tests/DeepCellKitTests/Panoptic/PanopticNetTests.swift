@@ -57,7 +57,7 @@ final class PanopticNetTests: XCTestCase {
   func testForwardShapesAndHeadActivations() throws {
     let net = try PanopticNet(Self.tinyConfiguration(), seed: 1)
     var rng = RandomGenerator(seed: 5)
-    let x = Tensor(TensorShape(2, 1, 16, 16), nchw: (0..<512).map { _ in rng.uniform(-1, 1) })
+    let x = try Tensor(TensorShape(2, 1, 16, 16), nchw: (0..<512).map { _ in rng.uniform(-1, 1) })
     let out = try net.forward(x, training: false)
     XCTAssertEqual(
       out.map(\.shape),
@@ -79,7 +79,7 @@ final class PanopticNetTests: XCTestCase {
     c.semanticClasses = [1, 2]
     let net = try PanopticNet(c, seed: 3)
     var rng = RandomGenerator(seed: 9)
-    let x = Tensor(TensorShape(2, 1, 16, 16), nchw: (0..<512).map { _ in rng.uniform(0, 1) })
+    let x = try Tensor(TensorShape(2, 1, 16, 16), nchw: (0..<512).map { _ in rng.uniform(0, 1) })
     let weights = [
       (0..<512).map { _ in rng.uniform(-1, 1) }, (0..<1024).map { _ in rng.uniform(-1, 1) },
     ]
@@ -92,7 +92,9 @@ final class PanopticNetTests: XCTestCase {
       return total
     }
     let out = try net.forward(x, training: true)
-    let dys = out.enumerated().map { k, y in Tensor(y.shape, nchw: weights[k], layout: y.layout) }
+    let dys = try out.enumerated().map { k, y in
+      try Tensor(y.shape, nchw: weights[k], layout: y.layout)
+    }
     try net.backward(dys)
     let names = [
       "conv_channels/kernel", "conv2d/kernel", "conv2d_3/kernel", "batch_normalization_4/gamma",
@@ -104,7 +106,7 @@ final class PanopticNetTests: XCTestCase {
     var checked = 0
     for name in names {
       let p = try XCTUnwrap(net.registry[name], name)
-      let g = p.gradientBuffer().values
+      let g = try p.gradientBuffer().values
       let norm = sqrt(g.reduce(0) { $0 + Double($1) * Double($1) })
       XCTAssertGreaterThan(norm, 0, name)
       let saved = p.value.values

@@ -80,7 +80,7 @@ final class DCTrackToolTests: XCTestCase {
     let ctc = folder.appendingPathComponent("RES").path
     let run = try runTool(
       "dc-track",
-      [TestPaths.shared("golden/deepcell-toolbox/tracking.trk").path, "--ctc", ctc, "--quiet"])
+      [TestPaths.fixture("track/tracking.trk").path, "--ctc", ctc, "--quiet"])
     XCTAssertEqual(run.status, 0, run.stderr)
     let man = try loadFixtureNPY("track/ctc_sequence_man_track.npy").integerValues()
     let expected = Set(
@@ -135,7 +135,7 @@ final class DCTrackToolTests: XCTestCase {
     try writeNPY(NDArray(zeros: [0, 4, 4], dtype: .uint16), empty)
     try assertFails([empty.path] + outputs, status: 65, mentions: "empty", folder: out, keep: [])
     // Corrupt .trk.
-    let golden = try Data(contentsOf: TestPaths.shared("golden/deepcell-toolbox/tracking.trk"))
+    let golden = try Data(contentsOf: TestPaths.fixture("track/tracking.trk"))
     let corrupt = folder.appendingPathComponent("corrupt.trk")
     try golden.prefix(golden.count / 3).write(to: corrupt)
     try assertFails(
@@ -198,12 +198,14 @@ final class DCTrackToolTests: XCTestCase {
     XCTAssertEqual(file.lineage.entries.count, 16)
   }
 
-  /// deepcell-tracking itself (the reference env, `.oracle`, when present) loads the .trk
-  /// dc-track writes, finds its lineage valid, and converts it to the same CTC table.
+  /// deepcell-tracking itself (the reference env, `.oracle`) loads the .trk dc-track writes,
+  /// finds its lineage valid, and converts it to the same CTC table. `.ci/run` builds
+  /// `.oracle` with `../shared/oracle/setup.sh`; elsewhere the test skips without it.
   func testTRKLoadsInDeepcellTracking() throws {
     let python = TestPaths.packageRoot.appendingPathComponent(".oracle/bin/python").path
     guard FileManager.default.isExecutableFile(atPath: python) else {
-      throw XCTSkip("no reference Python env (.oracle)")
+      try TestEnvironment.missing(
+        "the reference Python env (.oracle)", remedy: "run ../shared/oracle/setup.sh")
     }
     let folder = try TestPaths.temporaryFolder(self)
     let (input, gt, h, w) = try writeInput(folder)

@@ -58,7 +58,7 @@ final class TrackFormatsTests: XCTestCase {
     // 1 → 17, 18 is a division. 5 → 6 (only child, no gap) stays a division-like link.
     let table = try TrackTable.parse(
       "1 0 4 0\n2 0 5 0\n5 0 3 0\n6 4 9 5\n17 5 9 1\n18 5 9 1\n19 7 9 2\n", subject: "t")
-    let (history, trackOf) = table.history()
+    let (history, trackOf) = try table.history()
     XCTAssertEqual(trackOf[19], 2)
     XCTAssertEqual(trackOf[6], 6)
     XCTAssertEqual(
@@ -81,7 +81,7 @@ final class TrackFormatsTests: XCTestCase {
   }
 
   func testGoldenTRKIsRead() throws {
-    let trk = try TRKFile(path: TestPaths.shared("golden/deepcell-toolbox/tracking.trk").path)
+    let trk = try TRKFile(path: TestPaths.fixture("track/tracking.trk").path)
     XCTAssertEqual(trk.lineage.entries.count, 18)
     XCTAssertEqual(trk.lineage.entries[1]?.daughters, [17, 18])
     XCTAssertEqual(trk.lineage.entries[17]?.parent, 1)
@@ -126,7 +126,7 @@ final class TrackFormatsTests: XCTestCase {
 
   func testCorruptOrInconsistentTRKIsRefused() throws {
     let folder = try TestPaths.temporaryFolder(self)
-    let golden = try Data(contentsOf: TestPaths.shared("golden/deepcell-toolbox/tracking.trk"))
+    let golden = try Data(contentsOf: TestPaths.fixture("track/tracking.trk"))
     // Truncated gzip stream.
     let truncated = folder.appendingPathComponent("truncated.trk")
     try golden.prefix(golden.count / 2).write(to: truncated)

@@ -9,7 +9,7 @@ final class FuzzInputFile {
   private init() {
     let folder =
       FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
-    let path = "\(folder)/dc-fuzz-npz-\(getpid())"
+    let path = "\(folder)/dc-fuzz-file-\(getpid())"
     descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
     unlink(path)
   }
