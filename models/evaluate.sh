@@ -30,7 +30,8 @@ mapfile -t ids < models/held-out.txt
 
 # dsb NAME MODEL "PREDICT FLAGS" "WATERSHED FLAGS": the held-out images through the pipe.
 dsb() {
-  local name=$1 model=$2 pflags=$3 wflags=$4 dir="$OUT/$1"
+  local name=$1 model=$2 pflags=$3 wflags=$4 dir
+  dir="$OUT/dsb-$(echo "$model $pflags $wflags" | tr -c "A-Za-z0-9" "_" | cut -c1-60)"
   rm -rf "$dir" && mkdir -p "$dir"
   for id in "${ids[@]}"; do
     # shellcheck disable=SC2086
