@@ -91,7 +91,8 @@ final class ShippedModelTests: ToolTestCase {
       try Data(NPY.encode(NDArray(shape: [1, h, w, 1], values: f))).write(
         to: URL(fileURLWithPath: path("f\(k).npy")))
       let run = try runTool(
-        tool, [path("f\(k).npy"), "--no-normalize", "-o", path("f\(k).npz"), "--quiet"])
+        tool,
+        [path("f\(k).npy"), "--no-normalize", "--no-augment", "-o", path("f\(k).npz"), "--quiet"])
       XCTAssertEqual(run.status, 0, run.stderr)
       let inner = try NPZReader(path: path("f\(k).npz")).readArray("inner_distance").floats()
       flippedMaps.append(
