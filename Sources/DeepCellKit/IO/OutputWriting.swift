@@ -12,17 +12,13 @@ import Foundation
 ///
 /// NPZ to a stdout pipe is streamed directly (data descriptors, spec/io.md §3).
 /// Throws `usage` when a single-array format is asked to hold several arrays.
-public func writeBundle(
-  _ bundle: ArrayBundle, to output: OutputFile, compressed: Bool = false,
-  provenance: StackProvenance? = nil
-) throws {
+public func writeBundle(_ bundle: ArrayBundle, to output: OutputFile, compressed: Bool = false)
+  throws
+{
   do {
     switch output.format {
     case .npz:
       let writer = try makeNPZWriter(output, compressed: compressed)
-      if let provenance {
-        try writer.writeMember(StackProvenance.npzMember, bytes: Array(provenance.json.utf8))
-      }
       try writer.write(bundle)
       try writer.finish()
     case .npy, .tiff, .omeTIFF, .png:
@@ -51,8 +47,7 @@ public func writeBundle(
         let writer = try ImageFormatDispatch.tiffStackWriter(
           path: output.temporaryPath, subject: output.subject, dtype: stack.dtype,
           frameShape: Array(stack.shape.dropFirst()),
-          frameCount: stack.shape[0], compressed: compressed, ome: output.format == .omeTIFF,
-          metadata: StackMetadata(provenance: provenance))
+          frameCount: stack.shape[0], compressed: compressed, ome: output.format == .omeTIFF)
         do {
           for i in 0..<stack.shape[0] { try writer.append(stack.frame(i)) }
           try writer.finish()

@@ -59,9 +59,11 @@ public struct MapPredictionJob {
     return description.normalization != "none"
   }
 
-  /// Heads' array names: inner_distance, outer_distance, fgbg, semantic_N.
+  /// Heads' array names: inner_distance, outer_distance, fgbg, semantic_N (the heads of
+  /// ``MapPredictionSettings/heads``, else the one-class heads, as ``PanopticPredictor``).
   public var arrayNames: [String] {
-    MapPredictor(network: network, settings: settings).predictor.heads.map { i -> String in
+    let classes = network.configuration.semanticClasses
+    return (settings.heads ?? classes.indices.filter { classes[$0] == 1 }).map { i -> String in
       switch i {
       case 0: return ArrayName.innerDistance
       case 1: return ArrayName.outerDistance
