@@ -1,18 +1,20 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// The executables: the tools (thin mains over DeepCellKit, built with swift-argument-parser)
-/// and the benchmark drivers that `bench/` runs. One folder `Sources/NAME` each.
+/// The tools: thin mains over the CLI and DeepCellKit libraries, one folder `Sources/NAME`
+/// each. The benchmark driver dc-bench is a package of its own (Benchmarks/), so neither
+/// `swift test` nor `make install` builds it.
 let toolNames = [
   "dc-normalize", "dc-augment", "dc-watershed", "dc-metrics", "dc-track", "dc-predict", "dc-train",
-  "normalize-bench", "tiffio-bench", "augment-bench", "watershed-bench", "nn-bench",
-  "metrics-bench", "track-bench",
 ]
 
 let package = Package(
   name: "dc-tools",
   platforms: [.macOS(.v13)],
-  products: toolNames.map { .executable(name: $0, targets: [$0]) },
+  products: toolNames.map { .executable(name: $0, targets: [$0]) } + [
+    // The algorithms and I/O, for Benchmarks/ and any other front end.
+    .library(name: "DeepCellKit", targets: ["DeepCellKit"])
+  ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
   ],
@@ -26,22 +28,26 @@ let package = Package(
     .target(
       name: "DeepCellKit",
       dependencies: [
-        "CTIFF", "CPNG", "CZlib", "CDNNL", "COpenBLAS",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ],
+        "CTIFF", "CPNG", "CZlib", "CDNNL", "COpenBLAS"
+      ]
+    ),
+    // What the command-line tools share: option groups, the runner, progress bars.
+    .target(
+      name: "CLI",
+      dependencies: [
+        "DeepCellKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
     ),
     .testTarget(
       name: "DeepCellKitTests",
-      dependencies: ["DeepCellKit"],
-      exclude: []
+      dependencies: ["DeepCellKit", "CLI"]
     ),
   ]
     + toolNames.map {
       .executableTarget(
         name: $0,
         dependencies: [
-          "DeepCellKit",
-          .product(name: "ArgumentParser", package: "swift-argument-parser"),
+          "DeepCellKit", "CLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
       )
     },

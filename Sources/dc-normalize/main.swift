@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLI
 import DeepCellKit
 import Foundation
 
@@ -52,38 +53,9 @@ struct DCNormalize: ParsableCommand {
         dc-normalize --method none raw16.tif --dtype uint8 --rescale --percentiles 1,99.8 -o view.tif
       """)
 
-  /// The normalization methods (normalize.md §2), and `none` for plain conversion.
-  enum Method: String, ExpressibleByArgument, CaseIterable {
-    case clahe, zscore, percentile, none
-  }
-
-  /// The dtypes `--dtype` converts to.
-  enum OutputType: String, ExpressibleByArgument, CaseIterable {
-    case uint8, uint16, int32, float32
-  }
-
   @OptionGroup var io: InputOutputOptions
 
-  @Option(
-    help:
-      "Normalization: clahe (DeepCell's histogram_normalization), zscore, percentile, or none (convert only)."
-  )
-  var method: Method = .clahe
-
-  @Option(
-    name: .customLong("kernel-size"),
-    help: ArgumentHelp(
-      "CLAHE contextual region size, K or KH,KW (default: frame height/8, width/8).",
-      valueName: "k|kh,kw"))
-  var kernelSize: KernelSize?
-
-  @Option(
-    help: ArgumentHelp(
-      "Percentile of the nonzero pixels to clip at (percentile method).", valueName: "p"))
-  var percentile: Double = 99.9
-
-  @Option(help: ArgumentHelp("Added to the standard deviation (zscore method).", valueName: "eps"))
-  var epsilon: Double = 1e-7
+  @OptionGroup var method: NormalizationOptions
 
   @Option(
     help: ArgumentHelp(
@@ -95,242 +67,78 @@ struct DCNormalize: ParsableCommand {
   @Flag(help: "Deflate-compress the output (TIFF and NPZ).")
   var compress = false
 
-  @Option(help: "Output dtype with --method none (default: the input's).")
-  var dtype: OutputType?
-
-  @Flag(
-    help:
-      "Map the stack's min-max (or --percentiles) onto the output dtype's range (0-1 for float32).")
-  var rescale = false
-
-  @Option(
-    help: ArgumentHelp(
-      "Rescale from the LOW-th to the HIGH-th percentile of the stack instead of min-max.",
-      valueName: "low,high"))
-  var percentiles: String?
-
-  @Option(
-    parsing: .unconditional,
-    help: ArgumentHelp(
-      "Frames to keep, Python slice syntax START:STOP:STEP or one index (e.g. 0:100:2, -1).",
-      valueName: "slice"))
-  var frames: String?
-
-  @Option(
-    parsing: .unconditional,
-    help: ArgumentHelp(
-      "Z slices of a hyperstack to keep (ImageJ slices, OME-TIFF SizeZ), 0-based, comma separated.",
-      valueName: "list"))
-  var z: String?
-
-  @Option(
-    parsing: .unconditional,
-    help: ArgumentHelp(
-      "Time points of a hyperstack to keep, 0-based, comma separated (each with its Z slices).",
-      valueName: "list"))
-  var t: String?
-
-  @Option(
-    help: ArgumentHelp(
-      "Write one file a frame into this folder (named by --pattern) instead of -o.",
-      valueName: "dir"))
-  var split: String?
-
-  @Option(
-    help: ArgumentHelp(
-      "File names for --split, one {} / {:03d} field for the frame number; the extension picks the format.",
-      valueName: "pattern"))
-  var pattern = "t{:03d}.tif"
+  @OptionGroup var conversion: ConversionOptions
 
   @OptionGroup var runtime: RuntimeOptions
 
   func validate() throws {
-    if method != .clahe, kernelSize != nil {
-      throw ValidationError("--kernel-size applies to the clahe method only")
-    }
-    guard percentile >= 0, percentile <= 100 else {
-      throw ValidationError("--percentile must lie in [0, 100], not \(percentile)")
-    }
-    guard epsilon.isFinite, epsilon >= 0 else {
-      throw ValidationError("--epsilon must be a finite number ≥ 0, not \(epsilon)")
-    }
-    if method != .none, dtype != nil || rescale || percentiles != nil {
+    if method.method != .none, conversion.changesType {
       throw ValidationError("--dtype, --rescale and --percentiles need --method none")
     }
-    if percentiles != nil, percentileRange == nil {
-      throw ValidationError(
-        "--percentiles takes LOW,HIGH with 0 ≤ LOW < HIGH ≤ 100, not '\(percentiles!)'")
-    }
-    for (name, list) in [("--z", z), ("--t", t)] {
-      if let list, HyperstackSelection.parseList(list) == nil {
-        throw ValidationError("\(name) takes indices like 0 or 2,0, not '\(list)'")
-      }
-    }
-    if let frames, FrameSlice(parsing: frames) == nil {
-      throw ValidationError(
-        "--frames takes START:STOP:STEP (each optional, STEP not 0) or one index, not '\(frames)'")
-    }
-    if split != nil, io.output != nil {
+    if conversion.split != nil, io.output != nil {
       throw ValidationError("--split writes into a folder; leave out -o")
     }
-    if split == nil, pattern != "t{:03d}.tif" {
-      throw ValidationError("--pattern names the files of --split")
-    }
-  }
-
-  /// `--percentiles` as (low, high), nil when absent or malformed.
-  var percentileRange: (low: Double, high: Double)? {
-    guard
-      let parts = percentiles?.split(separator: ",").map({
-        Double($0.trimmingCharacters(in: .whitespaces))
-      }),
-      parts.count == 2, let low = parts[0], let high = parts[1], low >= 0, low < high, high <= 100
-    else { return nil }
-    return (low, high)
   }
 
   /// Whether the run is a conversion (``StackConversion``) rather than the normalizing
-  /// filter: --method none, a frame selection, a split, or a folder or glob as input.
+  /// filter (``NormalizingFilter``): --method none, a frame selection, a split, or a folder
+  /// or glob as input.
   var converts: Bool {
-    method == .none || frames != nil || split != nil || z != nil || t != nil
+    method.method == .none || conversion.selects
       || (io.input.map(FileSequenceReader.isSequence) ?? false)
-  }
-
-  /// The per-plane normalization the options select (nil for `none`).
-  var normalization: (any PlaneNormalization)? {
-    switch method {
-    case .clahe: return HistogramNormalization(kernelSize: kernelSize)
-    case .zscore: return ZScoreNormalization(epsilon: epsilon)
-    case .percentile: return PercentileNormalization(percentile: percentile)
-    case .none: return nil
-    }
   }
 
   func run() throws {
     runtime.apply()
-    if converts {
-      try convert()
-      return
-    }
-    let input = try io.openInput()
-    if !runtime.quiet {
-      for warning in input.warnings { warn(warning) }
-    }
-    let name = try imageArrayName(in: input)
-    let subject = input.format == .npz ? "\(input.subject): \(name)" : input.subject
-    let reader = try channel.apply(to: try input.stackReader(name: name), subject: subject)
-    guard reader.frameCount > 0 else {
-      throw DeepCellError(.badData, subject, "the stack has no frames")
-    }
-
-    // Arrays other than the image pass through unchanged (NPZ input only).
-    var passThrough = ArrayBundle()
-    for other in input.arrayNames where other != name {
-      passThrough[other] = try input.readArray(name: other)
-    }
-    let outputName = input.format == .npz ? name : ArrayName.image
-    let output = try io.openOutput(arrayCount: passThrough.entries.count + 1)
-    let writer = try makeStackWriter(
-      output, name: outputName, dtype: .float32, frameShape: reader.frameShape,
-      frameCount: reader.frameCount, passThrough: passThrough, compressed: compress,
-      metadata: StackMetadata(
-        pixelSize: reader.metadata.pixelSize, slices: reader.metadata.slices,
-        provenance: StackProvenance(normalization: method.rawValue, tool: "dc-normalize")))
-    do {
-      try normalizeStream(reader, into: writer, subject: subject)
-      try writer.finish()
-      InterruptCleanup.untrack(output.temporaryPath)
-    } catch {
-      writer.abort()
-      throw error
-    }
-  }
-
-  /// Runs the options as a ``StackConversion``.
-  func convert() throws {
-    var conversion = StackConversion()
-    conversion.arrayName = array
-    conversion.channels = channel.channels
-    conversion.frames = frames.flatMap(FrameSlice.init(parsing:))
-    if z != nil || t != nil {
-      conversion.hyperstack = HyperstackSelection(
-        z: z.flatMap(HyperstackSelection.parseList), t: t.flatMap(HyperstackSelection.parseList))
-    }
-    conversion.dtype = dtype.flatMap { DType(rawValue: $0.rawValue) }
-    if let range = percentileRange {
-      conversion.rescale = .percentiles(low: range.low, high: range.high)
-    } else if rescale {
-      conversion.rescale = .minMax
-    }
-    conversion.normalization = normalization
-    conversion.compressed = compress
-    conversion.threads = runtime.workerCount
-    let destination: ConversionDestination
-    let output: OutputFile?
-    if let split {
-      destination = .split(directory: split, pattern: try SplitPattern(pattern))
-      output = nil
-    } else {
-      output = try io.openOutput()
-      destination = .file(output!)
-    }
     var progress: ProgressBar?
     var shown = 0
-    try conversion.run(
-      input: io.input, to: destination, warn: { if !runtime.quiet { warn($0) } },
-      progress: { done, total in
-        if progress == nil {
-          progress = ProgressBar(label: "dc-normalize", total: total, quiet: runtime.quiet)
-        }
-        progress!.advance(by: done - shown)
-        shown = done
-      })
+    let output: OutputFile?
+    if converts {
+      var run = StackConversion()
+      run.arrayName = array
+      run.channels = channel.channels
+      conversion.configure(&run)
+      run.normalization = method.normalization
+      run.compressed = compress
+      run.threads = runtime.workerCount
+      let destination: ConversionDestination
+      if let split = conversion.split {
+        destination = .split(directory: split, pattern: try SplitPattern(conversion.pattern))
+        output = nil
+      } else {
+        output = try io.openOutput()
+        destination = .file(output!)
+      }
+      try run.run(
+        input: io.input, to: destination, warn: { if !runtime.quiet { warn($0) } },
+        progress: { done, total in
+          if progress == nil {
+            progress = ProgressBar(label: "dc-normalize", total: total, quiet: runtime.quiet)
+          }
+          progress!.advance(by: done - shown)
+          shown = done
+        })
+    } else {
+      let input = try io.openInput()
+      if !runtime.quiet { for warning in input.warnings { warn(warning) } }
+      var filter = NormalizingFilter(
+        normalization: method.normalization!, methodName: method.method.rawValue)
+      filter.arrayName = array
+      filter.channels = channel.channels
+      filter.compressed = compress
+      filter.threads = runtime.workerCount
+      output = try filter.run(
+        input: input, output: { try io.openOutput(arrayCount: $0) },
+        start: { progress = ProgressBar(label: "dc-normalize", total: $0, quiet: runtime.quiet) },
+        progress: { progress?.advance(by: $0) })
+    }
     progress?.finish()
     if let output { InterruptCleanup.untrack(output.temporaryPath) }
-  }
-
-  /// Reads, normalizes and writes the frames in batches of a bounded size: at least one
-  /// frame per worker, else as many as fit in 16 MiB (at most 64).
-  func normalizeStream(_ reader: StackReader, into writer: StackWriter, subject: String) throws {
-    let normalizer = StackNormalizer(normalization!)
-    let frameBytes = max(1, reader.frameShape.reduce(1, *) * 4)
-    let batch = max(runtime.workerCount, min(64, (16 << 20) / frameBytes))
-    let progress = ProgressBar(
-      label: "dc-normalize", total: reader.frameCount, quiet: runtime.quiet)
-    var start = 0
-    while start < reader.frameCount {
-      let end = min(reader.frameCount, start + batch)
-      let frames = try (start..<end).map { try reader.readFrame($0) }
-      let normalized = try normalizer.normalize(
-        frames: frames, subject: subject, firstFrameIndex: start)
-      for frame in normalized { try writer.append(frame) }
-      progress.advance(by: end - start)
-      start = end
-    }
-    progress.finish()
-  }
-
-  /// `--array`, else `X`, else the only array; an NPZ with several arrays and no `X` needs
-  /// `--array`.
-  func imageArrayName(in input: InputFile) throws -> String {
-    if let array { return try input.resolve(array) }
-    let names = input.arrayNames
-    if names.contains(ArrayName.image) { return ArrayName.image }
-    if names.count == 1 { return names[0] }
-    throw DeepCellError(
-      .badData, input.subject,
-      names.isEmpty
-        ? "holds no arrays"
-        : "no array 'X' (arrays: \(names.joined(separator: ", "))); choose one with --array")
   }
 
   func warn(_ text: String) {
     FileHandle.standardError.write(Data("dc-normalize: warning: \(text)\n".utf8))
   }
-}
-
-extension KernelSize: ExpressibleByArgument {
-  public init?(argument: String) { self.init(parsing: argument) }
 }
 
 InputOutputOptions.optionsWritingElsewhere = ["--split"]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLI
 import DeepCellKit
 import Foundation
 
@@ -62,26 +63,7 @@ struct DCPredict: ParsableCommand {
   @Option(help: ArgumentHelp("Tiles per forward pass.", valueName: "n"))
   var batchSize: Int = 4
 
-  @Option(
-    help: ArgumentHelp(
-      "Typical nucleus diameter in input pixels, or 'auto' to estimate it (default: auto when the model records a training diameter).",
-      valueName: "d|auto"))
-  var diameter: String?
-
-  @Option(
-    help: ArgumentHelp(
-      "Nucleus diameter in pixels the model was trained at (default: from the model file).",
-      valueName: "d"))
-  var modelDiameter: Double?
-
-  @Option(
-    help: ArgumentHelp("Pixel size of the input in µm (scales by pixel size).", valueName: "mpp"))
-  var imageMpp: Double?
-
-  @Option(
-    help: ArgumentHelp(
-      "Pixel size the model was trained at (default: from the model file).", valueName: "mpp"))
-  var modelMpp: Double?
+  @OptionGroup var scale: NucleusScaleOptions
 
   @Option(
     help: ArgumentHelp(
@@ -111,31 +93,6 @@ struct DCPredict: ParsableCommand {
     guard TilePadMode(rawValue: padMode) != nil else {
       throw ValidationError("--pad-mode must be reflect or constant")
     }
-    for (flag, v) in [
-      ("--image-mpp", imageMpp), ("--model-mpp", modelMpp), ("--model-diameter", modelDiameter),
-    ] {
-      if let v, !(v.isFinite && v > 0) {
-        throw ValidationError("\(flag) must be a positive number")
-      }
-    }
-    _ = try scale()
-  }
-
-  /// The scale rule from --diameter and --image-mpp.
-  func scale() throws -> NucleusScale {
-    if let diameter {
-      guard imageMpp == nil else {
-        throw ValidationError("--diameter and --image-mpp exclude each other")
-      }
-      if diameter == "auto" { return .automatic }
-      guard let d = Double(diameter), d.isFinite, d > 0 else {
-        throw ValidationError(
-          "--diameter must be a positive number of pixels or 'auto', not '\(diameter)'")
-      }
-      return .diameter(d)
-    }
-    if let imageMpp { return .imagePixelSize(imageMpp) }
-    return .modelDefault
   }
 
   func run() throws {
@@ -143,7 +100,7 @@ struct DCPredict: ParsableCommand {
     let model = try self.model ?? DefaultModel.locate()
     let (network, description) = try ModelFile.load(model)
     let input = try io.openInput()
-    let name = try imageArrayName(in: input)
+    let name = try input.imageArrayName(array)
     let subject = input.format == .npz ? "\(input.subject): \(name)" : input.subject
     let reader = try channel.apply(to: try input.stackReader(name: name), subject: subject)
     var settings = MapPredictionSettings()
@@ -155,9 +112,9 @@ struct DCPredict: ParsableCommand {
     settings.normalize = MapPredictionJob.shouldNormalize(
       flag: normalize, provenance: try input.provenance(), description: description)
     var job = MapPredictionJob(network: network, description: description, settings: settings)
-    job.scale = try scale()
-    job.modelDiameter = modelDiameter
-    job.modelMPP = modelMpp
+    job.scale = try scale.scale()
+    job.modelDiameter = scale.modelDiameter
+    job.modelMPP = scale.modelMpp
     let output = try io.openOutput(arrayCount: job.arrayNames.count)
     let progress = ProgressBar(label: "dc-predict", total: reader.frameCount, quiet: runtime.quiet)
     let report = try job.run(reader: reader, subject: subject, output: output) {
@@ -165,28 +122,9 @@ struct DCPredict: ParsableCommand {
     }
     progress.finish()
     InterruptCleanup.untrack(output.temporaryPath)
-    if !runtime.quiet, let estimation = report.estimation {
-      let text =
-        report.diameter.map { String(format: "%.1f px (scale %.3f)", $0, report.scale) }
-        ?? "no nuclei found; predicting at the input's scale"
-      let passes = estimation.passes.map {
-        String(format: "%.0f→%.1f(%d)", $0.assumed, $0.reading, $0.count)
-      }.joined(separator: " ")
-      FileHandle.standardError.write(
-        Data(
-          "dc-predict: nucleus diameter (auto): \(text); passes, assumed→read(objects): \(passes)\n"
-            .utf8))
+    if !runtime.quiet, let line = report.estimationSummary {
+      FileHandle.standardError.write(Data("dc-predict: \(line)\n".utf8))
     }
-  }
-
-  /// `--array`, else `X`, else the only array.
-  func imageArrayName(in input: InputFile) throws -> String {
-    if let array { return try input.resolve(array) }
-    let names = input.arrayNames
-    if names.contains(ArrayName.image) { return ArrayName.image }
-    if names.count == 1 { return names[0] }
-    throw DeepCellError(
-      .usage, input.subject, "has arrays \(names.joined(separator: ", ")) and no X: give --array")
   }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLI
 import DeepCellKit
 import Foundation
 
@@ -71,63 +72,7 @@ struct DCTrack: ParsableCommand {
     help: ArgumentHelp("Array of the raw NPZ (default: X).", valueName: "name"))
   var rawName: String?
 
-  @Option(
-    name: .customLong("max-distance"),
-    help: ArgumentHelp("Largest centroid displacement of a link, pixels.", valueName: "px"))
-  var maxDistance: Double = TrackingParameters().maxDistance
-
-  @Option(
-    name: .customLong("max-gap"),
-    help: ArgumentHelp(
-      "Most frames a cell may be missing and keep its track (0: off).", valueName: "frames"))
-  var maxGap: Int = TrackingParameters().maxGap
-
-  @Option(
-    name: .customLong("birth-cost"),
-    help: ArgumentHelp("Cost of starting a track.", valueName: "cost"))
-  var birthCost: Double = TrackingParameters().birthCost
-
-  @Option(
-    name: .customLong("death-cost"),
-    help: ArgumentHelp("Cost of ending a track.", valueName: "cost"))
-  var deathCost: Double = TrackingParameters().deathCost
-
-  @Option(
-    name: .customLong("area-weight"),
-    help: ArgumentHelp("Weight of the area change |ln(A'/A)| in the link cost.", valueName: "w")
-  )
-  var areaWeight: Double = TrackingParameters().areaWeight
-
-  @Option(
-    name: .customLong("intensity-weight"),
-    help: ArgumentHelp("Weight of the mean-intensity change (with --raw).", valueName: "w")
-  )
-  var intensityWeight: Double = TrackingParameters().intensityWeight
-
-  @Option(
-    name: .customLong("gap-cost"),
-    help: ArgumentHelp("Extra link cost per missing frame of a closed gap.", valueName: "cost"))
-  var gapCost: Double = TrackingParameters().gapCost
-
-  @Option(
-    name: .customLong("division-distance"),
-    help: ArgumentHelp("Largest parent-to-daughter centroid distance, pixels.", valueName: "px"))
-  var divisionDistance: Double = TrackingParameters().divisionDistance
-
-  @Option(
-    name: .customLong("min-daughter-area-ratio"),
-    help: ArgumentHelp("Smallest daughter area / parent area.", valueName: "ratio"))
-  var minDaughterAreaRatio: Double = TrackingParameters().minDaughterAreaRatio
-
-  @Option(
-    name: .customLong("max-daughter-area-ratio"),
-    help: ArgumentHelp("Largest daughter area / parent area.", valueName: "ratio"))
-  var maxDaughterAreaRatio: Double = TrackingParameters().maxDaughterAreaRatio
-
-  @Flag(
-    name: .customLong("no-motion"),
-    help: "Measure link distances from the last centroid, not the extrapolated one.")
-  var noMotion = false
+  @OptionGroup var tracking: TrackingParameterOptions
 
   @Flag(
     name: .customLong("retrack"),
@@ -143,18 +88,7 @@ struct DCTrack: ParsableCommand {
 
   func run() throws {
     runtime.apply()
-    var p = TrackingParameters()
-    p.maxDistance = maxDistance
-    p.maxGap = maxGap
-    p.birthCost = birthCost
-    p.deathCost = deathCost
-    p.areaWeight = areaWeight
-    p.intensityWeight = intensityWeight
-    p.gapCost = gapCost
-    p.divisionDistance = divisionDistance
-    p.minDaughterAreaRatio = minDaughterAreaRatio
-    p.maxDaughterAreaRatio = maxDaughterAreaRatio
-    p.predictMotion = !noMotion
+    let p = tracking.parameters
     let outputs = TrackingOutputs(
       tracked: output, ctcFolder: ctc, trk: trk, lineage: lineage, keepGapLinks: !dropGapLinks)
     if outputs.isEmpty {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLI
 import DeepCellKit
 import Foundation
 
@@ -59,90 +60,11 @@ struct DCWatershed: ParsableCommand {
   @Option(help: "The image the overlay is drawn on (same frames as the maps).")
   var image: String?
 
-  @Option(
-    help: ArgumentHelp(
-      "Footprint radius for peak finding (disk for h-maxima, min_distance for peak_local_max) (default: the model's setting, else 10).",
-      valueName: "px"))
-  var radius: Int?
-
-  @Option(
-    help: ArgumentHelp(
-      "h of h-maxima (> 0), or the absolute threshold of peak_local_max (default: the model's, else 0.1).",
-      valueName: "h"))
-  var maximaThreshold: Double?
-
-  @Option(
-    help: ArgumentHelp(
-      "Watershed mask: smoothed interior > this (default: the model's, else 0.01).",
-      valueName: "t"))
-  var interiorThreshold: Double?
-
-  @Option(
-    help: ArgumentHelp(
-      "Gaussian sigma for the maxima map, 0 = none (default: the model's, else 0).",
-      valueName: "sigma"))
-  var maximaSmooth: Double?
-
-  @Option(
-    help: ArgumentHelp(
-      "Gaussian sigma for the interior map, 0 = none (default: the model's, else 1).",
-      valueName: "sigma"))
-  var interiorSmooth: Double?
-
-  @Option(
-    help: ArgumentHelp("Erode label edges by this many pixels (default: 0).", valueName: "px"))
-  var labelErosion: Int?
-
-  @Option(
-    help: ArgumentHelp(
-      "Remove objects with fewer pixels than this, 0 = off (default: the model's, else 0).",
-      valueName: "px"))
-  var smallObjectsThreshold: Int?
-
-  @Option(
-    help: ArgumentHelp(
-      "Fill holes smaller than this inside objects, 0 = off (default: the model's, else 0).",
-      valueName: "px"))
-  var fillHolesThreshold: Int?
-
-  @Option(help: "Grey-dilate the interior map by a (2e+1)² square first.")
-  var pixelExpansion: Int?
-
-  @Option(help: "Marker finder: h_maxima or peak_local_max (default: the model's, else h_maxima).")
-  var maximaAlgorithm: String?
-
-  @Flag(help: "peak_local_max only: drop peaks within --radius of the border.")
-  var excludeBorder = false
-
-  @Option(
-    help: ArgumentHelp("Deprecated alias of --radius (wins when given).", visibility: .hidden))
-  var minDistance: Int?
-
-  @Option(help: ArgumentHelp("Deprecated alias of --interior-threshold.", visibility: .hidden))
-  var distanceThreshold: Double?
-
-  @Option(help: ArgumentHelp("Deprecated alias of --maxima-threshold.", visibility: .hidden))
-  var detectionThreshold: Double?
+  @OptionGroup var settings: WatershedSettingOptions
 
   @OptionGroup var runtime: RuntimeOptions
 
-  /// The flags given, in the maps' pixels; unset ones come from the maps' record or defaults.
-  var overrides: WatershedSettings {
-    WatershedSettings(
-      radius: radius.map(Double.init), maximaThreshold: maximaThreshold,
-      interiorThreshold: interiorThreshold, maximaSmooth: maximaSmooth,
-      interiorSmooth: interiorSmooth, labelErosion: labelErosion.map(Double.init),
-      smallObjectsThreshold: smallObjectsThreshold.map(Double.init),
-      fillHolesThreshold: fillHolesThreshold.map(Double.init), maximaAlgorithm: maximaAlgorithm)
-  }
-
   func validate() throws {
-    if let maximaAlgorithm,
-      DeepWatershedParameters.MaximaAlgorithm(rawValue: maximaAlgorithm) == nil
-    {
-      throw ValidationError(
-        "--maxima-algorithm must be h_maxima or peak_local_max, not '\(maximaAlgorithm)'")
-    }
     if overlay != nil && image == nil { throw ValidationError("--overlay needs --image") }
     if pngDir != nil && output != nil {
       throw ValidationError("--png-dir cannot be combined with -o")
@@ -155,13 +77,7 @@ struct DCWatershed: ParsableCommand {
   func run() throws {
     runtime.apply()
     let maps = try DistanceMapStreams.open(input: input, maxima: maxima, interior: interior)
-    var base = DeepWatershedParameters()
-    base.pixelExpansion = pixelExpansion
-    base.excludeBorder = excludeBorder ? .radius : .off
-    base.minDistance = minDistance
-    base.distanceThreshold = distanceThreshold
-    base.detectionThreshold = detectionThreshold
-    let parameters = try maps.parameters(base: base, overrides: overrides)
+    let parameters = try maps.parameters(base: settings.base, overrides: settings.overrides)
     let imageReader = try image.map { try InputFile(path: $0).stackReader(name: nil) }
     let segmentation = try MapStreamSegmentation(
       maps: maps, parameters: parameters, workers: runtime.workerCount, image: imageReader)

@@ -181,3 +181,18 @@ public struct MapPredictionJob {
     }
   }
 }
+
+extension MapPredictionJob.Report {
+  /// The line a tool reports after an automatic diameter estimation (nil without one):
+  /// the diameter and scale used, then each pass as assumed→read(objects).
+  public var estimationSummary: String? {
+    guard let estimation else { return nil }
+    let text =
+      diameter.map { String(format: "%.1f px (scale %.3f)", $0, scale) }
+      ?? "no nuclei found; predicting at the input's scale"
+    let passes = estimation.passes.map {
+      String(format: "%.0f→%.1f(%d)", $0.assumed, $0.reading, $0.count)
+    }.joined(separator: " ")
+    return "nucleus diameter (auto): \(text); passes, assumed→read(objects): \(passes)"
+  }
+}

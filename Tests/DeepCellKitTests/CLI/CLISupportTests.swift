@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import XCTest
 
+@testable import CLI
 @testable import DeepCellKit
 
 /// A command exercising every way ``ToolRunner`` ends a run.

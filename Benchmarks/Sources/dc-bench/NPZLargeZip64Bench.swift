@@ -1,12 +1,12 @@
+import ArgumentParser
 import Foundation
 
 /// Writes and reads an NPZ whose member passes 4 GiB (spec/io.md §3, Zip64), streaming:
 ///   npz-large-zip64 write PATH|- stored|deflated FRAMES   — uint16 frames of 2048×2048, frame i filled with i
 ///   npz-large-zip64 read PATH FRAMES                      — reads every frame in order (CRC checked) and checks it
-@main
 struct LargeZip64 {
-  static func main() throws {
-    let args = CommandLine.arguments
+  static func main(_ arguments: [String]) throws {
+    let args = arguments
     let side = 2048
     let frames = Int(args[args.count - 1])!
     if args[1] == "write" {
@@ -39,4 +39,16 @@ struct LargeZip64 {
       print("read \(frames) frames of X, CRC-32 checked; small and after intact")
     }
   }
+}
+
+/// `dc-bench npz-large-zip64`: Write and read back an NPZ past 4 GiB (bench/npz-large-zip64.sh).
+struct NPZLargeZip64Bench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "npz-large-zip64",
+    abstract: "Write and read back an NPZ past 4 GiB (bench/npz-large-zip64.sh).")
+
+  @Argument(parsing: .captureForPassthrough, help: "The benchmark's own arguments.")
+  var passthrough: [String] = []
+
+  func run() throws { try LargeZip64.main(["dc-bench npz-large-zip64"] + passthrough) }
 }

@@ -4,10 +4,9 @@ import Foundation
 
 /// Times DeepCellKit's deep_watershed in process on two `.npy` map stacks, for
 /// bench/watershed.sh (which times the Python reference on the same files).
-@main
 struct WatershedBench: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "watershed-bench",
+    commandName: "watershed",
     abstract:
       "Time deep_watershed on two .npy maps (median of N runs after a warm-up) and print seconds.")
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeepCellKit
 import Foundation
 
 #if canImport(Glibc)

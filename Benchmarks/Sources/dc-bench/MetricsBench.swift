@@ -7,7 +7,7 @@ import Foundation
 /// way: median of N runs after one warm-up).
 struct MetricsBench: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "metrics-bench",
+    commandName: "metrics",
     abstract: "Time object metrics on .npy label stacks, or CTC measures on folders; print JSON.")
 
   @Option(help: "Truth label stack (.npy) for object metrics.")
@@ -62,5 +62,3 @@ struct MetricsBench: ParsableCommand {
     print("{\"median_s\": \(median), \"min_s\": \(times[0]), \"runs\": \(times.count), \(result)}")
   }
 }
-
-MetricsBench.main()

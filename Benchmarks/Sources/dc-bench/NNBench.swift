@@ -6,10 +6,9 @@ import Foundation
 /// convolution, forward + backward (issue 4, last line `ms_per_step=<median>`), and the
 /// default PanopticNet's training throughput and inference throughput (issue 5, model.md
 /// §2–§8; last lines `samples_per_s=<n>` and `mpix_per_s=<n>`).
-@main
 struct NNBench: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "nn-bench",
+    commandName: "nn",
     abstract:
       "Time the network engine: the U-Net training step, one convolution, or PanopticNet.",
     discussion: """

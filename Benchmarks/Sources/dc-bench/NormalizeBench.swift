@@ -6,7 +6,7 @@ import Foundation
 /// (the Python side times `histogram_normalization` on the same file the same way).
 struct NormalizeBench: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "normalize-bench",
+    commandName: "normalize",
     abstract: "Time a normalization of an .npy stack (best of N runs) and print seconds.")
 
   @Argument(help: "An .npy stack (N, H, W, C).")
@@ -45,5 +45,3 @@ struct NormalizeBench: ParsableCommand {
     print(String(format: "%.6f", best))
   }
 }
-
-NormalizeBench.main()

@@ -1,3 +1,4 @@
+import DeepCellKit
 import Foundation
 
 #if canImport(Glibc)
@@ -87,13 +88,8 @@ public final class ProgressBar: @unchecked Sendable {
     return text
   }
 
-  /// `m:ss` or `h:mm:ss`.
-  public static func clock(_ seconds: Double) -> String {
-    let s = Int(seconds.rounded())
-    return s >= 3600
-      ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
-      : String(format: "%d:%02d", s / 60, s % 60)
-  }
+  /// `m:ss` or `h:mm:ss` (``clockText(_:)``).
+  public static func clock(_ seconds: Double) -> String { clockText(seconds) }
 
   private func draw(now: Date) {
     let text = ProgressBar.render(

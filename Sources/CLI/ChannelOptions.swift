@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeepCellKit
 
 /// `--channel LIST`: which channels of the input a tool reads (0-based, comma separated), e.g.
 /// `--channel 0` for the grey value of an RGB(A) PNG whose channels are equal. Include with

@@ -1,0 +1,36 @@
+import ArgumentParser
+import DeepCellKit
+import Foundation
+
+/// The options every tool shares for how it runs (design.md, "People" and "Scale"):
+/// `--threads N` and `--quiet`. Include with `@OptionGroup var runtime: RuntimeOptions`
+/// and call ``apply()`` first thing in `run()`.
+public struct RuntimeOptions: ParsableArguments {
+  /// Worker threads; nil means all active cores.
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Worker threads (default: all cores). The output is identical for any value.",
+      valueName: "n"))
+  public var threads: Int?
+
+  /// No progress bar and no warnings on stderr (errors are still reported).
+  @Flag(
+    name: .shortAndLong, help: "No progress bar or warnings on stderr; errors are still printed.")
+  public var quiet = false
+
+  public init() {}
+
+  public func validate() throws {
+    if let threads, threads < 1 {
+      throw ValidationError("--threads must be at least 1, not \(threads)")
+    }
+  }
+
+  /// The worker count in effect: `--threads`, else all active cores.
+  public var workerCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+
+  /// Makes ``workerCount`` the thread count of everything the tool runs
+  /// (``Parallel/useThreads(_:)``: Dispatch loops, OpenBLAS, OpenMP).
+  public func apply() { Parallel.useThreads(workerCount) }
+}

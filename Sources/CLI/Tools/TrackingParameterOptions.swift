@@ -1,0 +1,83 @@
+import ArgumentParser
+import DeepCellKit
+
+/// dc-track's linking, gap and division flags (track.md), defaulting to
+/// ``TrackingParameters``'. Include with `@OptionGroup var tracking: TrackingParameterOptions`.
+public struct TrackingParameterOptions: ParsableArguments {
+  @Option(
+    name: .customLong("max-distance"),
+    help: ArgumentHelp("Largest centroid displacement of a link, pixels.", valueName: "px"))
+  public var maxDistance: Double = TrackingParameters().maxDistance
+
+  @Option(
+    name: .customLong("max-gap"),
+    help: ArgumentHelp(
+      "Most frames a cell may be missing and keep its track (0: off).", valueName: "frames"))
+  public var maxGap: Int = TrackingParameters().maxGap
+
+  @Option(
+    name: .customLong("birth-cost"),
+    help: ArgumentHelp("Cost of starting a track.", valueName: "cost"))
+  public var birthCost: Double = TrackingParameters().birthCost
+
+  @Option(
+    name: .customLong("death-cost"),
+    help: ArgumentHelp("Cost of ending a track.", valueName: "cost"))
+  public var deathCost: Double = TrackingParameters().deathCost
+
+  @Option(
+    name: .customLong("area-weight"),
+    help: ArgumentHelp("Weight of the area change |ln(A'/A)| in the link cost.", valueName: "w")
+  )
+  public var areaWeight: Double = TrackingParameters().areaWeight
+
+  @Option(
+    name: .customLong("intensity-weight"),
+    help: ArgumentHelp("Weight of the mean-intensity change (with --raw).", valueName: "w")
+  )
+  public var intensityWeight: Double = TrackingParameters().intensityWeight
+
+  @Option(
+    name: .customLong("gap-cost"),
+    help: ArgumentHelp("Extra link cost per missing frame of a closed gap.", valueName: "cost"))
+  public var gapCost: Double = TrackingParameters().gapCost
+
+  @Option(
+    name: .customLong("division-distance"),
+    help: ArgumentHelp("Largest parent-to-daughter centroid distance, pixels.", valueName: "px"))
+  public var divisionDistance: Double = TrackingParameters().divisionDistance
+
+  @Option(
+    name: .customLong("min-daughter-area-ratio"),
+    help: ArgumentHelp("Smallest daughter area / parent area.", valueName: "ratio"))
+  public var minDaughterAreaRatio: Double = TrackingParameters().minDaughterAreaRatio
+
+  @Option(
+    name: .customLong("max-daughter-area-ratio"),
+    help: ArgumentHelp("Largest daughter area / parent area.", valueName: "ratio"))
+  public var maxDaughterAreaRatio: Double = TrackingParameters().maxDaughterAreaRatio
+
+  @Flag(
+    name: .customLong("no-motion"),
+    help: "Measure link distances from the last centroid, not the extrapolated one.")
+  public var noMotion = false
+
+  public init() {}
+
+  /// The parameters the flags give (not yet validated: ``TrackingParameters/validate()``).
+  public var parameters: TrackingParameters {
+    var p = TrackingParameters()
+    p.maxDistance = maxDistance
+    p.maxGap = maxGap
+    p.birthCost = birthCost
+    p.deathCost = deathCost
+    p.areaWeight = areaWeight
+    p.intensityWeight = intensityWeight
+    p.gapCost = gapCost
+    p.divisionDistance = divisionDistance
+    p.minDaughterAreaRatio = minDaughterAreaRatio
+    p.maxDaughterAreaRatio = maxDaughterAreaRatio
+    p.predictMotion = !noMotion
+    return p
+  }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import DeepCellKit
+
+/// dc-train's schedule and data flags (model.md §9): validation split, epochs, batch size,
+/// learning rate, crop and zoom of the augmentation, seed, steps, normalization, the recorded
+/// nucleus diameter. Include with `@OptionGroup var training: TrainingOptions`.
+public struct TrainingOptions: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "Fraction of X held out for validation when no --validation.", valueName: "f"))
+  public var validationSplit: Double = 0.2
+
+  @Option(help: "Epochs.") public var epochs: Int = 16
+  @Option(help: "Samples per step.") public var batchSize: Int = 16
+  @Option(help: "Initial learning rate.") public var lr: Float = 1e-4
+  @Option(help: "Square crop size = model input size (a power of two).") public var crop: Int = 256
+  @Option(help: "Smallest zoom (range [zoom-min, 1/zoom-min]).") public var zoomMin: Double = 0.75
+  @Option(help: "Seed of weights, split and augmentation.") public var seed: UInt64 = 0
+  @Option(help: "Steps per epoch (default: training samples // batch size).") public
+    var stepsPerEpoch: Int?
+  @Option(help: "Validation steps (default: validation samples // batch size).")
+  public var validationSteps: Int?
+  @Flag(
+    help:
+      "X is already normalized with histogram_normalization: skip it here (automatic for dc-normalize output). The model still expects normalized input."
+  ) public var noNormalize = false
+
+  @Option(
+    help: ArgumentHelp(
+      "Median nucleus diameter in pixels the training images were resized to; recorded in the model so dc-predict can rescale other images to it (--diameter).",
+      valueName: "d"))
+  public var diameter: Double?
+  public init() {}
+
+  public func validate() throws {
+    if let diameter, !(diameter.isFinite && diameter > 0) {
+      throw ValidationError("--diameter must be a positive number of pixels")
+    }
+    guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive") }
+    guard validationSplit > 0, validationSplit < 1 else {
+      throw ValidationError("--validation-split must lie in (0, 1)")
+    }
+    guard zoomMin > 0, zoomMin <= 1 else { throw ValidationError("--zoom-min must lie in (0, 1]") }
+  }
+
+  /// The ``TrainingSettings`` of the flags.
+  public var settings: TrainingSettings {
+    var settings = TrainingSettings()
+    settings.epochs = epochs
+    settings.batchSize = batchSize
+    settings.learningRate = lr
+    settings.seed = seed
+    settings.stepsPerEpoch = stepsPerEpoch
+    settings.validationSteps = validationSteps
+    return settings
+  }
+}
