@@ -167,11 +167,14 @@ public struct AffineWarp: Sendable, Equatable {
       outside: false)
   }
 
-  /// Bilinear (order 1) warp of a row-major `height`×`width`×`channels` float image into
-  /// `out` of the same size; each channel is warped separately with the same coordinates.
-  public func bilinear(
-    _ input: UnsafeBufferPointer<Float>, height: Int, width: Int, channels: Int, fillMode: FillMode,
-    cval: Double = 0, into out: UnsafeMutableBufferPointer<Float>
+  /// Calls `body(o, row sample, column sample)` for every output pixel of a `height`×`width`
+  /// image with `channels` channels (`o`: the pixel's first element): the input point the
+  /// pixel maps to (scipy's `affine_transform` coordinates), sampled along each axis for
+  /// interpolation `order` under `fillMode`.
+  @inline(__always)
+  private func forEachSample(
+    height: Int, width: Int, channels: Int, order: Int, fillMode: FillMode,
+    _ body: (Int, AxisSample, AxisSample) -> Void
   ) {
     let m00 = matrix[0]
     let m01 = matrix[1]
@@ -185,25 +188,37 @@ public struct AffineWarp: Sendable, Equatable {
         let cd = Double(c)
         let qr = 0.0 + rd * m00 + cd * m01 + o0
         let qc = 0.0 + rd * m10 + cd * m11 + o1
-        let sr = AffineWarp.axisSample(qr, height, order: 1, mode: fillMode)
-        let sc = AffineWarp.axisSample(qc, width, order: 1, mode: fillMode)
-        let o = (r * width + c) * channels
-        if sr.outside || sc.outside {
-          for k in 0..<channels { out[o + k] = Float(cval) }
-          continue
-        }
-        let i00 = (sr.lo * width + sc.lo) * channels
-        let i01 = (sr.lo * width + sc.hi) * channels
-        let i10 = (sr.hi * width + sc.lo) * channels
-        let i11 = (sr.hi * width + sc.hi) * channels
-        for k in 0..<channels {
-          var t = 0.0
-          t += Double(input[i00 + k]) * sr.w0 * sc.w0
-          t += Double(input[i01 + k]) * sr.w0 * sc.w1
-          t += Double(input[i10 + k]) * sr.w1 * sc.w0
-          t += Double(input[i11 + k]) * sr.w1 * sc.w1
-          out[o + k] = Float(t)
-        }
+        body(
+          (r * width + c) * channels,
+          AffineWarp.axisSample(qr, height, order: order, mode: fillMode),
+          AffineWarp.axisSample(qc, width, order: order, mode: fillMode))
+      }
+    }
+  }
+
+  /// Bilinear (order 1) warp of a row-major `height`×`width`×`channels` float image into
+  /// `out` of the same size; each channel is warped separately with the same coordinates.
+  public func bilinear(
+    _ input: UnsafeBufferPointer<Float>, height: Int, width: Int, channels: Int, fillMode: FillMode,
+    cval: Double = 0, into out: UnsafeMutableBufferPointer<Float>
+  ) {
+    forEachSample(height: height, width: width, channels: channels, order: 1, fillMode: fillMode) {
+      o, sr, sc in
+      if sr.outside || sc.outside {
+        for k in 0..<channels { out[o + k] = Float(cval) }
+        return
+      }
+      let i00 = (sr.lo * width + sc.lo) * channels
+      let i01 = (sr.lo * width + sc.hi) * channels
+      let i10 = (sr.hi * width + sc.lo) * channels
+      let i11 = (sr.hi * width + sc.hi) * channels
+      for k in 0..<channels {
+        var t = 0.0
+        t += Double(input[i00 + k]) * sr.w0 * sc.w0
+        t += Double(input[i01 + k]) * sr.w0 * sc.w1
+        t += Double(input[i10 + k]) * sr.w1 * sc.w0
+        t += Double(input[i11 + k]) * sr.w1 * sc.w1
+        out[o + k] = Float(t)
       }
     }
   }
@@ -215,28 +230,14 @@ public struct AffineWarp: Sendable, Equatable {
     fill: T,
     into out: UnsafeMutableBufferPointer<T>
   ) {
-    let m00 = matrix[0]
-    let m01 = matrix[1]
-    let m10 = matrix[2]
-    let m11 = matrix[3]
-    let o0 = offset[0]
-    let o1 = offset[1]
-    for r in 0..<height {
-      let rd = Double(r)
-      for c in 0..<width {
-        let cd = Double(c)
-        let qr = 0.0 + rd * m00 + cd * m01 + o0
-        let qc = 0.0 + rd * m10 + cd * m11 + o1
-        let sr = AffineWarp.axisSample(qr, height, order: 0, mode: fillMode)
-        let sc = AffineWarp.axisSample(qc, width, order: 0, mode: fillMode)
-        let o = (r * width + c) * channels
-        if sr.outside || sc.outside {
-          for k in 0..<channels { out[o + k] = fill }
-          continue
-        }
-        let i = (sr.lo * width + sc.lo) * channels
-        for k in 0..<channels { out[o + k] = input[i + k] }
+    forEachSample(height: height, width: width, channels: channels, order: 0, fillMode: fillMode) {
+      o, sr, sc in
+      if sr.outside || sc.outside {
+        for k in 0..<channels { out[o + k] = fill }
+        return
       }
+      let i = (sr.lo * width + sc.lo) * channels
+      for k in 0..<channels { out[o + k] = input[i + k] }
     }
   }
 

@@ -85,38 +85,16 @@ public enum CTCFolderEvaluation {
 
   /// Reads and matches (reference, result) file pairs, in parallel, results in order.
   static func matchFiles(_ pairs: [(String, String)], threads: Int) throws -> [CTCFrameMatch] {
-    var out = [CTCFrameMatch?](repeating: nil, count: pairs.count)
-    var failure: (Int, Error)?
-    let lock = NSLock()
-    let workers = min(
-      max(threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount, 1),
-      max(pairs.count, 1))
-    out.withUnsafeMutableBufferPointer { slots in
-      let s = slots
-      DispatchQueue.concurrentPerform(iterations: workers) { w in
-        var k = w
-        while k < pairs.count {
-          do {
-            let reference = try readLabels(pairs[k].0)
-            let result = try readLabels(pairs[k].1)
-            guard reference.shape == result.shape else {
-              throw DeepCellError(
-                .badData, pairs[k].1,
-                "shape \(result.shape) differs from \(pairs[k].0)'s \(reference.shape)")
-            }
-            s[k] = CTCFrameMatch(reference: reference, result: result)
-          } catch {
-            lock.lock()
-            if failure == nil || failure!.0 > k { failure = (k, error) }
-            lock.unlock()
-            return
-          }
-          k += workers
-        }
+    try Parallel.map(pairs.count, threads: threads > 0 ? threads : nil) { k in
+      let reference = try readLabels(pairs[k].0)
+      let result = try readLabels(pairs[k].1)
+      guard reference.shape == result.shape else {
+        throw DeepCellError(
+          .badData, pairs[k].1,
+          "shape \(result.shape) differs from \(pairs[k].0)'s \(reference.shape)")
       }
+      return CTCFrameMatch(reference: reference, result: result)
     }
-    if let failure { throw failure.1 }
-    return out.map { $0! }
   }
 
   /// One mask file as labels: a 2-D image, or a volume for a multi-page file.

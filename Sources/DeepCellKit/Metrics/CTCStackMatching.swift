@@ -19,33 +19,12 @@ extension CTCFrameMatch {
         .badData, resultName,
         "shape \(result.shape) does not match \(referenceName)'s \(reference.shape)")
     }
-    var out = [CTCFrameMatch?](repeating: nil, count: r.items)
-    var failure: (Int, Error)?
-    let lock = NSLock()
-    let workers = min(
-      max(threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount, 1), max(r.items, 1))
-    out.withUnsafeMutableBufferPointer { slots in
-      let s = slots
-      DispatchQueue.concurrentPerform(iterations: workers) { w in
-        var k = w
-        while k < r.items {
-          do {
-            s[k] = CTCFrameMatch(
-              reference: try IndexedLabels(
-                stack: reference, frame: k, imageShape: r.shape, subject: referenceName),
-              result: try IndexedLabels(
-                stack: result, frame: k, imageShape: r.shape, subject: resultName))
-          } catch {
-            lock.lock()
-            if failure == nil || failure!.0 > k { failure = (k, error) }
-            lock.unlock()
-            return
-          }
-          k += workers
-        }
-      }
+    return try Parallel.map(r.items, threads: threads > 0 ? threads : nil) { k in
+      CTCFrameMatch(
+        reference: try IndexedLabels(
+          stack: reference, frame: k, imageShape: r.shape, subject: referenceName),
+        result: try IndexedLabels(stack: result, frame: k, imageShape: r.shape, subject: resultName)
+      )
     }
-    if let failure { throw failure.1 }
-    return out.map { $0! }
   }
 }

@@ -43,40 +43,20 @@ public struct SegmentationEvaluation: Sendable {
         "shape \(prediction.shape) does not match the truth's \(truth.shape) (\(truthName))")
     }
     let count = itemShape.items
-    var frames = [ObjectMetrics?](repeating: nil, count: count)
-    var matching = [[ThresholdMatching]](repeating: [], count: count)
-    var failure: (frame: Int, error: Error)?
-    let lock = DispatchQueue(label: "dc-metrics.evaluation")
-    let workers = threads > 0 ? threads : ProcessInfoCores.active
-    let chunks = min(max(workers, 1), max(count, 1))
-    frames.withUnsafeMutableBufferPointer { framesOut in
-      matching.withUnsafeMutableBufferPointer { matchingOut in
-        let fo = framesOut
-        let mo = matchingOut
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-          var f = chunk
-          while f < count {
-            do {
-              let t = try IndexedLabels(
-                stack: truth, frame: f, imageShape: itemShape.shape, subject: truthName)
-              let p = try IndexedLabels(
-                stack: prediction, frame: f, imageShape: itemShape.shape, subject: predictionName)
-              let overlap = LabelOverlap(truth: t, prediction: p)
-              fo[f] = try ObjectMetrics(overlap, parameters: parameters)
-              mo[f] =
-                thresholds.isEmpty
-                ? [] : try ThresholdMatching.match(overlap, thresholds: thresholds)
-            } catch {
-              lock.sync { if failure == nil || failure!.frame > f { failure = (f, error) } }  // first failing frame
-              return
-            }
-            f += chunks
-          }
-        }
-      }
+    // Frames in parallel; the error of the lowest failing frame is the one reported.
+    let results = try Parallel.map(count, threads: threads > 0 ? threads : nil) { f in
+      let t = try IndexedLabels(
+        stack: truth, frame: f, imageShape: itemShape.shape, subject: truthName)
+      let p = try IndexedLabels(
+        stack: prediction, frame: f, imageShape: itemShape.shape, subject: predictionName)
+      let overlap = LabelOverlap(truth: t, prediction: p)
+      return (
+        try ObjectMetrics(overlap, parameters: parameters),
+        thresholds.isEmpty ? [] : try ThresholdMatching.match(overlap, thresholds: thresholds)
+      )
     }
-    if let failure { throw failure.error }
-    self.frames = frames.map { $0! }
+    self.frames = results.map(\.0)
+    let matching = results.map(\.1)
     self.matching = matching
     self.summary = ObjectMetricsSummary(frames: self.frames, matching: matching, digits: digits)
   }

@@ -223,44 +223,31 @@ public enum DeepWatershed {
     }
     var output = NDArray(zeros: [b, h, w, 1], dtype: .int32)
     let plane = h * w
-    var failures = [Error?](repeating: nil, count: b)
-    let lock = NSLock()
-    let workers = threads > 0 ? min(threads, max(b, 1)) : max(b, 1)
+    // All frames at once by default; the error of the lowest failing frame is reported.
+    let workers = threads > 0 ? threads : max(b, 1)
     try withFloats(ms) { maxima in
       try withFloats(is_) { interior in
-        output.withUnsafeMutableBufferPointer(Int32.self) { out in
-          DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        try output.withUnsafeMutableBufferPointer(Int32.self) { out in
+          let mc = ms.shape[3]
+          let ic = is_.shape[3]
+          try Parallel.forEach(b, threads: workers) { frame in
+            // Channel 0 of this frame of each map.
             var m = [Float](repeating: 0, count: plane)
             var i = [Float](repeating: 0, count: plane)
-            let mc = ms.shape[3]
-            let ic = is_.shape[3]
-            var frame = worker
-            while frame < b {
-              // Channel 0 of this frame of each map.
-              for k in 0..<plane {
-                m[k] = maxima[(frame * plane + k) * mc]
-                i[k] = interior[(frame * plane + k) * ic]
-              }
-              do {
-                let labels = try segment(
-                  maxima: m, interior: i, height: h, width: w, parameters: p)
-                for k in 0..<plane { out[frame * plane + k] = labels[k] }
-              } catch {
-                lock.lock()
-                failures[frame] = error
-                lock.unlock()
-              }
-              frame += workers
+            for k in 0..<plane {
+              m[k] = maxima[(frame * plane + k) * mc]
+              i[k] = interior[(frame * plane + k) * ic]
             }
+            let labels: [Int32]
+            do {
+              labels = try segment(maxima: m, interior: i, height: h, width: w, parameters: p)
+            } catch let e as DeepCellError where b > 1 {
+              throw DeepCellError(e.kind, "frame \(frame): \(e.subject)", e.reason)
+            }
+            for k in 0..<plane { out[frame * plane + k] = labels[k] }
           }
         }
       }
-    }
-    if let (frame, error) = failures.enumerated().first(where: { $0.element != nil }) {
-      if let e = error as? DeepCellError, b > 1 {
-        throw DeepCellError(e.kind, "frame \(frame): \(e.subject)", e.reason)
-      }
-      throw error!
     }
     return output
   }

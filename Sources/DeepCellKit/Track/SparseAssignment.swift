@@ -3,6 +3,14 @@
 /// Dijkstra over adjacency lists and a binary heap, so a frame of thousands of cells costs
 /// time in proportion to its candidate links, not to the square of its size (spec/track.md §8,
 /// "sparse version for large frames"). Ties go to the lower column.
+///
+/// Why two solvers: ``LinearAssignment`` is scipy's dense solver ported step for step, so
+/// that DeepCell's object metrics pick the same one of several optimal matchings the
+/// reference picks (its column scan order decides ties); tracking needs no such parity but
+/// frames of thousands of cells with a few candidate links each, where a dense n² matrix and
+/// scan would dominate the run. They share the method (Jonker–Volgenant potentials,
+/// shortest augmenting paths); the tests check the dense one against brute force and the
+/// sparse one against the dense one.
 enum SparseAssignment {
   /// The column of each row for `edges[row]` = (column, finite cost) lists over `columns`
   /// columns (rows ≤ columns). Throws `badData` when some row cannot be assigned.
@@ -92,7 +100,10 @@ enum SparseAssignment {
     return columnOfRow
   }
 
-  /// A binary min-heap of (key, column), ordered by key then column.
+  /// A binary min-heap of (key, column), ordered by key then column. The watershed's heaps
+  /// (``WatershedHeap``, ``QuaternaryHeap`` in Imaging/) hold packed integer keys and must
+  /// follow skimage's sift rules for parity; this one orders floating-point path lengths with
+  /// the lower-column tie rule the assignment's determinism needs.
   struct MinHeap {
     private var items: [(Double, Int)] = []
 
