@@ -95,4 +95,4 @@ fuzz:
 	@for t in $(FUZZ_TARGETS); do nice -n 19 fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; done
 
 clean:
-	rm -rf .build demo-out
+	rm -rf .build demo-out Benchmarks/.build

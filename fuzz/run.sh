@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer binary fuzz/out/fuzz-dc from every DeepCellKit source (globbed: all of
-# Sources/DeepCellKit except CLI/, which holds only the argument-parser glue) and every harness
+# Sources/DeepCellKit; the argument-parser glue is the separate CLI target) and every harness
 # under fuzz/, then fuzzes TARGET for SECONDS (default 600) from fuzz/TARGET/seeds.
 #   nice -n 19 fuzz/run.sh trk 600
 #   fuzz/run.sh --build            # only (re)build
@@ -16,7 +16,7 @@ target=${1:?usage: fuzz/run.sh TARGET [SECONDS] | --build}
 seconds=${2:-600}
 binary=fuzz/out/fuzz-dc
 
-mapfile -t sources < <(find Sources/DeepCellKit -name '*.swift' -not -path 'Sources/DeepCellKit/CLI/*' | sort)
+mapfile -t sources < <(find Sources/DeepCellKit -name '*.swift' | sort)
 mapfile -t harnesses < <(find fuzz -name '*.swift' -not -path 'fuzz/out/*' | sort)
 modules=()
 for dir in Sources/C*/; do modules+=(-I "${dir%/}"); done
