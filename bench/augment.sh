@@ -14,7 +14,7 @@ ORACLE=${ORACLE:-.oracle}
 SHARED=${SHARED:-../shared}
 OUT=bench/out
 mkdir -p "$OUT"
-[ -x .build/release/augment-bench ] || swift build -c release --product augment-bench >&2
+bench=$(bench/dc-bench-path.sh)
 command -v bc >/dev/null || { echo "bench/augment.sh needs bc" >&2; exit 1; }
 
 "$ORACLE/bin/python" - "$SHARED/oracle" "$OUT/labels_16x256x256.npy" "$RUNS" > "$OUT/augment-reference.json" <<'PY'
@@ -39,7 +39,7 @@ with warnings.catch_warnings():
     times = sorted(once() for _ in range(runs))
 print(json.dumps({"median_s": times[runs // 2], "min_s": times[0], "runs": runs}))
 PY
-.build/release/augment-bench "$OUT/labels_16x256x256.npy" "$RUNS" > "$OUT/augment-ours.json"
+"$bench" augment "$OUT/labels_16x256x256.npy" "$RUNS" > "$OUT/augment-ours.json"
 # End to end through the tool as well (process start, NPY read, NPZ write), when it is built.
 if [ -x .build/release/dc-augment ]; then
   tool_times=()

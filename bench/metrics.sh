@@ -14,10 +14,10 @@ PY=${ORACLE:-.oracle}/bin/python
 OUT=bench/out/metrics
 mkdir -p "$OUT"
 nice swift build -c release --manifest-cache none --product dc-metrics >/dev/null
-# metrics-bench times our side in process; it needs "metrics-bench" in Package.swift's
-# toolNames. Without it only the whole-command times are measured.
+# dc-bench metrics times our side in process (Benchmarks/); when it cannot be built only the
+# whole-command times are measured.
 HAVE_BENCH=1
-nice swift build -c release --manifest-cache none --product metrics-bench >/dev/null 2>&1 || HAVE_BENCH=0
+bench=$(nice bench/dc-bench-path.sh 2>/dev/null) || HAVE_BENCH=0
 BIN=.build/release
 
 echo "== reference (Python) =="
@@ -30,12 +30,12 @@ echo "== dc-metrics (Swift) =="
 OBJ='{}'
 CTC='{}'
 if [ "$HAVE_BENCH" = 1 ]; then
-  OBJ=$($BIN/metrics-bench --truth "$OUT/truth.npy" --prediction "$OUT/pred.npy" --runs "$RUNS" --threads "${THREADS:-0}")
+  OBJ=$("$bench" metrics --truth "$OUT/truth.npy" --prediction "$OUT/pred.npy" --runs "$RUNS" --threads "${THREADS:-0}")
   echo "object metrics, in process: $OBJ"
-  CTC=$($BIN/metrics-bench --res "$RES" --gt "$GT" --runs "$RUNS" --threads "${THREADS:-0}")
+  CTC=$("$bench" metrics --res "$RES" --gt "$GT" --runs "$RUNS" --threads "${THREADS:-0}")
   echo "CTC measures, in process:   $CTC"
 else
-  echo "metrics-bench is not a product (add it to Package.swift toolNames): in-process times skipped"
+  echo "dc-bench could not be built (bench/dc-bench-path.sh): in-process times skipped"
 fi
 
 wall() {  # median wall time of a command over RUNS runs (after one warm-up)

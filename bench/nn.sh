@@ -21,8 +21,7 @@ while [ $# -gt 0 ]; do
         *) echo "bench/nn.sh: unknown option $1" >&2; exit 64 ;;
     esac
 done
-# The shared manifest cache can hold an evaluation from before Sources/nn-bench existed.
-swift build -c release --manifest-cache none >/dev/null
+bench=$(bench/dc-bench-path.sh)
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Runs a command, shows its output on stderr, returns the value of its last line (KEY=VALUE).
@@ -34,7 +33,7 @@ last_value() {
 }
 
 if [ "$what" = unet-step ]; then count=(--steps "$steps"); else count=(--repeats "$steps"); fi
-ours=$(last_value .build/release/nn-bench "$what" --threads "$threads" "${count[@]}")
+ours=$(last_value "$bench" nn "$what" --threads "$threads" "${count[@]}")
 
 py=${TORCH_PYTHON:-.venv/bin/python}
 if [ -x "$py" ] && "$py" -c 'import torch' 2>/dev/null; then
@@ -42,13 +41,13 @@ if [ -x "$py" ] && "$py" -c 'import torch' 2>/dev/null; then
     torch_def=$(last_value "$py" bench/nn_torch.py "$what" --steps "$steps" --threads "$threads")
     echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "== $what, $threads threads =="
-    echo "dc-tools nn-bench:        $ours ms"
+    echo "dc-tools dc-bench nn:     $ours ms"
     echo "PyTorch channels_last:    $torch_cl ms   (ratio ours/torch $(echo "scale=2; $ours / $torch_cl" | bc))"
     echo "PyTorch NCHW (default):   $torch_def ms   (ratio ours/torch $(echo "scale=2; $ours / $torch_def" | bc))"
 else
     if [ "$what" = unet-step ]; then cl=205; def=282; else cl=48.7; def=66.5; fi
     echo "== $what, $threads threads =="
-    echo "dc-tools nn-bench:                  $ours ms"
+    echo "dc-tools dc-bench nn:               $ours ms"
     echo "PyTorch not installed here; RECORDED ANCHOR from ../shared/backend.md (2-core Zen 4, AVX-512, quiet machine):"
     echo "  PyTorch channels_last: $cl ms (ratio ours/anchor $(echo "scale=2; $ours / $cl" | bc))"
     echo "  PyTorch NCHW default:  $def ms (ratio ours/anchor $(echo "scale=2; $ours / $def" | bc))"

@@ -15,14 +15,15 @@ THREADS="${THREADS:-$(nproc)}"
 mkdir -p "$OUT"
 
 # --manifest-cache none: new executable folders are found even with a stale manifest cache.
-swift build -c release --manifest-cache none >/dev/null
+swift build -c release --manifest-cache none --product dc-normalize >/dev/null
 BIN=.build/release
+bench=$(bench/dc-bench-path.sh)
 
 echo "== CLAHE (16, 512, 512, 1) float32, $THREADS threads on $(nproc) cores"
 [ -f "$OUT/clahe16.npy" ] || "$PY" "$DRIVER" input "$OUT/clahe16.npy" 16 512 512
 ref=$("$PY" "$DRIVER" time "$OUT/clahe16.npy" 5 "$OUT/reference.npy")
-ours=$("$BIN/normalize-bench" "$OUT/clahe16.npy" --repeats 5 --threads "$THREADS" --output "$OUT/ours.npy")
-ours1=$("$BIN/normalize-bench" "$OUT/clahe16.npy" --repeats 5 --threads 1)
+ours=$("$bench" normalize "$OUT/clahe16.npy" --repeats 5 --threads "$THREADS" --output "$OUT/ours.npy")
+ours1=$("$bench" normalize "$OUT/clahe16.npy" --repeats 5 --threads 1)
 diff=$("$PY" "$DRIVER" compare "$OUT/ours.npy" "$OUT/reference.npy")
 start=$(date +%s.%N)
 "$BIN/dc-normalize" "$OUT/clahe16.npy" -o "$OUT/tool.npy" --threads "$THREADS" --quiet

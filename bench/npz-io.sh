@@ -8,17 +8,8 @@ cd "$(dirname "$0")/.."
 python=${DC_PYTHON:-.venv/bin/python}
 folder=$(mktemp -d)
 trap 'rm -rf "$folder"' EXIT
-io=Sources/DeepCellKit/IO
-arrays=Sources/DeepCellKit/Arrays
-mkdir -p bench/out
-[ bench/out/npz-io -nt $io/NPZWriter.swift ] && [ bench/out/npz-io -nt $io/ZipMemberReader.swift ] &&
-    [ bench/out/npz-io -nt bench/npz-io.swift ] ||
-    swiftc -Ounchecked -wmo -parse-as-library -module-name DeepCellKit -I Sources/CZlib -lz \
-        $arrays/NDArray.swift $arrays/DType.swift $arrays/DeepCellError.swift $arrays/ArrayBundle.swift \
-        $io/NPY.swift $io/StackStreams.swift $io/RandomAccessFile.swift $io/StackLayout.swift $io/ArrayStackReader.swift \
-        $io/FileSink.swift $io/RawDeflate.swift $io/ZipRecords.swift $io/ZipCentralDirectory.swift \
-        $io/ZipMemberReader.swift $io/NPZReader.swift $io/NPZWriter.swift bench/npz-io.swift -o bench/out/npz-io
-bench/out/npz-io "$folder" >"$folder/swift.txt"
+bench=$(bench/dc-bench-path.sh)
+"$bench" npz-io "$folder" >"$folder/swift.txt"
 "$python" - "$folder" >"$folder/numpy.txt" <<'PY'
 import sys, time, numpy as np
 folder = sys.argv[1]

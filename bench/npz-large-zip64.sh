@@ -9,24 +9,16 @@ cd "$(dirname "$0")/.."
 folder=${1:-${TMPDIR:-/tmp}}
 frames=${2:-520}
 python=${DC_PYTHON:-.venv/bin/python}
-io=Sources/DeepCellKit/IO
-arrays=Sources/DeepCellKit/Arrays
-mkdir -p bench/out
-[ bench/out/npz-large-zip64 -nt $io/NPZWriter.swift ] && [ bench/out/npz-large-zip64 -nt bench/npz-large-zip64.swift ] ||
-swiftc -O -parse-as-library -module-name DeepCellKit -I Sources/CZlib -lz \
-    $arrays/NDArray.swift $arrays/DType.swift $arrays/DeepCellError.swift $arrays/ArrayBundle.swift \
-    $io/NPY.swift $io/StackStreams.swift $io/RandomAccessFile.swift $io/StackLayout.swift $io/ArrayStackReader.swift \
-    $io/FileSink.swift $io/RawDeflate.swift $io/ZipRecords.swift $io/ZipCentralDirectory.swift $io/ZipMemberReader.swift \
-    $io/NPZReader.swift $io/NPZWriter.swift bench/npz-large-zip64.swift -o bench/out/npz-large-zip64
+bench=$(bench/dc-bench-path.sh)
 for mode in stored deflated pipe; do
     path=$folder/dc-zip64-$mode.npz
     start=$(date +%s.%N)
     case $mode in
-    pipe) bench/out/npz-large-zip64 write - stored "$frames" | cat >"$path" ;;
-    *) bench/out/npz-large-zip64 write "$path" "$mode" "$frames" ;;
+    pipe) "$bench" npz-large-zip64 write - stored "$frames" | cat >"$path" ;;
+    *) "$bench" npz-large-zip64 write "$path" "$mode" "$frames" ;;
     esac
     written=$(date +%s.%N)
-    bench/out/npz-large-zip64 read "$path" "$frames"
+    "$bench" npz-large-zip64 read "$path" "$frames"
     read=$(date +%s.%N)
     "$python" - "$path" "$frames" <<'PY'
 import sys, zipfile, numpy as np

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # PanopticNet throughput (issue 5): training samples/s and inference megapixels/s of our
-# engine (nn-bench panoptic-train / panoptic-infer) against PyTorch running the same
+# engine (dc-bench nn panoptic-train / panoptic-infer) against PyTorch running the same
 # architecture (bench/panoptic_torch.py: featurenet C1-C5 -> P1, F 256, location layer on,
 # heads [1,1,2] for training, [1,1] for inference; model.md §2-§8) on the same kind of input,
 # with the same thread count, in one run. Ratios are ours/torch: above 1 means we are faster.
@@ -35,8 +35,7 @@ while [ $# -gt 0 ]; do
         *) echo "bench/panoptic.sh: unknown option $1" >&2; exit 64 ;;
     esac
 done
-# --manifest-cache none: a shared cache can hold an evaluation from before nn-bench existed.
-nice -n 10 swift build -c release --manifest-cache none --product nn-bench >/dev/null
+bench=$(nice -n 10 bench/dc-bench-path.sh)
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 tmp=$(mktemp -d)
@@ -54,8 +53,8 @@ percpu() { grep -E '^(samples|Mpix)/s:' "$tmp/$1" | awk '{print $4}'; }
 
 train=(--batch "$batch" --size "$size" --steps "$steps" --threads "$threads")
 infer=(--batch "$ibatch" --size "$size" --steps "$isteps" --threads "$threads")
-ours_train=$(run ours_train .build/release/nn-bench panoptic-train "${train[@]}" "${profile[@]}")
-ours_infer=$(run ours_infer .build/release/nn-bench panoptic-infer "${infer[@]}" "${profile[@]}" \
+ours_train=$(run ours_train "$bench" nn panoptic-train "${train[@]}" "${profile[@]}")
+ours_infer=$(run ours_infer "$bench" nn panoptic-infer "${infer[@]}" "${profile[@]}" \
     --save-check "$tmp/check.npz")
 
 py=${TORCH_PYTHON:-.venv/bin/python}
@@ -82,12 +81,12 @@ if [ -x "$py" ] && "$py" -c 'import torch' 2>/dev/null; then
     echo "== PanopticNet, $threads threads =="
     echo "$(grep '^architecture check' "$tmp/check")"
     echo "training, batch $batch of ${size}x${size} (samples/s, higher is better):"
-    echo "  dc-tools nn-bench:      $ours_train"
+    echo "  dc-tools dc-bench nn:   $ours_train"
     echo "  PyTorch channels_last:  $cl_train   ratio ours/torch $(ratio "$ours_train" "$cl_train")"
     echo "  PyTorch NCHW (default): $def_train   ratio ours/torch $(ratio "$ours_train" "$def_train")"
     echo "  per CPU-second: ours $(percpu ours_train), torch channels_last $(percpu cl_train) (ratio $(ratio "$(percpu ours_train)" "$(percpu cl_train)")), NCHW $(percpu def_train) (ratio $(ratio "$(percpu ours_train)" "$(percpu def_train)"))"
     echo "inference, heads [1,1], batch $ibatch tiles of ${size}x${size} (Mpix/s, higher is better):"
-    echo "  dc-tools nn-bench:      $ours_infer"
+    echo "  dc-tools dc-bench nn:   $ours_infer"
     echo "  PyTorch channels_last:  $cl_infer   ratio ours/torch $(ratio "$ours_infer" "$cl_infer")"
     echo "  PyTorch NCHW (default): $def_infer   ratio ours/torch $(ratio "$ours_infer" "$def_infer")"
     echo "  per CPU-second: ours $(percpu ours_infer), torch channels_last $(percpu cl_infer) (ratio $(ratio "$(percpu ours_infer)" "$(percpu cl_infer)")), NCHW $(percpu def_infer) (ratio $(ratio "$(percpu ours_infer)" "$(percpu def_infer)"))"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# TIFF read/write speed: DeepCellKit (tiffio-bench, release build) against tifffile on the
+# TIFF read/write speed: DeepCellKit (dc-bench tiffio, release build) against tifffile on the
 # same (100, 512, 512) uint16 stack, uncompressed and deflate (zlib). Best of REPEATS runs;
 # each write makes a new file after sync (the tools write a temporary file, then rename),
 # ours and tifffile's taking turns.
@@ -11,8 +11,7 @@ python=${ORACLE:-.oracle}/bin/python
 out=${OUT:-bench/out/tiff_io}   # OUT=/dev/shm/… keeps disk writeback out of the timings
 mkdir -p "$out"
 # The manifest discovers Sources/*-bench at evaluation time; skip the cached evaluation.
-swift build -c release --manifest-cache none --product tiffio-bench >/dev/null
-bench=$(swift build -c release --manifest-cache none --show-bin-path)/tiffio-bench
+bench=$(bench/dc-bench-path.sh)
 # A microscopy-like stack: nuclei-sized blobs over a background with shot noise.
 "$python" - "$out/stack.npy" <<'PY'
 import sys, numpy as np
@@ -28,7 +27,7 @@ np.save(sys.argv[1], stack)
 PY
 printf '%-22s %10s %10s %8s\n' "case (100x512x512 u16)" "ours s" "tifffile s" "speedup"
 for compression in none deflate; do
-  # Writes: ours (tiffio-bench serving one timed write per request) and tifffile's take
+  # Writes: ours (dc-bench tiffio serving one timed write per request) and tifffile's take
   # turns, each into a new file after sync, so both meet the same disk state; best of each.
   read -r ours_w ref_w ref_r < <("$python" - "$bench" "$out" "$compression" "$repeats" <<'PY'
 import os, subprocess, sys, time, numpy as np, tifffile
@@ -36,7 +35,7 @@ bench, out, compression, repeats = sys.argv[1], sys.argv[2], sys.argv[3], int(sy
 stack = np.load(f'{out}/stack.npy')
 ours_path, ref_path = f'{out}/ours-{compression}.tif', f'{out}/ref-{compression}.tif'
 kw = {'compression': 'zlib'} if compression == 'deflate' else {}
-server = subprocess.Popen([bench, 'write', f'{out}/stack.npy', ours_path, compression, 'serve'],
+server = subprocess.Popen([bench, 'tiffio', 'write', f'{out}/stack.npy', ours_path, compression, 'serve'],
                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 ours, ref = [], []
 for _ in range(repeats):
@@ -54,7 +53,7 @@ assert np.array_equal(tifffile.imread(ref_path), stack)
 print(f'{min(ours):.4f} {min(ref):.4f} {min(reads):.4f}')
 PY
 )
-  ours_r=$("$bench" read "$out/ours-$compression.tif" "$repeats")
+  ours_r=$("$bench" tiffio read "$out/ours-$compression.tif" "$repeats")
   # Both files hold the same pixels, whoever wrote them.
   "$python" -c "import sys,numpy as np,tifffile; s=np.load(sys.argv[1]); assert np.array_equal(tifffile.imread(sys.argv[2]).reshape(s.shape), s)" \
     "$out/stack.npy" "$out/ours-$compression.tif"
@@ -68,7 +67,7 @@ done
 # these; tifffile writes the file once.
 "$python" -c "import sys,numpy as np,tifffile; tifffile.imwrite(sys.argv[2], np.load(sys.argv[1]), tile=(256, 256), compression='zlib')" \
   "$out/stack.npy" "$out/ref-tiled.tif"
-ours_r=$("$bench" read "$out/ref-tiled.tif" "$repeats")
+ours_r=$("$bench" tiffio read "$out/ref-tiled.tif" "$repeats")
 ref_r=$("$python" - "$out/ref-tiled.tif" "$repeats" <<'PY'
 import sys, time, tifffile
 t = []

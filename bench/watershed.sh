@@ -19,8 +19,7 @@ SHARED=${SHARED:-../shared}
 OUT=bench/out/watershed
 mkdir -p "$OUT"
 
-nice swift build -c release --product watershed-bench >&2
-BIN=$(swift build -c release --show-bin-path)/watershed-bench
+bench=$(nice bench/dc-bench-path.sh)
 
 if [ ! -f "$OUT/inner.npy" ] || [ ! -f "$OUT/outer.npy" ]; then
   echo "generating maps (once; cached in $OUT)…" >&2
@@ -60,9 +59,9 @@ for algo in ("h_maxima", "peak_local_max"):
     print(algo, statistics.median(times), statistics.median(cpu))
 PYEOF
 
-ours_h=$("$BIN" "$OUT/inner.npy" "$OUT/outer.npy" --runs "$RUNS" --out "$OUT/ours_h_maxima.npy")
-ours_p=$("$BIN" "$OUT/inner.npy" "$OUT/outer.npy" --runs "$RUNS" --peak-local-max --out "$OUT/ours_peak_local_max.npy")
-ours_h1=$("$BIN" "$OUT/inner.npy" "$OUT/outer.npy" --runs "$RUNS" --threads 1)
+ours_h=$("$bench" watershed "$OUT/inner.npy" "$OUT/outer.npy" --runs "$RUNS" --out "$OUT/ours_h_maxima.npy")
+ours_p=$("$bench" watershed "$OUT/inner.npy" "$OUT/outer.npy" --runs "$RUNS" --peak-local-max --out "$OUT/ours_peak_local_max.npy")
+ours_h1=$("$bench" watershed "$OUT/inner.npy" "$OUT/outer.npy" --runs "$RUNS" --threads 1)
 
 "$PY" - "$OUT" "$ours_h" "$ours_p" "$ours_h1" "$(nproc)" <<'PYEOF'
 import os, sys

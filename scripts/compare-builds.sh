@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Times the in-process benchmark drivers (Sources/*-bench) of two release builds, turn about,
+# Times the in-process benchmark driver (dc-bench, Benchmarks/) of two release builds, turn about,
 # on the same inputs: scripts/compare-builds.sh BEFORE_BIN AFTER_BIN [ROUNDS]
 # e.g. .build-before (a copy of the drivers as built with -Ounchecked) and .build-checked/release.
 # Inputs are made once in bench/out/compare/ with the reference environment's generators
 # (.oracle, ../shared/oracle/reference_bench.py) and ../shared/data; prints one line per
 # benchmark with the medians over ROUNDS (default 3) of each driver's own figure (seconds; ms
-# per step for nn-bench; for track-bench frames per second of tracker CPU time, where higher is
+# per step for dc-bench nn; for dc-bench track frames per second of tracker CPU time, where higher is
 # better) and of the whole process's CPU time (user + system, all threads), with after/before
 # ratios. On a loaded machine the CPU time is the steadier measure of the work each build does.
 # INPUTS_ONLY=1 only makes the inputs; ONLY=REGEX runs the benchmarks whose names match.
@@ -54,18 +54,18 @@ gt=$shared/data/ctc-fluo-n2dh-sim-plus-01/01_GT
 
 # name | command (BIN replaced by the build folder) | how to read the figure from its output
 benches=(
-    "normalize CLAHE 16x512², 2 threads|BIN/normalize-bench $out/clahe16.npy --repeats 5 --threads 2|last"
-    "normalize CLAHE 16x512², 1 thread|BIN/normalize-bench $out/clahe16.npy --repeats 5 --threads 1|last"
-    "watershed h-maxima 16x512²|BIN/watershed-bench $out/inner.npy $out/outer.npy --runs 5|median_s="
-    "watershed h-maxima 16x512², 1 thread|BIN/watershed-bench $out/inner.npy $out/outer.npy --runs 5 --threads 1|median_s="
-    "watershed peak_local_max 16x512²|BIN/watershed-bench $out/inner.npy $out/outer.npy --runs 5 --peak-local-max|median_s="
-    "metrics object 16x512²|BIN/metrics-bench --truth $out/truth.npy --prediction $out/pred.npy --runs 5|\"median_s\": "
-    "metrics CTC SIM+ 01|BIN/metrics-bench --res $out/RES --gt $gt --runs 3|\"median_s\": "
-    "augment targets 16x256²|BIN/augment-bench $out/labels_16x256x256.npy 5|\"median_s\": "
-    "tiffio write deflate 50x512² u16|BIN/tiffio-bench write $out/stack.npy $out/w.tif deflate 3|last"
-    "tiffio read deflate 50x512² u16|BIN/tiffio-bench read $out/w.tif 3|last"
-    "track 200x500 cells, frames/s (CPU)|BIN/track-bench 200 500 640|frames/s CPU"
-    "nn U-Net step 8x128², ms|BIN/nn-bench unet-step --steps 5 --threads 2|ms_per_step="
+    "normalize CLAHE 16x512², 2 threads|BIN/dc-bench normalize $out/clahe16.npy --repeats 5 --threads 2|last"
+    "normalize CLAHE 16x512², 1 thread|BIN/dc-bench normalize $out/clahe16.npy --repeats 5 --threads 1|last"
+    "watershed h-maxima 16x512²|BIN/dc-bench watershed $out/inner.npy $out/outer.npy --runs 5|median_s="
+    "watershed h-maxima 16x512², 1 thread|BIN/dc-bench watershed $out/inner.npy $out/outer.npy --runs 5 --threads 1|median_s="
+    "watershed peak_local_max 16x512²|BIN/dc-bench watershed $out/inner.npy $out/outer.npy --runs 5 --peak-local-max|median_s="
+    "metrics object 16x512²|BIN/dc-bench metrics --truth $out/truth.npy --prediction $out/pred.npy --runs 5|\"median_s\": "
+    "metrics CTC SIM+ 01|BIN/dc-bench metrics --res $out/RES --gt $gt --runs 3|\"median_s\": "
+    "augment targets 16x256²|BIN/dc-bench augment $out/labels_16x256x256.npy 5|\"median_s\": "
+    "tiffio write deflate 50x512² u16|BIN/dc-bench tiffio write $out/stack.npy $out/w.tif deflate 3|last"
+    "tiffio read deflate 50x512² u16|BIN/dc-bench tiffio read $out/w.tif 3|last"
+    "track 200x500 cells, frames/s (CPU)|BIN/dc-bench track 200 500 640|frames/s CPU"
+    "nn U-Net step 8x128², ms|BIN/dc-bench nn unet-step --steps 5 --threads 2|ms_per_step="
 )
 
 figure() { # output, how

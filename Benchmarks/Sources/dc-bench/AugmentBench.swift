@@ -20,7 +20,7 @@ struct AugmentBench: ParsableCommand {
     guard args.count >= 2 else {
       FileHandle.standardError.write(
         Data("usage: augment-bench LABELS.npy [RUNS] [THREADS]\n".utf8))
-      exit(64)
+      Foundation.exit(64)
     }
     do {
       let labels = try NPY.decode(
@@ -50,7 +50,7 @@ struct AugmentBench: ParsableCommand {
       )
     } catch {
       FileHandle.standardError.write(Data("augment-bench: error: \(error)\n".utf8))
-      exit(65)
+      Foundation.exit(65)
     }
   }
 }

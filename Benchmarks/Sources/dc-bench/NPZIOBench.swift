@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeepCellKit
 import Foundation
 
 /// Times NPZ writing and reading of one (100, 512, 512) uint16 stack with the DeepCellKit

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeepCellKit
 import Foundation
 
 /// Writes and reads an NPZ whose member passes 4 GiB (spec/io.md §3, Zip64), streaming:

@@ -111,11 +111,11 @@ struct TIFFIOBench: ParsableCommand {
           Data(
             "usage: tiffio-bench write STACK.npy OUT.tif none|deflate REPEATS | read IN.tif REPEATS\n"
               .utf8))
-        exit(64)
+        Foundation.exit(64)
       }
     } catch {
       FileHandle.standardError.write(Data("tiffio-bench: error: \(error)\n".utf8))
-      exit((error as? DeepCellError)?.kind.exitCode ?? 1)
+      Foundation.exit((error as? DeepCellError)?.kind.exitCode ?? 1)
     }
   }
 }

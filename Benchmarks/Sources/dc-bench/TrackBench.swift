@@ -138,7 +138,7 @@ struct TrackBench: ParsableCommand {
           Double(frameCount) / cpuSeconds))
     } catch {
       FileHandle.standardError.write(Data("track-bench: error: \(error)\n".utf8))
-      exit(1)
+      Foundation.exit(1)
     }
   }
 }
