@@ -47,6 +47,19 @@ done
 
 resume=()
 [ -f "$WORK/v2.state.npz" ] && resume=(--resume)
+# Keeps the training state every 6 epochs (300 steps) for models/learning_curve.sh; dc-train
+# replaces the state file by rename, so a copy is never torn.
+mkdir -p "$WORK/snaps"
+(
+  while sleep 20; do
+    n=$(($(wc -l < "$WORK/v2.csv" 2> /dev/null || echo 1) - 1))
+    if [ "$n" -gt 0 ] && [ $((n % 6)) = 0 ] && [ ! -f "$WORK/snaps/epoch$n.state.npz" ]; then
+      sleep 5 && cp "$WORK/v2.state.npz" "$WORK/snaps/epoch$n.state.npz"
+    fi
+  done
+) &
+snapshots=$!
+trap 'kill $snapshots 2> /dev/null' EXIT
 time nice "$BIN/dc-train" "$WORK/train.npz" --validation "$WORK/val.npz" --no-normalize \
   --initial-weights models/nuclear-v1.npz --crop 128 --batch-size 8 --lr 2e-4 --zoom-min 0.6 \
   --epochs 300 --steps-per-epoch 50 --validation-steps 10 --seed 2 --diameter 17 \
@@ -59,4 +72,5 @@ choice=$(tail -1 "$WORK/tune.log")
   --calibration "$("$PY" -c 'import json,sys; print(json.loads(sys.argv[1])["calibration"])' "$choice")" \
   --watershed "$("$PY" -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["watershed"]))' "$choice")"
 cp "$WORK/v2.csv" "$OUT/nuclear.csv"
+models/learning_curve.sh "$OUT/nuclear.npz" | tee "$OUT/nuclear-learning-curve.md"
 models/evaluate.sh "$OUT/nuclear.npz"

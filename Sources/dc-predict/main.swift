@@ -21,7 +21,9 @@ struct DCPredict: ParsableCommand {
       Scale: --diameter D says nuclei are about D pixels across; --diameter auto (the default \
       for models that record a training diameter, like the shipped one) estimates it from a \
       first segmentation at several scales and reports it on stderr; --image-mpp uses pixel \
-      sizes instead. Models without a training diameter run at the input's scale.
+      sizes instead. Models without a training diameter (DeepCell's, trained at a pixel size) \
+      use the pixel size the file records (ImageJ or OME-TIFF resolution in µm), else run at \
+      the input's scale.
 
       The output NPZ records the scale used and the post-processing settings the model was \
       tuned with (member dc_tools.json); dc-watershed uses them, so `dc-predict img | \
@@ -122,8 +124,10 @@ struct DCPredict: ParsableCommand {
     }
     progress.finish()
     InterruptCleanup.untrack(output.temporaryPath)
-    if !runtime.quiet, let line = report.estimationSummary {
-      FileHandle.standardError.write(Data("dc-predict: \(line)\n".utf8))
+    if !runtime.quiet {
+      for line in [report.pixelSizeSummary, report.estimationSummary].compactMap({ $0 }) {
+        FileHandle.standardError.write(Data("dc-predict: \(line)\n".utf8))
+      }
     }
   }
 }

@@ -2,8 +2,10 @@ import Foundation
 
 /// How dc-predict sets the scale frames are predicted at (predict.md §1, design.md "Scale").
 public enum NucleusScale: Sendable, Equatable {
-  /// The model's choice: ``automatic`` when it records a training diameter, else the input's
-  /// own scale (DeepCell's behaviour without `image_mpp`).
+  /// The model's choice: ``automatic`` when it records a training diameter; else, for models
+  /// trained at a pixel size (DeepCell's), the pixel size the file records in its ImageJ or
+  /// OME resolution (as ``imagePixelSize``); else the input's own scale (DeepCell's behaviour
+  /// without `image_mpp`).
   case modelDefault
   /// Estimate the nucleus diameter of the stack (``DiameterEstimation``, on its first frame).
   case automatic
@@ -46,6 +48,8 @@ public struct MapPredictionJob {
     public var diameter: Double?
     /// The estimation, when the diameter was estimated.
     public var estimation: DiameterEstimation.Result?
+    /// The input's pixel size in µm read from the file, when that set the scale.
+    public var filePixelSize: Double?
   }
 
   /// Whether input with `provenance` is to be normalized: `flag` (`--normalize` true,
@@ -97,7 +101,8 @@ public struct MapPredictionJob {
       (0..<min(chunk, reader.frameCount)).map { try reader.readFrame($0) }, subject: subject,
       firstFrameIndex: 0)
     let report = try resolveScale(
-      first: first![0], height: h, width: w, channels: c, predictor: predictor, subject: subject)
+      first: first![0], height: h, width: w, channels: c, predictor: predictor,
+      filePixelSize: reader.pixelSizeMicrons)
     let (nh, nw) = MapPredictor.scaledSize(height: h, width: w, scale: report.scale)
     guard nh >= 1, nw >= 1, nh * nw <= 1 << 30 else {
       throw DeepCellError(
@@ -143,10 +148,11 @@ public struct MapPredictionJob {
     return report
   }
 
-  /// The scale of the run from ``scale``, estimating the diameter on `first` when asked.
+  /// The scale of the run from ``scale``, estimating the diameter on `first` when asked;
+  /// `filePixelSize` (µm) is what the input file records, if anything.
   func resolveScale(
     first: [Float], height: Int, width: Int, channels: Int, predictor: MapPredictor,
-    subject: String
+    filePixelSize: Double?
   ) throws -> Report {
     let trained = modelDiameter ?? description.diameter
     switch scale {
@@ -160,7 +166,11 @@ public struct MapPredictionJob {
       }
       return Report(scale: trained / d, diameter: d)
     case .modelDefault where trained == nil:
-      return Report(scale: 1, diameter: nil)
+      guard let mpp = filePixelSize, mpp.isFinite, mpp > 0 else {
+        return Report(scale: 1, diameter: nil)
+      }
+      return Report(
+        scale: mpp / (modelMPP ?? description.modelMPP), diameter: nil, filePixelSize: mpp)
     case .automatic, .modelDefault:
       guard let trained else {
         throw DeepCellError(
@@ -183,6 +193,14 @@ public struct MapPredictionJob {
 }
 
 extension MapPredictionJob.Report {
+  /// The line a tool reports when the scale came from the pixel size the input file records
+  /// (nil otherwise).
+  public var pixelSizeSummary: String? {
+    filePixelSize.map {
+      String(format: "pixel size %g µm from the file's resolution (scale %.3f)", $0, scale)
+    }
+  }
+
   /// The line a tool reports after an automatic diameter estimation (nil without one):
   /// the diameter and scale used, then each pass as assumed→read(objects).
   public var estimationSummary: String? {

@@ -146,6 +146,29 @@ final class NaturalPipeTests: XCTestCase {
     XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.npz")))
   }
 
+  func testPixelSizeRecordedInTheFileScalesModelsTrainedAtAPixelSize() throws {
+    // A DeepCell-style model (pixel size 0.65 µm, no training diameter) on a TIFF whose
+    // resolution says 0.325 µm: predicted at half size, as with --image-mpp 0.325.
+    let m = try model()
+    let raw = try InputFile(path: try rawStack()).readArray()
+    let tiff = path("raw-0.325um.tif")
+    let writer = try TIFFStackWriter(
+      path: tiff, dtype: raw.dtype, frameShape: [40, 36, 1], frameCount: 2,
+      options: TIFFWriteOptions(pixelSize: PixelSize(0.325)))
+    for i in 0..<2 { try writer.append(raw.frame(i)) }
+    try writer.finish()
+    let r = try runTool("dc-predict", [tiff, "--model", m, "-o", path("file.npz")])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertTrue(r.stderr.contains("pixel size 0.325 µm from the file"), r.stderr)
+    XCTAssertEqual(try XCTUnwrap(try InputFile(path: path("file.npz")).provenance()).scale, 0.5)
+    try run("dc-predict", [tiff, "--model", m, "--image-mpp", "0.325", "-o", path("flag.npz")])
+    XCTAssertEqual(try maps(path("file.npz")), try maps(path("flag.npz")))
+    // A model with a training diameter estimates instead; the file's pixel size is not used.
+    try run("dc-predict", [tiff, "--model", try model(diameter: 10), "-o", path("auto.npz")])
+    XCTAssertNotEqual(
+      try XCTUnwrap(try InputFile(path: path("auto.npz")).provenance()).scale, 0.5)
+  }
+
   func testBadDiameterAndBadRecordsAreOneLineErrors() throws {
     let m = try model(diameter: 10)
     let raw = try rawStack()
