@@ -9,8 +9,8 @@ import Foundation
 /// scales, each assuming a diameter D (scale D₀/D) on a crop of at most ``maxSide`` model
 /// pixels a side (the window of the frame with the most intensity variance, so a crop of a
 /// sparse field or of an embryo's yolk does not stand for the nuclei), and each pass measures
-/// the area-weighted median equivalent diameter m(D) (√(4·area/π); weighting by area keeps
-/// many small background fragments from deciding it) of its objects in model pixels. m falls
+/// the median equivalent diameter m(D) (√(4·area/π)) of its objects in model pixels, leaving
+/// out fragments under D₀/4 (so background speckle does not decide it). m falls
 /// as D grows (the nuclei shrink in the model's view), and the estimate is where it crosses
 /// D₀, interpolated log-linearly between the two passes around the first crossing and kept
 /// within the ladder's range, times the model's ``calibration`` (the median ratio of true to
@@ -20,7 +20,7 @@ public struct DiameterEstimation: Sendable {
   public struct Pass: Sendable, Equatable {
     /// Diameter in input pixels the pass assumed (its scale is D₀ / assumed).
     public var assumed: Double
-    /// Area-weighted median equivalent diameter of its objects in model pixels (0: none found).
+    /// Median equivalent diameter (fragments under D₀/4 left out) of its objects in model pixels (0: none found).
     public var measured: Double
     /// Objects it found away from the crop's border (all objects when fewer than 3 are).
     public var count: Int
@@ -93,19 +93,6 @@ public struct DiameterEstimation: Sendable {
       return exp(log(a.assumed) + t * (log(b.assumed) - log(a.assumed)))
     }
     return first.measured <= target ? first.assumed : last.assumed
-  }
-
-  /// The median of `values` with each value counted `weights` times (the smallest value at
-  /// which the cumulative weight reaches half the total).
-  static func weightedMedian(_ values: [Double], weights: [Double]) -> Double {
-    let order = values.indices.sorted { values[$0] < values[$1] }
-    let half = weights.reduce(0, +) / 2
-    var sum = 0.0
-    for i in order {
-      sum += weights[i]
-      if sum >= half { return values[i] }
-    }
-    return values[order.last!]
   }
 
   /// Top-left corner of the `ch` × `cw` window of `frame` with the largest intensity variance
@@ -183,8 +170,12 @@ public struct DiameterEstimation: Sendable {
     guard !used.isEmpty else {
       return Pass(assumed: assumed, measured: 0, count: 0, trainingDiameter: trainingDiameter)
     }
-    let median = Self.weightedMedian(
-      used.map { (4 * Double($0) / Double.pi).squareRoot() }, weights: used.map(Double.init))
+    let all = used.map { (4 * Double($0) / Double.pi).squareRoot() }
+    // Fragments under a quarter of D₀ in the model's view are noise at any scale.
+    let nuclei = all.filter { $0 >= trainingDiameter / 4 }
+    let diameters = (nuclei.isEmpty ? all : nuclei).sorted()
+    let n = diameters.count
+    let median = n % 2 == 1 ? diameters[n / 2] : (diameters[n / 2 - 1] + diameters[n / 2]) / 2
     return Pass(
       assumed: assumed, measured: median, count: used.count, trainingDiameter: trainingDiameter)
   }

@@ -284,15 +284,6 @@ final class DiameterCrossingTests: XCTestCase {
           minimumCount: 3)), 8 * pow(2, log(30.0 / 17) / log(3)), accuracy: 1e-9)
   }
 
-  func testWeightedMedianCountsEachObjectByItsArea() {
-    // Nine fragments of 2 px and two nuclei of 20 px: the plain median is 2, the area-weighted
-    // one 20 (the nuclei hold most of the area).
-    let values = [Double](repeating: 2, count: 9) + [20, 20]
-    let weights = values.map { Double.pi * $0 * $0 / 4 }
-    XCTAssertEqual(DiameterEstimation.weightedMedian(values, weights: weights), 20)
-    XCTAssertEqual(DiameterEstimation.weightedMedian([3, 1, 2], weights: [1, 1, 1]), 2)
-  }
-
   func testCropIsTheBusiestWindow() {
     // A flat 40 × 60 frame with a textured patch at rows 24…35, columns 40…55: the 16 × 16
     // window chosen covers it, not the centre.
