@@ -28,6 +28,9 @@ MUTANTS=(
   "swallowed-rule-0.6|Sources/DeepCellKit/Metrics/ObjectMetrics.swift|s/max(trueInPred, predInTrue) > 0\.5/max(trueInPred, predInTrue) > 0.6/|ObjectMetricsParityTests"
   "force-links-true-in-pred-0.6|Sources/DeepCellKit/Metrics/ObjectMetrics.swift|s/p\.forceEventLinks && trueInPred > 0\.5/p.forceEventLinks \&\& trueInPred > 0.6/|ObjectMetricsParityTests"
   "force-links-pred-in-true-0.6|Sources/DeepCellKit/Metrics/ObjectMetrics.swift|s/p\.forceEventLinks && predInTrue > 0\.5/p.forceEventLinks \&\& predInTrue > 0.6/|ObjectMetricsParityTests"
+  "ctc-seg-majority-ge|Sources/DeepCellKit/Metrics/ObjectMetrics.swift|s/where 2 \* pair\.intersection > overlap/where 2 * pair.intersection >= overlap/|ObjectMetricsParityTests"
+  "dummy-cost-exact-cutoff|Sources/DeepCellKit/Metrics/ObjectMetrics.swift|s/let dummy = (p\.cutoff1 + 1) - 1/let dummy = p.cutoff1/|ObjectMetricsParityTests"
+  "img-as-uint-round-half-away|Sources/DeepCellKit/Imaging/CLAHE.swift|s/(x + 8_388_608) - 8_388_608/x.rounded(.toNearestOrAwayFromZero)/|HistogramNormalizationTests"
 )
 
 only=${1:-}

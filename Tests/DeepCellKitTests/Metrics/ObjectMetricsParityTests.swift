@@ -165,6 +165,28 @@ final class ObjectMetricsParityTests: XCTestCase {
     XCTAssertEqual(m.seg, (12.0 / 16.0 + 0) / 2, accuracy: 1e-15)
   }
 
+  /// CTC SEG per frame against py-ctcmetrics' own matching (`match`: a truth object is
+  /// matched by the prediction covering more than half of it; edge frame 5 covers exactly
+  /// half, which is no match), as the number of truth objects and the sum of matched IoUs.
+  func testCTCSegAgainstPyCTCMetrics() throws {
+    let refs = try XCTUnwrap(Self.reference["ctc_seg"] as? [String: [[String: Any]]])
+    for (key, t, p) in [
+      ("edge_cases", "edge_y_true.npy", "edge_y_pred.npy"),
+      ("swallowed", "swallowed_y_true.npy", "swallowed_y_pred.npy"),
+      ("random", "random_y_true.npy", "random_y_pred.npy"),
+    ] {
+      let e = try evaluate(t, p)
+      let frames = try XCTUnwrap(refs[key])
+      XCTAssertEqual(frames.count, e.frames.count, key)
+      for (i, r) in frames.enumerated() {
+        XCTAssertEqual(e.frames[i].nTrue, r["n_ref"] as? Int, "\(key) frame \(i)")
+        XCTAssertEqual(
+          e.frames[i].segSum, try XCTUnwrap(r["iou_sum"] as? Double), accuracy: 1e-12,
+          "\(key) frame \(i)")
+      }
+    }
+  }
+
   /// StarDist-style matching counts at IoU 0.50 … 0.95.
   func testThresholdMatchingAgainstStarDistFormula() throws {
     let refs = try XCTUnwrap(Self.reference["stardist_matching"] as? [String: Any])

@@ -147,6 +147,16 @@ final class HistogramNormalizationTests: XCTestCase {
     XCTAssertEqual(bins, quantized.map { $0 / 65 })
   }
 
+  /// Exact .5 ties in the uint16 conversion before it (skimage `img_as_uint`: rint of
+  /// x · 65535 in float32, half to even): 40 % of the pixels are float32((k + 0.5) / 65535)
+  /// for even k whose 14-bit bin differs from k + 1's (range 20000…20762).
+  func testUInt16ConversionTiesRoundHalfToEven() throws {
+    let x = try loadFixtureNPY("normalize/clahe_uint_ties_in_48x40.npy")
+    let expected = try loadFixtureNPY("normalize/clahe_uint_ties_out_48x40.npy")
+    let out = try CLAHE().equalize(x.floats(), height: 48, width: 40)
+    XCTAssertLessThanOrEqual(maxAbsDifference(out, expected.floats()), tolerance)
+  }
+
   func testReflectIndexMatchesNumpy() {
     // np.pad(np.arange(4), (7, 9), mode='reflect')
     let expected = [1, 0, 1, 2, 3, 2, 1, 0, 1, 2, 3, 2, 1, 0, 1, 2, 3, 2, 1, 0]

@@ -107,6 +107,24 @@ def ctc_reference(gt, res, man_track, res_track, seg_frames=None):
     return {k: r.get(k) for k in keys}
 
 
+def ctc_seg_frames(yt, yp):
+    """py-ctcmetrics' own matching (`utils.representations.match`: a truth object is matched
+    by the prediction covering more than half of it) per frame, written as TIFFs as the CTC
+    evaluation reads them: per frame the number of truth objects and the sum of matched IoUs
+    (SEG = Σ iou_sum / Σ n_ref)."""
+    import tifffile
+    from ctc_metrics.utils.representations import match
+    out = []
+    with tempfile.TemporaryDirectory() as td:
+        for i in range(len(yt)):
+            ref, comp = f"{td}/ref{i:03d}.tif", f"{td}/comp{i:03d}.tif"
+            tifffile.imwrite(ref, yt[i].astype(np.int32))
+            tifffile.imwrite(comp, yp[i].astype(np.int32))
+            labels_ref, _, _, _, iou = match(ref, comp)
+            out.append({"n_ref": len(labels_ref), "iou_sum": float(np.sum(iou))})
+    return out
+
+
 def edge_case_stack():
     """Small hand-made frames that exercise the reference's corner cases."""
     H = W = 32
@@ -293,11 +311,14 @@ def main():
     np.save(HERE / "swallowed_y_pred.npy", wp)
     out["swallowed"] = object_stats(wt, wp)
     out["swallowed_force_event_links"] = object_stats(wt, wp, force_event_links=True)
+    out["ctc_seg"] = {"edge_cases": ctc_seg_frames(et, ep),
+                      "swallowed": ctc_seg_frames(wt, wp)}
     rt, rp = random_stack(24, 48, 48, 20261125)
     np.save(HERE / "random_y_true.npy", rt)
     np.save(HERE / "random_y_pred.npy", rp)
     out["random"] = object_stats(rt, rp)
     out["random_force_event_links"] = object_stats(rt, rp, force_event_links=True)
+    out["ctc_seg"]["random"] = ctc_seg_frames(rt, rp)
 
     # pixel metrics of the golden pair and a 3-class semantic map (calc_pixel_stats)
     from deepcell_toolbox.metrics import PixelMetrics, Metrics

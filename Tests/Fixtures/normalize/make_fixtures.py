@@ -118,3 +118,28 @@ with mock.patch.object(adapthist.np, "round", half_away):  # the mutant must cha
 save("clahe_ties_in_48x40.npy", x)
 save("clahe_ties_out_48x40.npy", out.astype(np.float32))
 save("clahe_ties_quantized.npy", quantized.astype(np.uint16))
+
+# 7. Exact .5 ties one step earlier, in img_as_uint (float32: rint(x · 65535), half to even).
+#    x = float32((k + 0.5) / 65535) gives x · 65535 == k + 0.5 exactly in float32 (asserted);
+#    skimage keeps the even k, half away would give k + 1. Over the uint16 range 20000…20762
+#    of section 6 (1 uint16 step = 21.5 14-bit levels, a 65-level bin every ~3 steps), the
+#    even k whose bin differs from k + 1's are used, on 40 % of the pixels; the plane's
+#    minimum and maximum stay exact integers.
+levels_bin = (quantized.astype(np.int64) // 65)
+flip = [k for k in range(lo, lo + span, 2) if levels_bin[k - lo] != levels_bin[k + 1 - lo]]
+assert len(flip) > 50, len(flip)
+k = rng.choice(flip, size=(48, 40))
+u = rng.integers(lo, lo + span + 1, size=(48, 40))
+half = rng.random(u.shape) < 0.4
+x = (u.astype(np.float32) / np.float32(65535)).astype(np.float32)
+x[half] = ((k[half] + 0.5) / 65535).astype(np.float32)
+x[0, 0], x[-1, -1] = np.float32(lo / 65535), np.float32((lo + span) / 65535)
+assert (x[half] * np.float32(65535) == (k[half] + 0.5).astype(np.float32)).all()
+assert (img_as_uint(x)[half] == k[half]).all()
+out = equalize_adapthist(x)
+away = x.copy()
+away[half] = ((k[half] + 1) / 65535).astype(np.float32)  # what rounding half away gives
+assert (img_as_uint(away)[half] == k[half] + 1).all()
+assert np.abs(equalize_adapthist(away) - out).max() > 1e-3
+save("clahe_uint_ties_in_48x40.npy", x)
+save("clahe_uint_ties_out_48x40.npy", out.astype(np.float32))
