@@ -31,6 +31,9 @@ public struct RuntimeOptions: ParsableArguments {
     if let threads, threads < 1 {
       throw ValidationError("--threads must be at least 1, not \(threads)")
     }
+    do { _ = try MemoryBudget.fromEnvironment() } catch let error as DeepCellError {
+      throw ValidationError(error.description)
+    }
   }
 
   /// The worker count in effect: `--threads`, else all active cores.
@@ -39,8 +42,11 @@ public struct RuntimeOptions: ParsableArguments {
   /// Makes ``workerCount`` the thread count of everything the tool runs: the Dispatch loops
   /// (``Parallel/defaultThreads``), OpenBLAS (`openblas_set_num_threads`) and OpenMP, i.e.
   /// oneDNN (`omp_set_num_threads` when the OpenMP runtime is loaded), and the
-  /// `OMP_NUM_THREADS` / `OPENBLAS_NUM_THREADS` variables for any child process.
+  /// `OMP_NUM_THREADS` / `OPENBLAS_NUM_THREADS` variables for any child process. Installs
+  /// the memory limit `DC_MAX_MEMORY` sets as ``MemoryBudget/process`` (checked by
+  /// ``validate()``).
   public func apply() {
+    if let budget = try? MemoryBudget.fromEnvironment() { MemoryBudget.process = budget }
     let n = workerCount
     Parallel.defaultThreads = n
     setenv("OMP_NUM_THREADS", String(n), 1)
