@@ -25,12 +25,19 @@ public struct RuntimeOptions: ParsableArguments {
     if let threads, threads < 1 {
       throw ValidationError("--threads must be at least 1, not \(threads)")
     }
+    do { _ = try MemoryBudget.fromEnvironment() } catch let error as DeepCellError {
+      throw ValidationError(error.description)
+    }
   }
 
   /// The worker count in effect: `--threads`, else all active cores.
   public var workerCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
 
   /// Makes ``workerCount`` the thread count of everything the tool runs
-  /// (``Parallel/useThreads(_:)``: Dispatch loops, OpenBLAS, OpenMP).
-  public func apply() { Parallel.useThreads(workerCount) }
+  /// (``Parallel/useThreads(_:)``: Dispatch loops, OpenBLAS, OpenMP) and installs the memory
+  /// limit `DC_MAX_MEMORY` sets as ``MemoryBudget/process`` (checked by ``validate()``).
+  public func apply() {
+    if let budget = try? MemoryBudget.fromEnvironment() { MemoryBudget.process = budget }
+    Parallel.useThreads(workerCount)
+  }
 }

@@ -85,15 +85,20 @@ private final class PipeDrain: @unchecked Sendable {
   }
 }
 
-/// Runs `executable` with `arguments`, feeding `stdin`, and collects its output.
+/// Runs `executable` with `arguments`, feeding `stdin`, and collects its output; `environment`
+/// adds to (or replaces entries of) this process's environment.
 func runProcess(
-  _ executable: URL, _ arguments: [String], stdin: Data? = nil, currentDirectory: URL? = nil
+  _ executable: URL, _ arguments: [String], stdin: Data? = nil, currentDirectory: URL? = nil,
+  environment: [String: String] = [:]
 ) throws
   -> ToolRun
 {
   let process = Process()
   process.executableURL = executable
   process.arguments = arguments
+  if !environment.isEmpty {
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+  }
   if let currentDirectory { process.currentDirectoryURL = currentDirectory }
   let input = Pipe()
   let output = Pipe()
@@ -117,10 +122,12 @@ func runProcess(
 
 /// Runs the built tool `name` with `arguments`, feeding `stdin`, and collects its output.
 func runTool(
-  _ name: String, _ arguments: [String], stdin: Data? = nil, currentDirectory: URL? = nil
+  _ name: String, _ arguments: [String], stdin: Data? = nil, currentDirectory: URL? = nil,
+  environment: [String: String] = [:]
 ) throws -> ToolRun {
   try runProcess(
-    TestPaths.executable(name), arguments, stdin: stdin, currentDirectory: currentDirectory)
+    TestPaths.executable(name), arguments, stdin: stdin, currentDirectory: currentDirectory,
+    environment: environment)
 }
 
 /// What a test needs from outside the repository: `../shared/data`, the reference Python

@@ -30,19 +30,25 @@ public struct AugmentationGenerator {
   let labels: LabelStack
   /// Per target, the targets of all kept images when they fit the memory budget.
   let precomputedTargets: [NDArray]?
+  /// The budget the stack, the precomputed targets and every batch are taken from.
+  let budget: MemoryBudget
+  /// The kept stack's and the precomputed targets' share of ``budget``.
+  let reservations: [MemoryBudget.Reservation]
   var permutation: (pass: Int, order: [Int]) = (-1, [])
 
-  /// Memory allowed for precomputed targets; above it targets are computed per sample.
+  /// Memory allowed for precomputed targets; above it (or above what `budget` has left)
+  /// targets are computed per sample.
   static let precomputeBudget = 1 << 30
 
   /// A generator over `images` (N, H, W, C) — any numeric dtype, used as float32 — and
   /// `labels` (N, H, W, 1) integers. Throws `badData` for labels that are not integers,
   /// stacks whose frame count or size differ, or when no image has `minObjects` objects;
-  /// `usage` for invalid settings or a crop that does not fit.
+  /// `usage` for invalid settings or a crop that does not fit; `io` when the kept images and
+  /// labels (float32 and int32 copies) do not fit `budget`, which every batch then draws on.
   public init(
     images: NDArray, labels: NDArray, settings: AugmentationSettings = AugmentationSettings(),
     seed: UInt64 = 0,
-    threads: Int = 0
+    threads: Int = 0, budget: MemoryBudget = .process
   ) throws {
     try settings.validate()
     guard let x = images.asStack(), images.dtype != .bool else {
@@ -80,9 +86,12 @@ public struct AugmentationGenerator {
         "no image has at least \(settings.minObjects) object\(settings.minObjects == 1 ? "" : "s") (min objects); nothing to augment"
       )
     }
+    let stackBytes = byteCount([kept.count, y.height, y.width, x.shape[3] + 1, 4]) ?? .max
+    var reservations = [try budget.reserve(stackBytes, for: "augmentation images and labels")]
     self.settings = settings
     self.seed = seed
     self.threads = threads
+    self.budget = budget
     keptIndices = kept
     height = y.height
     width = y.width
@@ -107,12 +116,16 @@ public struct AugmentationGenerator {
     let targetBytes =
       settings.targets.reduce(0) { $0 + $1.channelCount * $1.dtype.size } * height * width
       * kept.count
-    if targetBytes <= AugmentationGenerator.precomputeBudget {
+    if targetBytes <= AugmentationGenerator.precomputeBudget,
+      let reservation = try? budget.reserve(targetBytes, for: "precomputed targets")
+    {
+      reservations.append(reservation)
       let stack = self.labels
       precomputedTargets = settings.targets.map { $0.compute(on: stack, threads: threads) }
     } else {
       precomputedTargets = nil
     }
+    self.reservations = reservations
   }
 
   /// Images the stream cycles through (kept after the min-objects filter).
@@ -169,6 +182,12 @@ public struct AugmentationGenerator {
     let b = sources.count
     let (oh, ow) = outputSize
     let outPixels = oh * ow
+    // The batch's arrays, held by the batch, and the raw buffers they are copied from.
+    let sampleBytes =
+      channels * 4 + 4 + settings.targets.reduce(0) { $0 + $1.channelCount * $1.dtype.size }
+    let batchBytes = byteCount([b, outPixels, sampleBytes]) ?? .max
+    let reservation = try budget.reserve(batchBytes, for: "\(b) augmented samples")
+    try budget.check(batchBytes, for: "\(b) augmented samples")
     // Raw output buffers, one slot per sample, written by the parallel workers.
     func buffer(_ bytes: Int) -> UnsafeMutableRawBufferPointer {
       let p = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes, 1), alignment: 16)
@@ -212,7 +231,7 @@ public struct AugmentationGenerator {
         return (t.arrayName, array(tBuffers[$0], [b, oh, ow, t.channelCount], t.dtype))
       },
       labels: array(yBuffer, [b, oh, ow, 1], .int32),
-      sourceIndices: sources.map { keptIndices[$0] })
+      sourceIndices: sources.map { keptIndices[$0] }, reservations: [reservation])
   }
 
   /// One sample: draw (and redraw while too sparse), then render every plane.

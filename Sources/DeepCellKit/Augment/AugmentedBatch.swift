@@ -11,15 +11,19 @@ public struct AugmentedBatch: Sendable {
   public var labels: NDArray
   /// For each sample, the index of its source frame in the generator's input.
   public var sourceIndices: [Int]
+  /// The arrays' share of the memory budget (``MemoryBudget``), given back with the last
+  /// copy of the batch.
+  public var reservations: [MemoryBudget.Reservation] = []
   /// A batch of the given arrays (all with the same sample count).
   public init(
     images: NDArray, targets: [(name: String, array: NDArray)], labels: NDArray,
-    sourceIndices: [Int]
+    sourceIndices: [Int], reservations: [MemoryBudget.Reservation] = []
   ) {
     self.images = images
     self.targets = targets
     self.labels = labels
     self.sourceIndices = sourceIndices
+    self.reservations = reservations
   }
 
   /// The batches one after the other (same targets, same sample size), as one batch.
@@ -36,7 +40,8 @@ public struct AugmentedBatch: Sendable {
       targets: first.targets.indices.map { i in
         (first.targets[i].name, join(batches.map { $0.targets[i].array }))
       },
-      labels: join(batches.map(\.labels)), sourceIndices: batches.flatMap(\.sourceIndices))
+      labels: join(batches.map(\.labels)), sourceIndices: batches.flatMap(\.sourceIndices),
+      reservations: batches.flatMap(\.reservations))
   }
 
   /// Samples in the batch.

@@ -131,13 +131,23 @@ public final class InputFile {
   }
 
   /// Reads array `name` (nil: `X`, else the first array) whole: NPY/NPZ arrays keep their
-  /// shape; TIFF and PNG give a (frames, height, width, channels) stack.
-  public func readArray(name: String? = nil) throws -> NDArray {
+  /// shape; TIFF and PNG give a (frames, height, width, channels) stack. Throws `io` before
+  /// reading when the decoded array would not fit `budget` beside what it holds.
+  public func readArray(name: String? = nil, budget: MemoryBudget = .process) throws -> NDArray {
     let resolved = try resolve(name)
+    let what = "\(subject): \(resolved)"
     switch format {
-    case .npz: return try npz!.readArray(resolved)
-    case .npy: return try NPY.readArray(file)
-    case .tiff, .omeTIFF, .png: return try stackReader(name: resolved).readAll()
+    case .npz:
+      try budget.check(try npz!.header(resolved).dataBytes, for: what)
+      return try npz!.readArray(resolved)
+    case .npy:
+      try budget.check(try NPY.readHeader(file).dataBytes, for: what)
+      return try NPY.readArray(file)
+    case .tiff, .omeTIFF, .png:
+      let reader = try stackReader(name: resolved)
+      try budget.check(
+        byteCount([reader.frameCount, reader.dtype.size] + reader.frameShape) ?? .max, for: what)
+      return try reader.readAll()
     }
   }
 

@@ -8,15 +8,18 @@ public final class FloatBuffer {
   public let pointer: UnsafeMutablePointer<Float>
   /// Number of elements.
   public let count: Int
+  /// The buffer's share of the memory budget, held as long as the buffer lives.
+  let reservation: MemoryBudget.Reservation
 
-  /// A zero-filled buffer of `count` floats.
+  /// A zero-filled buffer of `count` floats, reserved from `budget` (network tensors of
+  /// training and prediction all live in these buffers).
   ///
   /// - Throws: ``DeepCellError`` (`io`, exit 74) when the buffer cannot exist: more bytes than
   ///   `Int` holds, more than the machine's physical memory (which Linux would grant lazily
-  ///   and then kill the process while zeroing), or an allocation the system refuses. The
-  ///   sizes come from user input (batch size, crop, frame, model file), so this is an error,
-  ///   not a crash.
-  public init(count: Int) throws {
+  ///   and then kill the process while zeroing), more than `budget` has left, or an
+  ///   allocation the system refuses. The sizes come from user input (batch size, crop,
+  ///   frame, model file), so this is an error, not a crash.
+  public init(count: Int, budget: MemoryBudget = .process) throws {
     precondition(count >= 0, "negative buffer length")
     let elements = max(count, 1)
     let (bytes, overflow) = elements.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
@@ -26,6 +29,7 @@ public final class FloatBuffer {
         "cannot allocate \(count) floats (\(FloatBuffer.describe(count))): more than this "
           + "machine's \(FloatBuffer.describe(bytes: ProcessInfo.processInfo.physicalMemory))")
     }
+    reservation = try budget.reserve(bytes, for: "network buffers")
     var raw: UnsafeMutableRawPointer?
     guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
       throw DeepCellError(

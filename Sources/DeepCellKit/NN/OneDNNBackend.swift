@@ -177,6 +177,8 @@ private final class DNNLReorder {
   let primitive: DNNLPrimitive?
   /// Buffer holding the converted tensor (nil when no conversion is needed).
   let buffer: UnsafeMutableRawPointer?
+  /// The buffer's share of the memory budget (``MemoryBudget``).
+  private var reservation: MemoryBudget.Reservation?
 
   init(from src: dnnl_memory_desc_t, to dst: dnnl_memory_desc_t, ownsDestination: Bool) throws {
     from = try DNNLMemory(src)
@@ -196,6 +198,7 @@ private final class DNNLReorder {
     if ownsDestination {
       var raw: UnsafeMutableRawPointer?
       let bytes = max(to.byteCount, 64)
+      reservation = try MemoryBudget.process.reserve(bytes, for: "oneDNN reorder buffers")
       guard posix_memalign(&raw, 64, bytes) == 0, let raw else { throw outOfMemory(bytes) }
       memset(raw, 0, bytes)
       buffer = raw
@@ -257,6 +260,7 @@ private final class StagedArgument {
   private let reorder: DNNLReorder
   private let isOutput: Bool
   private var staging: UnsafeMutableRawPointer?
+  private var reservation: MemoryBudget.Reservation?
 
   init(user: dnnl_memory_desc_t, primitive: dnnl_memory_desc_t, isOutput: Bool) throws {
     memory = try DNNLMemory(primitive)
@@ -267,6 +271,7 @@ private final class StagedArgument {
       : try DNNLReorder(from: user, to: primitive, ownsDestination: true)
     if isOutput && !reorder.isIdentity {
       let bytes = max(memory.byteCount, 64)
+      reservation = try MemoryBudget.process.reserve(bytes, for: "oneDNN staging buffers")
       guard posix_memalign(&staging, 64, bytes) == 0 else { throw outOfMemory(bytes) }
       memset(staging!, 0, bytes)
     }
@@ -311,6 +316,7 @@ final class OneDNNConvolution {
   private let weightsToBackwardData: DNNLReorder?
   private let diffWeightsToPlain: DNNLReorder?
   private var diffWeightBuffer: UnsafeMutableRawPointer?
+  private var diffWeightReservation: MemoryBudget.Reservation?
 
   /// Process-wide primitive cache. The engine runs a network from one thread at a time
   /// (its parallelism is inside the OpenMP regions), so the cache needs no lock.
@@ -503,6 +509,8 @@ final class OneDNNConvolution {
     } else {
       if diffWeightBuffer == nil {
         let bytes = max(diffWeights.byteCount, 64)
+        diffWeightReservation = try MemoryBudget.process.reserve(
+          bytes, for: "oneDNN weight gradients")
         guard posix_memalign(&diffWeightBuffer, 64, bytes) == 0 else {
           throw outOfMemory(bytes)
         }

@@ -6,18 +6,21 @@ import Foundation
 ///
 /// A model trained at nucleus diameter D₀ (``ModelDescription/diameter``) finds objects about
 /// D₀ pixels across when the frame is at the right scale. The frame is segmented at a ladder of
-/// scales, each assuming a diameter D (scale D₀/D; a centre crop of at most ``maxSide`` model
-/// pixels a side), and each pass measures the median equivalent diameter m(D) (√(4·area/π)) of
-/// its objects in model pixels. m falls as D grows (the nuclei shrink in the model's view), and
-/// the estimate is where it crosses D₀, interpolated log-linearly between the two passes around
-/// the first crossing, times the model's ``calibration`` (the median ratio of true to estimated
-/// diameters on its training images; 1 when unknown).
+/// scales, each assuming a diameter D (scale D₀/D) on a crop of at most ``maxSide`` model
+/// pixels a side (the window of the frame with the most intensity variance, so a crop of a
+/// sparse field or of an embryo's yolk does not stand for the nuclei), and each pass measures
+/// the median equivalent diameter m(D) (√(4·area/π)) of its objects in model pixels, leaving
+/// out fragments under D₀/4 (so background speckle does not decide it). m falls
+/// as D grows (the nuclei shrink in the model's view), and the estimate is where it crosses
+/// D₀, interpolated log-linearly between the two passes around the first crossing and kept
+/// within the ladder's range, times the model's ``calibration`` (the median ratio of true to
+/// estimated diameters on its training images; 1 when unknown).
 public struct DiameterEstimation: Sendable {
   /// One segmentation pass.
   public struct Pass: Sendable, Equatable {
     /// Diameter in input pixels the pass assumed (its scale is D₀ / assumed).
     public var assumed: Double
-    /// Median equivalent diameter of its objects in model pixels (0: none found).
+    /// Median equivalent diameter (fragments under D₀/4 left out) of its objects in model pixels (0: none found).
     public var measured: Double
     /// Objects it found away from the crop's border (all objects when fewer than 3 are).
     public var count: Int
@@ -66,25 +69,74 @@ public struct DiameterEstimation: Sendable {
           assumed: trainingDiameter * factor, frame, height: height, width: width,
           channels: channels, predictor: predictor))
     }
-    guard let crossing = Self.crossing(passes, target: trainingDiameter) else {
+    guard
+      let crossing = Self.crossing(passes, target: trainingDiameter, minimumCount: minimumCount)
+    else {
       return Result(diameter: nil, passes: passes)
     }
     return Result(diameter: crossing * calibration, passes: passes)
   }
 
   /// The assumed diameter at which the measured diameter crosses `target`: log-linear
-  /// interpolation between the last pass measuring above it and the next one measuring at or
-  /// below it (passes without objects skipped); the smallest or largest assumption when every
-  /// pass measures below or above; nil when no pass found anything.
-  static func crossing(_ passes: [Pass], target: Double) -> Double? {
-    let found = passes.filter { $0.count > 0 && $0.measured > 0 }.sorted { $0.assumed < $1.assumed }
+  /// interpolation between the first pass (by assumed diameter) measuring above it and the next
+  /// one measuring at or below it. Passes that found fewer than `minimumCount` objects are
+  /// skipped when others found that many (a pass seeing one fragment says little); without a
+  /// crossing, the smallest or largest assumption when every pass measures below or above (no
+  /// extrapolation past what was tried); nil when no pass found anything.
+  static func crossing(_ passes: [Pass], target: Double, minimumCount: Int = 1) -> Double? {
+    let any = passes.filter { $0.count > 0 && $0.measured > 0 }
+    let enough = any.filter { $0.count >= minimumCount }
+    let found = (enough.isEmpty ? any : enough).sorted { $0.assumed < $1.assumed }
     guard let first = found.first, let last = found.last else { return nil }
-    if first.measured <= target { return first.assumed * first.measured / target }
     for (a, b) in zip(found, found.dropFirst()) where a.measured > target && b.measured <= target {
       let t = log(a.measured / target) / log(a.measured / b.measured)
       return exp(log(a.assumed) + t * (log(b.assumed) - log(a.assumed)))
     }
-    return last.assumed * last.measured / target
+    return first.measured <= target ? first.assumed : last.assumed
+  }
+
+  /// Top-left corner of the `ch` × `cw` window of `frame` with the largest intensity variance
+  /// (summed over channels), on a grid of steps of a quarter window; the first on ties.
+  static func busiestWindow(
+    _ frame: [Float], height: Int, width: Int, channels: Int, ch: Int, cw: Int
+  ) -> (top: Int, left: Int) {
+    guard ch < height || cw < width else { return (0, 0) }
+    // Integral images of the channel sum and of its square, (height+1) × (width+1).
+    let stride = width + 1
+    var sum = [Double](repeating: 0, count: (height + 1) * stride)
+    var squares = sum
+    for y in 0..<height {
+      var rowSum = 0.0
+      var rowSquares = 0.0
+      for x in 0..<width {
+        var v = 0.0
+        for c in 0..<channels { v += Double(frame[(y * width + x) * channels + c]) }
+        rowSum += v
+        rowSquares += v * v
+        sum[(y + 1) * stride + x + 1] = sum[y * stride + x + 1] + rowSum
+        squares[(y + 1) * stride + x + 1] = squares[y * stride + x + 1] + rowSquares
+      }
+    }
+    func box(_ a: [Double], _ t: Int, _ l: Int) -> Double {
+      a[(t + ch) * stride + l + cw] - a[t * stride + l + cw] - a[(t + ch) * stride + l]
+        + a[t * stride + l]
+    }
+    let n = Double(ch * cw)
+    let tops = Array(Swift.stride(from: 0, through: height - ch, by: max(1, ch / 4)))
+    let lefts = Array(Swift.stride(from: 0, through: width - cw, by: max(1, cw / 4)))
+    var best = (top: 0, left: 0)
+    var bestVariance = -Double.infinity
+    for t in Set(tops + [height - ch]).sorted() {
+      for l in Set(lefts + [width - cw]).sorted() {
+        let mean = box(sum, t, l) / n
+        let variance = box(squares, t, l) / n - mean * mean
+        if variance > bestVariance {
+          bestVariance = variance
+          best = (t, l)
+        }
+      }
+    }
+    return best
   }
 
   /// One pass assuming nuclei `assumed` input pixels across.
@@ -93,10 +145,11 @@ public struct DiameterEstimation: Sendable {
     predictor: PanopticPredictor
   ) throws -> Pass {
     let scale = trainingDiameter / assumed
-    // The centre crop whose resized size is at most maxSide a side.
+    // The busiest crop whose resized size is at most maxSide a side.
     let side = max(1, Int(Double(maxSide) / scale))
     let (ch, cw) = (min(height, side), min(width, side))
-    let (top, left) = ((height - ch) / 2, (width - cw) / 2)
+    let (top, left) = Self.busiestWindow(
+      frame, height: height, width: width, channels: channels, ch: ch, cw: cw)
     var crop = [Float](repeating: 0, count: ch * cw * channels)
     for y in 0..<ch {
       let s = ((top + y) * width + left) * channels
@@ -117,7 +170,10 @@ public struct DiameterEstimation: Sendable {
     guard !used.isEmpty else {
       return Pass(assumed: assumed, measured: 0, count: 0, trainingDiameter: trainingDiameter)
     }
-    let diameters = used.map { (4 * Double($0) / Double.pi).squareRoot() }.sorted()
+    let all = used.map { (4 * Double($0) / Double.pi).squareRoot() }
+    // Fragments under a quarter of D₀ in the model's view are noise at any scale.
+    let nuclei = all.filter { $0 >= trainingDiameter / 4 }
+    let diameters = (nuclei.isEmpty ? all : nuclei).sorted()
     let n = diameters.count
     let median = n % 2 == 1 ? diameters[n / 2] : (diameters[n / 2 - 1] + diameters[n / 2]) / 2
     return Pass(

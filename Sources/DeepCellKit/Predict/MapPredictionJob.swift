@@ -31,6 +31,11 @@ public struct MapPredictionJob {
   public var modelDiameter: Double?
   /// Overrides the model's pixel size.
   public var modelMPP: Double?
+  /// The memory budget of the run: the frames in flight
+  /// (``MapPredictor/workingBytes(frames:height:width:channels:scale:)``) are reserved from
+  /// it before the first frame is read. The network's own buffers draw on the process budget
+  /// (``MemoryBudget/process``), which is this one unless the caller chose another.
+  public var budget: MemoryBudget = .process
 
   /// A job running `network` with `settings`.
   public init(network: PanopticNet, description: ModelDescription, settings: MapPredictionSettings)
@@ -96,7 +101,11 @@ public struct MapPredictionJob {
       throw DeepCellError(.usage, output.subject, "dc-predict writes NPZ (-o FILE.npz)")
     }
     let predictor = MapPredictor(network: network, settings: settings)
-    let chunk = max(1, settings.batchSize)
+    let chunk = max(1, min(settings.batchSize, reader.frameCount))
+    let what = "\(subject): \(chunk) frame\(chunk == 1 ? "" : "s") of \(h)×\(w) in flight"
+    var working = try budget.reserve(
+      predictor.workingBytes(frames: chunk, height: h, width: w, channels: c, scale: 1),
+      for: what)
     var first: [[Float]]? = try predictor.prepared(
       (0..<min(chunk, reader.frameCount)).map { try reader.readFrame($0) }, subject: subject,
       firstFrameIndex: 0)
@@ -108,6 +117,14 @@ public struct MapPredictionJob {
       throw DeepCellError(
         .usage, subject, "resizing \(h)×\(w) by \(report.scale) gives \(nh)×\(nw) pixels")
     }
+    if report.scale != 1 {
+      working.release()
+      working = try budget.reserve(
+        predictor.workingBytes(
+          frames: chunk, height: h, width: w, channels: c, scale: report.scale),
+        for: what)
+    }
+    defer { working.release() }
     let names = arrayNames
     let spools = try names.map { try MapSpool(name: $0) }
     defer { for s in spools { s.remove() } }

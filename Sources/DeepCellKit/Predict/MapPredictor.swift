@@ -52,6 +52,23 @@ public final class MapPredictor {
     (max(1, Int(Double(height) * scale)), max(1, Int(Double(width) * scale)))
   }
 
+  /// Bytes that ``maps(_:height:width:channels:scale:)`` holds for `frames` frames besides the
+  /// network's own buffers: the frames as read and prepared, resized to `scale`, their tiles
+  /// in and out (overlapping by ``MapPredictionSettings/strideRatio``: (1 / ratio)² of the
+  /// frame per axis pair), the joined maps, and the maps at the input's size, all float32.
+  /// An estimate from above for the tiles (the last tiles of an axis overlap more).
+  public func workingBytes(frames: Int, height: Int, width: Int, channels: Int, scale: Double)
+    -> Int
+  {
+    let (nh, nw) = Self.scaledSize(height: height, width: width, scale: scale)
+    let classes = headClasses.reduce(0, +)
+    let overlap = 1 / (settings.strideRatio * settings.strideRatio)
+    let input = Double(height) * Double(width) * Double(2 * channels + classes)
+    let model = Double(nh) * Double(nw) * (Double(channels + classes) * (1 + overlap))
+    let bytes = Double(max(frames, 0)) * (input + model) * 4
+    return bytes < 0x1p62 ? Int(bytes) : .max
+  }
+
   /// `frames` (height × width × channels each, any dtype) normalized as ``settings`` says,
   /// as float32 values. `firstFrameIndex` names frames in errors.
   public func prepared(

@@ -32,12 +32,16 @@ public struct PrecomputedBatches: TrainingBatchSource {
   public let shuffle: Bool
   public private(set) var position = 0
   var permutation: (pass: Int, order: [Int]) = (-1, [])
+  /// The budget each batch is taken from.
+  let budget: MemoryBudget
+  /// The arrays' share of ``budget``.
+  let reservation: MemoryBudget.Reservation
 
   /// Batches of `images` with `targets` (all with the same N, height and width). Throws
-  /// `.badData` naming `subject` when the arrays disagree.
+  /// `.badData` naming `subject` when the arrays disagree, `io` when they do not fit `budget`.
   public init(
     images: NDArray, targets: [(name: String, array: NDArray)], labels: NDArray?, seed: UInt64,
-    shuffle: Bool = true, subject: String
+    shuffle: Bool = true, subject: String, budget: MemoryBudget = .process
   ) throws {
     guard let x = images.asStack() else {
       throw DeepCellError(
@@ -62,6 +66,9 @@ public struct PrecomputedBatches: TrainingBatchSource {
     self.labels = y
     self.seed = seed
     self.shuffle = shuffle
+    self.budget = budget
+    let bytes = ([x, y] + self.targets.map(\.array)).reduce(0) { $0 + $1.bytes.count }
+    reservation = try budget.reserve(bytes, for: "\(subject): training samples")
   }
 
   public var sampleCount: Int { images.shape[0] }
@@ -84,6 +91,10 @@ public struct PrecomputedBatches: TrainingBatchSource {
       }
       sources.append(shuffle ? permutation.order[s % n] : s % n)
     }
+    let sampleBytes =
+      ([images, labels] + targets.map(\.array)).reduce(0) { $0 + $1.bytes.count } / n
+    let batchReservation = try budget.reserve(
+      byteCount([sampleBytes, sources.count]) ?? .max, for: "a batch of \(sources.count)")
     position += count
     func gather(_ array: NDArray) -> NDArray {
       let sample = array.bytes.count / n
@@ -96,6 +107,6 @@ public struct PrecomputedBatches: TrainingBatchSource {
     }
     return AugmentedBatch(
       images: gather(images), targets: targets.map { ($0.name, gather($0.array)) },
-      labels: gather(labels), sourceIndices: sources)
+      labels: gather(labels), sourceIndices: sources, reservations: [batchReservation])
   }
 }

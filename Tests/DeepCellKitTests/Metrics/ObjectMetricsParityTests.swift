@@ -78,6 +78,31 @@ final class ObjectMetricsParityTests: XCTestCase {
       "edge_cases_cutoff1_0.3")
   }
 
+  /// Small objects swallowed by a big one with 55 % or exactly 60 % of their pixels inside
+  /// (the modified-IoU rule `max(trueInPred, predInTrue) > 0.5`, metrics.md §2): without the
+  /// rule their IoU (< 0.1 = cutoff2) gives no error-graph edge. Frame 0 is a merge, 1 a
+  /// split, 4 a merge of two 3/5 objects; 2 and 3 are a match plus a miss or gain.
+  func testSwallowedBetweenHalfAndSixTenths() throws {
+    let e = try evaluate("swallowed_y_true.npy", "swallowed_y_pred.npy")
+    try check(e, "swallowed")
+    XCTAssertEqual(e.frames.map(\.merge), [1, 0, 0, 0, 1])
+    XCTAssertEqual(e.frames.map(\.split), [0, 1, 0, 0, 0])
+    XCTAssertEqual(e.frames.map(\.missedDetections), [0, 0, 1, 0, 0])
+    XCTAssertEqual(e.frames.map(\.gainedDetections), [0, 0, 0, 1, 0])
+  }
+
+  /// The same frames with force_event_links: the big pair that swallowed 55 % of a small
+  /// truth (frame 2, `trueInPred > 0.5`) or of a small prediction (frame 3,
+  /// `predInTrue > 0.5`) loses its match, so the event is a merge or a split.
+  func testSwallowedForceEventLinks() throws {
+    let e = try evaluate(
+      "swallowed_y_true.npy", "swallowed_y_pred.npy", parameters: .init(forceEventLinks: true))
+    try check(e, "swallowed_force_event_links")
+    XCTAssertEqual(e.frames.map(\.merge), [1, 0, 1, 0, 1])
+    XCTAssertEqual(e.frames.map(\.split), [0, 1, 0, 1, 0])
+    XCTAssertEqual(e.frames.map(\.correctDetections), [0, 0, 0, 0, 0])
+  }
+
   func testRandomStack() throws {
     try check(evaluate("random_y_true.npy", "random_y_pred.npy"), "random")
     try check(
@@ -138,6 +163,28 @@ final class ObjectMetricsParityTests: XCTestCase {
       prediction: try IndexedLabels(labels: p, shape: [8, 8]))
     let m = try ObjectMetrics(o)
     XCTAssertEqual(m.seg, (12.0 / 16.0 + 0) / 2, accuracy: 1e-15)
+  }
+
+  /// CTC SEG per frame against py-ctcmetrics' own matching (`match`: a truth object is
+  /// matched by the prediction covering more than half of it; edge frame 5 covers exactly
+  /// half, which is no match), as the number of truth objects and the sum of matched IoUs.
+  func testCTCSegAgainstPyCTCMetrics() throws {
+    let refs = try XCTUnwrap(Self.reference["ctc_seg"] as? [String: [[String: Any]]])
+    for (key, t, p) in [
+      ("edge_cases", "edge_y_true.npy", "edge_y_pred.npy"),
+      ("swallowed", "swallowed_y_true.npy", "swallowed_y_pred.npy"),
+      ("random", "random_y_true.npy", "random_y_pred.npy"),
+    ] {
+      let e = try evaluate(t, p)
+      let frames = try XCTUnwrap(refs[key])
+      XCTAssertEqual(frames.count, e.frames.count, key)
+      for (i, r) in frames.enumerated() {
+        XCTAssertEqual(e.frames[i].nTrue, r["n_ref"] as? Int, "\(key) frame \(i)")
+        XCTAssertEqual(
+          e.frames[i].segSum, try XCTUnwrap(r["iou_sum"] as? Double), accuracy: 1e-12,
+          "\(key) frame \(i)")
+      }
+    }
   }
 
   /// StarDist-style matching counts at IoU 0.50 … 0.95.

@@ -130,6 +130,33 @@ final class HistogramNormalizationTests: XCTestCase {
     XCTAssertEqual(column.floats().count, 7)
   }
 
+  /// Exact .5 ties in the 14-bit quantization (skimage rounds half to even): the uint16
+  /// range 20000…20762 puts every odd offset on a tie, and offsets 3, 263 and 523 (64.5,
+  /// 5654.5, 11244.5) change bin if rounded half away. 40 % of the 48×40 plane sits on those
+  /// three values; output of skimage 0.21 `equalize_adapthist` (default kernel, 256 bins).
+  func testQuantizationTiesRoundHalfToEven() throws {
+    let x = try loadFixtureNPY("normalize/clahe_ties_in_48x40.npy")
+    let expected = try loadFixtureNPY("normalize/clahe_ties_out_48x40.npy")
+    let out = try CLAHE().equalize(x.floats(), height: 48, width: 40)
+    XCTAssertLessThanOrEqual(maxAbsDifference(out, expected.floats()), tolerance)
+    // The reference's 14-bit values of 20000…20762, divided into 65-wide bins.
+    let quantized = try loadFixtureNPY("normalize/clahe_ties_quantized.npy").integerValues()
+    XCTAssertEqual(quantized.count, 763)
+    XCTAssertEqual(quantized[3], 64, "64.5 rounds to even")
+    let bins = CLAHE.binLookup(min: 20000, max: 20762, binSize: 65).map(Int64.init)
+    XCTAssertEqual(bins, quantized.map { $0 / 65 })
+  }
+
+  /// Exact .5 ties in the uint16 conversion before it (skimage `img_as_uint`: rint of
+  /// x · 65535 in float32, half to even): 40 % of the pixels are float32((k + 0.5) / 65535)
+  /// for even k whose 14-bit bin differs from k + 1's (range 20000…20762).
+  func testUInt16ConversionTiesRoundHalfToEven() throws {
+    let x = try loadFixtureNPY("normalize/clahe_uint_ties_in_48x40.npy")
+    let expected = try loadFixtureNPY("normalize/clahe_uint_ties_out_48x40.npy")
+    let out = try CLAHE().equalize(x.floats(), height: 48, width: 40)
+    XCTAssertLessThanOrEqual(maxAbsDifference(out, expected.floats()), tolerance)
+  }
+
   func testReflectIndexMatchesNumpy() {
     // np.pad(np.arange(4), (7, 9), mode='reflect')
     let expected = [1, 0, 1, 2, 3, 2, 1, 0, 1, 2, 3, 2, 1, 0, 1, 2, 3, 2, 1, 0]

@@ -256,15 +256,45 @@ final class DiameterCrossingTests: XCTestCase {
     XCTAssertEqual(e, 20, accuracy: 1e-9)
   }
 
-  func testEveryPassOnOneSideExtrapolatesFromTheEnd() throws {
-    // All measure below 17: nuclei smaller than the smallest assumption.
+  func testEveryPassOnOneSideGivesTheEndOfTheLadder() throws {
+    // All measure below 17: nuclei no larger than the smallest assumption, which is the
+    // estimate (no extrapolation past what was tried).
     XCTAssertEqual(
-      try XCTUnwrap(DiameterEstimation.crossing([pass(8, 8.5), pass(16, 4)], target: 17)), 4,
-      accuracy: 1e-9)
-    // All above: larger than the largest.
+      try XCTUnwrap(DiameterEstimation.crossing([pass(8, 8.5), pass(16, 4)], target: 17)), 8)
+    // All above: the largest assumption.
     XCTAssertEqual(
-      try XCTUnwrap(DiameterEstimation.crossing([pass(8, 100), pass(16, 34)], target: 17)), 32,
-      accuracy: 1e-9)
+      try XCTUnwrap(DiameterEstimation.crossing([pass(8, 100), pass(16, 34)], target: 17)), 16)
     XCTAssertNil(DiameterEstimation.crossing([pass(8, 0, 0)], target: 17))
+  }
+
+  func testFirstCrossingWinsAndPassesWithFewObjectsAreSkipped() throws {
+    // A real failure (a sparse DSB image): the smallest pass saw one fragment; the crossing
+    // of the others (25.6 at 12, 14.3 at 24) is the estimate, not that fragment's reading.
+    let passes = [pass(6, 4.5, 1), pass(12, 25.6, 4), pass(24, 14.3, 8), pass(48, 9.7, 6)]
+    let d = try XCTUnwrap(DiameterEstimation.crossing(passes, target: 17, minimumCount: 3))
+    XCTAssertEqual(d, 12 * pow(2, log(25.6 / 17) / log(25.6 / 14.3)), accuracy: 1e-9)
+    // Even counting it, a crossing further up is taken over "every pass below".
+    let e = try XCTUnwrap(DiameterEstimation.crossing(passes, target: 17))
+    XCTAssertEqual(d, e, accuracy: 1e-9)
+    // When no pass found minimumCount objects, the others still decide.
+    XCTAssertEqual(
+      try XCTUnwrap(
+        DiameterEstimation.crossing(
+          [pass(8, 30, 1), pass(16, 10, 2)], target: 17,
+          minimumCount: 3)), 8 * pow(2, log(30.0 / 17) / log(3)), accuracy: 1e-9)
+  }
+
+  func testCropIsTheBusiestWindow() {
+    // A flat 40 × 60 frame with a textured patch at rows 24…35, columns 40…55: the 16 × 16
+    // window chosen covers it, not the centre.
+    var frame = [Float](repeating: 0.5, count: 40 * 60)
+    for y in 24..<36 { for x in 40..<56 { frame[y * 60 + x] = Float((x + y) % 2) } }
+    let (top, left) = DiameterEstimation.busiestWindow(
+      frame, height: 40, width: 60, channels: 1, ch: 16, cw: 16)
+    XCTAssertTrue((20...24).contains(top) && (40...40).contains(left), "\(top), \(left)")
+    // A frame no larger than the window: the whole frame.
+    XCTAssertTrue(
+      DiameterEstimation.busiestWindow(frame, height: 40, width: 60, channels: 1, ch: 40, cw: 60)
+        == (0, 0))
   }
 }

@@ -107,6 +107,24 @@ def ctc_reference(gt, res, man_track, res_track, seg_frames=None):
     return {k: r.get(k) for k in keys}
 
 
+def ctc_seg_frames(yt, yp):
+    """py-ctcmetrics' own matching (`utils.representations.match`: a truth object is matched
+    by the prediction covering more than half of it) per frame, written as TIFFs as the CTC
+    evaluation reads them: per frame the number of truth objects and the sum of matched IoUs
+    (SEG = Σ iou_sum / Σ n_ref)."""
+    import tifffile
+    from ctc_metrics.utils.representations import match
+    out = []
+    with tempfile.TemporaryDirectory() as td:
+        for i in range(len(yt)):
+            ref, comp = f"{td}/ref{i:03d}.tif", f"{td}/comp{i:03d}.tif"
+            tifffile.imwrite(ref, yt[i].astype(np.int32))
+            tifffile.imwrite(comp, yp[i].astype(np.int32))
+            labels_ref, _, _, _, iou = match(ref, comp)
+            out.append({"n_ref": len(labels_ref), "iou_sum": float(np.sum(iou))})
+    return out
+
+
 def edge_case_stack():
     """Small hand-made frames that exercise the reference's corner cases."""
     H = W = 32
@@ -147,6 +165,59 @@ def edge_case_stack():
     t, p = blank(), blank()
     t[2:8, 2:6] = 1; t[2:8, 6:10] = 2; t[2:8, 10:14] = 3; p[2:8, 2:14] = 1
     t[16:28, 16:28] = 4; p[16:20, 16:28] = 2; p[20:24, 16:28] = 3; p[24:28, 16:28] = 4
+    frames_t.append(t); frames_p.append(p)
+    return np.stack(frames_t), np.stack(frames_p)
+
+
+def swallowed_stack():
+    """Small objects swallowed between 50 % and 60 % by a big one, one scenario a frame
+    (the modified-IoU rule `max(true_in_pred, pred_in_true) > 0.5` and its two
+    force_event_links branches). `part` pixels of a small object (in raster order) belong to
+    the other image's big object, the rest to background, so true_in_pred or pred_in_true is
+    part / area: 11/20 = 0.55 and 3/5 = 0.6 exactly (> 0.5 but not > 0.6)."""
+    H = W = 40
+
+    def blank():
+        return np.zeros((H, W), np.int32)
+
+    def swallow(small, other, label, other_label, r, c, h, w, part):
+        """Object `label` of size h×w at (r, c) in `small`; its first `part` pixels are
+        labelled `other_label` in `other`."""
+        small[r:r + h, c:c + w] = label
+        rr, cc = np.mgrid[r:r + h, c:c + w]
+        for y, x in list(zip(rr.ravel(), cc.ravel()))[:part]:
+            other[y, x] = other_label
+
+    frames_t, frames_p = [], []
+    # 0: two small truths (0.55 and 0.6 inside) merged by one big prediction, IoU < 0.1
+    t, p = blank(), blank()
+    p[10:20, 10:20] = 1
+    swallow(t, p, 1, 1, 20, 10, 4, 5, 11)
+    swallow(t, p, 2, 1, 20, 16, 1, 5, 3)
+    frames_t.append(t); frames_p.append(p)
+    # 1: one big truth split by two small predictions (pred_in_true 0.55 and 0.6), IoU < 0.1
+    t, p = blank(), blank()
+    t[5:17, 5:15] = 1
+    swallow(p, t, 1, 1, 17, 5, 4, 5, 11)
+    swallow(p, t, 2, 1, 17, 11, 1, 5, 3)
+    frames_t.append(t); frames_p.append(p)
+    # 2: a big truth matched by a big prediction that also swallows 55 % of a small truth
+    #    (force_event_links lowers the big pair's IoU: a merge instead of a match)
+    t, p = blank(), blank()
+    t[5:15, 5:15] = 1; p[5:15, 5:15] = 1
+    swallow(t, p, 2, 1, 15, 5, 4, 5, 11)
+    frames_t.append(t); frames_p.append(p)
+    # 3: a big truth matched by a big prediction; a small prediction 55 % inside the truth
+    #    (force_event_links: a split instead of a match plus a gain)
+    t, p = blank(), blank()
+    t[5:18, 5:15] = 1; p[5:18, 5:15] = 1
+    swallow(p, t, 2, 1, 18, 5, 4, 5, 11)
+    frames_t.append(t); frames_p.append(p)
+    # 4: the same shapes as 0 with the 3/5 object alone (exactly 0.6)
+    t, p = blank(), blank()
+    p[10:20, 10:20] = 3
+    swallow(t, p, 4, 3, 20, 12, 1, 5, 3)
+    swallow(t, p, 5, 3, 9, 12, 1, 5, 3)
     frames_t.append(t); frames_p.append(p)
     return np.stack(frames_t), np.stack(frames_p)
 
@@ -235,11 +306,19 @@ def main():
     out["edge_cases"] = object_stats(et, ep)
     out["edge_cases_force_event_links"] = object_stats(et, ep, force_event_links=True)
     out["edge_cases_cutoff1_0.3"] = object_stats(et, ep, cutoff1=0.3, cutoff2=0.2)
+    wt, wp = swallowed_stack()
+    np.save(HERE / "swallowed_y_true.npy", wt)
+    np.save(HERE / "swallowed_y_pred.npy", wp)
+    out["swallowed"] = object_stats(wt, wp)
+    out["swallowed_force_event_links"] = object_stats(wt, wp, force_event_links=True)
+    out["ctc_seg"] = {"edge_cases": ctc_seg_frames(et, ep),
+                      "swallowed": ctc_seg_frames(wt, wp)}
     rt, rp = random_stack(24, 48, 48, 20261125)
     np.save(HERE / "random_y_true.npy", rt)
     np.save(HERE / "random_y_pred.npy", rp)
     out["random"] = object_stats(rt, rp)
     out["random_force_event_links"] = object_stats(rt, rp, force_event_links=True)
+    out["ctc_seg"]["random"] = ctc_seg_frames(rt, rp)
 
     # pixel metrics of the golden pair and a 3-class semantic map (calc_pixel_stats)
     from deepcell_toolbox.metrics import PixelMetrics, Metrics

@@ -77,3 +77,69 @@ sample = os.path.join(here, "..", "..", "..", "samples", "dsb2018", "images",
                       "0bf4b144167694b6846d584cf52c458f34f28fcae75328a2a096c8214e01c0d0.png")
 image = np.asarray(Image.open(sample))
 save("dsb_0bf4_clahe.npy", histogram_normalization(image[None, ..., None])[0, ..., 0])
+
+# 6. Exact .5 ties in CLAHE's 14-bit quantization (skimage: np.round — half to even — of
+#    rescale_intensity(uint16 image, out_range=(0, 16383)), float64). With the uint16 range
+#    lo…lo+762, every odd lo+d lands exactly on a .5 (16383·d/762 = 43·d/2); for lo+3, lo+263
+#    and lo+523 (64.5, 5654.5, 11244.5) half to even gives 64, 5654, 11244 and half away 65,
+#    5655, 11245, which with 256 bins (bin size 65) is the next bin. Inputs are u / 65535 in float32, which
+#    img_as_uint maps back to u exactly (asserted). 40 % of the pixels sit on a tie.
+from unittest import mock
+
+import skimage.exposure._adapthist as adapthist
+from skimage.exposure import equalize_adapthist, rescale_intensity
+from skimage.util import img_as_uint
+
+lo, span = 20000, 762
+levels = np.arange(lo, lo + span + 1, dtype=np.uint16)
+quantized = np.round(rescale_intensity(levels, out_range=(0, 16383)))
+ties = [d for d in range(span + 1) if (d / span) * 16383.0 % 1 == 0.5]
+assert ties == list(range(1, span, 2))
+floor = [int((d / span) * 16383.0) for d in ties]
+ties = [d for d, k in zip(ties, floor) if k % 2 == 0 and k % 65 == 64]  # the bin changes
+assert ties == [3, 263, 523], ties
+rng = np.random.default_rng(20261206)
+u = rng.integers(lo, lo + span + 1, size=(48, 40))
+on_tie = rng.random(u.shape) < 0.4
+u[on_tie] = lo + rng.choice(ties, size=int(on_tie.sum()))
+u[0, 0], u[-1, -1] = lo, lo + span
+x = (u.astype(np.float32) / np.float32(65535)).astype(np.float32)
+assert (img_as_uint(x) == u).all()
+out = equalize_adapthist(x)
+
+
+def half_away(a, *args, **kwargs):
+    a = np.asarray(a)
+    return np.sign(a) * np.floor(np.abs(a) + 0.5)
+
+
+with mock.patch.object(adapthist.np, "round", half_away):  # the mutant must change the output
+    assert np.abs(equalize_adapthist(x) - out).max() > 1e-3
+save("clahe_ties_in_48x40.npy", x)
+save("clahe_ties_out_48x40.npy", out.astype(np.float32))
+save("clahe_ties_quantized.npy", quantized.astype(np.uint16))
+
+# 7. Exact .5 ties one step earlier, in img_as_uint (float32: rint(x · 65535), half to even).
+#    x = float32((k + 0.5) / 65535) gives x · 65535 == k + 0.5 exactly in float32 (asserted);
+#    skimage keeps the even k, half away would give k + 1. Over the uint16 range 20000…20762
+#    of section 6 (1 uint16 step = 21.5 14-bit levels, a 65-level bin every ~3 steps), the
+#    even k whose bin differs from k + 1's are used, on 40 % of the pixels; the plane's
+#    minimum and maximum stay exact integers.
+levels_bin = (quantized.astype(np.int64) // 65)
+flip = [k for k in range(lo, lo + span, 2) if levels_bin[k - lo] != levels_bin[k + 1 - lo]]
+assert len(flip) > 50, len(flip)
+k = rng.choice(flip, size=(48, 40))
+u = rng.integers(lo, lo + span + 1, size=(48, 40))
+half = rng.random(u.shape) < 0.4
+x = (u.astype(np.float32) / np.float32(65535)).astype(np.float32)
+x[half] = ((k[half] + 0.5) / 65535).astype(np.float32)
+x[0, 0], x[-1, -1] = np.float32(lo / 65535), np.float32((lo + span) / 65535)
+assert (x[half] * np.float32(65535) == (k[half] + 0.5).astype(np.float32)).all()
+assert (img_as_uint(x)[half] == k[half]).all()
+out = equalize_adapthist(x)
+away = x.copy()
+away[half] = ((k[half] + 1) / 65535).astype(np.float32)  # what rounding half away gives
+assert (img_as_uint(away)[half] == k[half] + 1).all()
+assert np.abs(equalize_adapthist(away) - out).max() > 1e-3
+save("clahe_uint_ties_in_48x40.npy", x)
+save("clahe_uint_ties_out_48x40.npy", out.astype(np.float32))
