@@ -1,5 +1,4 @@
 import ArgumentParser
-import COpenBLAS
 import Foundation
 
 #if canImport(Glibc)
@@ -44,8 +43,7 @@ public struct RuntimeOptions: ParsableArguments {
     let n = workerCount
     Parallel.defaultThreads = n
     setenv("OMP_NUM_THREADS", String(n), 1)
-    setenv("OPENBLAS_NUM_THREADS", String(n), 1)
-    openblas_set_num_threads(Int32(n))
+    OpenBLAS.setThreads(n)
     RuntimeOptions.setOpenMPThreads(n)
   }
 
