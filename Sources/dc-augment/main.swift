@@ -258,12 +258,12 @@ struct DCAugment: ParsableCommand {
     let result =
       try targetsOnly
       ? targetsOfStack(input, settings: settings) : augmented(input, settings: settings)
-    if let preview {
+    if let preview, let batch = result.preview {
       let file = try OutputFile(path: preview, format: .png)
       InterruptCleanup.track(file.temporaryPath)
       try writeBundle(
         ArrayBundle([
-          ("preview", AugmentationPreview.montage(result.preview, maxSamples: previewSamples))
+          ("preview", AugmentationPreview.montage(batch, maxSamples: previewSamples))
         ]), to: file)
       InterruptCleanup.untrack(file.temporaryPath)
     }
@@ -304,7 +304,7 @@ struct DCAugment: ParsableCommand {
 
   /// Augmented samples: `--count`, or `--epochs` passes (default one).
   func augmented(_ input: InputFile, settings: AugmentationSettings) throws -> (
-    bundle: ArrayBundle, preview: AugmentedBatch
+    bundle: ArrayBundle, preview: AugmentedBatch?
   ) {
     let (images, labels, labelSubject) = try imagesAndLabels(input)
     var generator: AugmentationGenerator
@@ -339,9 +339,10 @@ struct DCAugment: ParsableCommand {
     return (batch.bundle, batch)
   }
 
-  /// `--targets-only`: the targets of the whole label stack, after the input's arrays.
+  /// `--targets-only`: the targets of the whole label stack, after the input's arrays; the
+  /// preview batch (full-stack float32 and int32 copies of the labels) only with --preview.
   func targetsOfStack(_ input: InputFile, settings: AugmentationSettings) throws -> (
-    bundle: ArrayBundle, preview: AugmentedBatch
+    bundle: ArrayBundle, preview: AugmentedBatch?
   ) {
     var bundle: ArrayBundle
     var labels: NDArray
@@ -380,6 +381,7 @@ struct DCAugment: ParsableCommand {
       bundle[target.arrayName] = map
       preview.append((target.arrayName, map))
     }
+    guard self.preview != nil else { return (bundle, nil) }
     let first = preview.first!.1
     let images =
       bundle[ArrayName.image].flatMap { $0.asStack() }.flatMap {

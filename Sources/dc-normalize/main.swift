@@ -294,7 +294,10 @@ struct DCNormalize: ParsableCommand {
   func normalizeStream(_ reader: StackReader, into writer: StackWriter, subject: String) throws {
     let normalizer = StackNormalizer(normalization!)
     let frameBytes = max(1, reader.frameShape.reduce(1, *) * 4)
-    let batch = max(runtime.workerCount, min(64, (16 << 20) / frameBytes))
+    // About 2 MiB of frames a batch (at least one a worker): later batches reuse the first
+    // one's freed memory instead of touching new pages (a 16 MiB batch held a whole
+    // 16×512² stack, page-faulting in four full-stack buffers).
+    let batch = max(runtime.workerCount, min(64, (2 << 20) / frameBytes))
     let progress = ProgressBar(
       label: "dc-normalize", total: reader.frameCount, quiet: runtime.quiet)
     var start = 0

@@ -65,11 +65,12 @@ enum OpenBLAS {
     set(Int32(max(1, n)))
   }
 
-  /// `openblas_get_config()` (opens the library), or a note that none is installed.
+  /// `openblas_get_config()` ("OpenBLAS 0.3.21 …"; opens the library), or a note that none
+  /// is installed.
   static var configuration: String {
     guard let get = symbol("openblas_get_config", as: Config.self), let s = get() else {
       return "no OpenBLAS"
     }
-    return "OpenBLAS " + String(cString: s)
+    return String(cString: s)
   }
 }
