@@ -480,8 +480,11 @@ final class OneDNNConvolution {
   }
 
   /// Inference primitives: the plain weights last reordered (the reordered copy is reused
-  /// while the weights are unchanged, checked bytewise on each call).
+  /// while the weights are unchanged, checked bytewise on each call; a layer sharing this
+  /// cached primitive with other weights simply reorders again).
   private var weightSnapshot: UnsafeMutableRawPointer?
+  /// Whether `weightSnapshot` holds the weights the reordered buffer was made from.
+  private var snapshotIsCurrent = false
 
   /// The weights in the primitive's format: reordered on each call in training, at inference
   /// only when they differ from the last call's.
@@ -489,16 +492,18 @@ final class OneDNNConvolution {
     let raw = UnsafeMutableRawPointer(w)
     guard !key.training, !weightsToForward.isIdentity else { return try weightsToForward.run(raw) }
     let bytes = key.outputChannels * key.input.c * key.kernel * key.kernel * 4
-    if let weightSnapshot, memcmp(weightSnapshot, raw, bytes) == 0 {
+    if snapshotIsCurrent, let weightSnapshot, memcmp(weightSnapshot, raw, bytes) == 0 {
       return try weightsToForward.run(raw, reuse: true)
     }
+    snapshotIsCurrent = false
+    let converted = try weightsToForward.run(raw)
     if weightSnapshot == nil {
       guard posix_memalign(&weightSnapshot, 64, max(bytes, 64)) == 0 else {
         throw outOfMemory(bytes)
       }
     }
-    let converted = try weightsToForward.run(raw)
     memcpy(weightSnapshot!, raw, bytes)
+    snapshotIsCurrent = true
     return converted
   }
 
