@@ -23,12 +23,11 @@ let package = Package(
     .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
-    .systemLibrary(
-      name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .target(
       name: "DeepCellKit",
       dependencies: [
-        "CTIFF", "CPNG", "CZlib", "CDNNL", "COpenBLAS"
+        // OpenBLAS (libopenblas-dev) is opened at run time, not linked: see NN/OpenBLAS.swift.
+        "CTIFF", "CPNG", "CZlib", "CDNNL",
       ]
     ),
     // What the command-line tools share: option groups, the runner, progress bars.

@@ -14,7 +14,7 @@ ReLU (n = 1) or softmax (n > 1). BN eps 1e-3, momentum 0.01 (= Keras 0.99). Trai
 tensor clipped to norm 0.001 on its own (Keras per-variable clipnorm).
 
 Usage: python bench/panoptic_torch.py train|infer [--batch N] [--size S] [--steps N]
-           [--warmup N] [--threads N] [--channels-last] [--profile]
+           [--warmup N] [--threads N] [--channels-last] [--profile] [--bf16]
        python bench/panoptic_torch.py check FILE.npz   (from nn-bench panoptic-infer --save-check)
 Last line: torch_samples_per_s=<n> (train) or torch_mpix_per_s=<n> (infer). With --profile,
 each layer alone is timed and printed as op<TAB>label<TAB>count<TAB>fwd ms<TAB>bwd ms, the
@@ -270,6 +270,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--channels-last", action="store_true")
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--bf16", action="store_true",
+                    help="inference under torch.autocast('cpu', dtype=torch.bfloat16)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -282,7 +284,8 @@ def main():
     targets = [t.to(memory_format=fmt) for t in targets]
     print(f"torch {torch.__version__} ({torch.backends.cpu.get_cpu_capability()}, oneDNN "
           f"{'on' if torch.backends.mkldnn.is_available() else 'off'}), threads {torch.get_num_threads()}, "
-          f"{'channels_last' if a.channels_last else 'NCHW (default)'}")
+          f"{'channels_last' if a.channels_last else 'NCHW (default)'}"
+          f"{', bf16 autocast' if a.bf16 else ''}")
     print(f"panopticnet featurenet C1-C5 -> P1, heads {heads}: {parameter_count(net)} parameters, "
           f"batch {a.batch}x1x{a.size}x{a.size}")
     times, cpu = [], []
@@ -306,7 +309,7 @@ def main():
                   f"{dt:.1f} ms (cpu {dc:.1f} ms)")
     else:
         net.eval()
-        with torch.inference_mode():
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16):
             for i in range(a.warmup + a.steps):
                 t0, c0 = time.perf_counter(), time.process_time()
                 out = net(x)

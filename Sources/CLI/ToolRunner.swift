@@ -29,6 +29,7 @@ public enum ToolRunner {
 
   /// Parses `CommandLine.arguments`, runs the command, reports, and exits.
   public static func main<Command: ParsableCommand>(_ command: Command.Type) -> Never {
+    ProcessMemory.configure()
     InterruptCleanup.install()
     let outcome = execute(command, arguments: Array(CommandLine.arguments.dropFirst()))
     switch outcome {

@@ -107,6 +107,7 @@ struct DCAugment: ParsableCommand {
     job.seed = augmentation.seed
     job.targetsOnly = targetsOnly
     job.threads = runtime.workerCount
+    job.wantsPreview = preview != nil
     let input = try io.openInput()
     if !runtime.quiet { for warning in input.warnings { warn(warning) } }
     var progress: ProgressBar?
@@ -117,12 +118,12 @@ struct DCAugment: ParsableCommand {
           label: "dc-augment", total: $0, unit: "samples", quiet: runtime.quiet)
       }, progress: { progress?.advance(by: $0) })
     progress?.finish()
-    if let preview {
+    if let preview, let batch = result.preview {
       let file = try OutputFile(path: preview, format: .png)
       InterruptCleanup.track(file.temporaryPath)
       try writeBundle(
         ArrayBundle([
-          ("preview", AugmentationPreview.montage(result.preview, maxSamples: previewSamples))
+          ("preview", AugmentationPreview.montage(batch, maxSamples: previewSamples))
         ]), to: file)
       InterruptCleanup.untrack(file.temporaryPath)
     }

@@ -75,6 +75,12 @@ struct DCPredict: ParsableCommand {
   @Option(help: ArgumentHelp("Tile stride as a fraction of the tile.", valueName: "r"))
   var strideRatio: Double = 0.75
 
+  @Option(
+    help: ArgumentHelp(
+      "Convolution arithmetic: fp32 (exact) or bf16 (bfloat16 inputs and weights, float32 sums; batch norm folded).",
+      valueName: "p"))
+  var precision: String = "fp32"
+
   @Flag(help: "Also write the fgbg (foreground/background softmax) head.")
   var allHeads = false
 
@@ -91,6 +97,9 @@ struct DCPredict: ParsableCommand {
     guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
     guard strideRatio > 0, strideRatio <= 1 else {
       throw ValidationError("--stride-ratio must lie in (0, 1]")
+    }
+    guard NNPrecision(rawValue: precision) != nil else {
+      throw ValidationError("--precision must be fp32 or bf16")
     }
     guard TilePadMode(rawValue: padMode) != nil else {
       throw ValidationError("--pad-mode must be reflect or constant")
@@ -110,6 +119,7 @@ struct DCPredict: ParsableCommand {
     settings.batchSize = batchSize
     settings.strideRatio = strideRatio
     settings.padMode = TilePadMode(rawValue: padMode)!
+    settings.precision = NNPrecision(rawValue: precision)!
     settings.testTimeFlips = augment ?? description.testTimeFlips ?? false
     settings.normalize = MapPredictionJob.shouldNormalize(
       flag: normalize, provenance: try input.provenance(), description: description)

@@ -264,11 +264,15 @@ struct ProfiledLayer {
   let count: Int
   let forward: (_ training: Bool) throws -> Tensor
   let backward: ((Tensor) throws -> Void)?
+  /// Multiply-adds × 2 of one forward pass of this layer (convolutions; 0 for the rest).
+  var flops: Double = 0
 }
 
 /// The layers of the default PanopticNet (model.md §2–§5) at batch `n`, side `s`, for heads
 /// `classes`, each alone; names match bench/panoptic_torch.py's profile.
-func panopticLayers(n: Int, s: Int, classes: [Int], rng: inout RandomGenerator) throws
+func panopticLayers(
+  n: Int, s: Int, classes: [Int], precision: NNPrecision = .fp32, rng: inout RandomGenerator
+) throws
   -> [ProfiledLayer]
 {
   var out: [ProfiledLayer] = []
@@ -287,6 +291,26 @@ func panopticLayers(n: Int, s: Int, classes: [Int], rng: inout RandomGenerator) 
   func conv(_ cin: Int, _ cout: Int, _ k: Int, _ rng: inout RandomGenerator) throws -> Conv2D {
     try Conv2D(name: "c", inputChannels: cin, outputChannels: cout, kernelSize: k, rng: &rng)
   }
+  // A convolution as the network runs it at `precision` (bf16: with the following batch
+  // normalization folded in and its ReLU fused, when `norm`; not for the fp32 last layers).
+  func addConv(
+    _ label: String, _ count: Int, _ c: Conv2D, _ shape: TensorShape, norm: Bool = false,
+    lowPrecision: Bool = true, _ rng: inout RandomGenerator
+  ) throws {
+    let x = try randomTensor(shape, &rng)
+    let p = lowPrecision ? precision : .fp32
+    let bn = norm ? try BatchNormalization(name: "bn", channels: c.outputChannels) : nil
+    out.append(
+      ProfiledLayer(
+        label: "\(label) @\(shape.c)x\(shape.h)", count: count,
+        forward: { training in
+          training || p == .fp32
+            ? try c.forward(x, training: training)
+            : try c.forwardInference(x, precision: p, folding: bn, relu: norm)
+        },
+        backward: { y in _ = try c.backward(y) }, flops: convFlops(c, shape).forward))
+  }
+  let fusedBN = precision != .fp32
   let loc = Location2D()
   let cat = Concatenate(name: "cat")
   let x0 = try randomTensor(at(1, s), &rng)
@@ -296,18 +320,21 @@ func panopticLayers(n: Int, s: Int, classes: [Int], rng: inout RandomGenerator) 
       forward: { try cat.forward(x0, try loc.forward(x0, training: $0)) }, backward: nil))
   let cc = try conv(3, 3, 1, &rng)
   cc.computesInputGradient = false
-  try add("conv_channels 1x1 3>3", 1, cc, at(3, s), &rng)
+  try addConv("conv_channels 1x1 3>3", 1, cc, at(3, s), lowPrecision: false, &rng)
   for k in 1...5 {
     let r = s >> (k - 1)
     let cin = k == 1 ? 3 : 32
-    try add("C\(k) conv3x3 \(cin)>32", 1, conv(cin, 32, 3, &rng), at(cin, r), &rng)
-    try add("C\(k) batchnorm", 2, BatchNormalization(name: "bn", channels: 32), at(32, r), &rng)
-    try add("C\(k) relu", 2, ReLU(name: "relu"), at(32, r), &rng)
-    try add("C\(k) conv3x3 32>32", 1, conv(32, 32, 3, &rng), at(32, r), &rng)
+    try addConv("C\(k) conv3x3 \(cin)>32", 1, conv(cin, 32, 3, &rng), at(cin, r), norm: true, &rng)
+    if !fusedBN {
+      try add(
+        "C\(k) batchnorm", 2, BatchNormalization(name: "bn", channels: 32), at(32, r), &rng)
+      try add("C\(k) relu", 2, ReLU(name: "relu"), at(32, r), &rng)
+    }
+    try addConv("C\(k) conv3x3 32>32", 1, conv(32, 32, 3, &rng), at(32, r), norm: true, &rng)
     try add("C\(k) maxpool", 1, MaxPooling2D(name: "pool"), at(32, r), &rng)
   }
   for k in 1...5 {
-    try add("C\(k)_reduced 1x1 32>256", 1, conv(32, 256, 1, &rng), at(32, s >> k), &rng)
+    try addConv("C\(k)_reduced 1x1 32>256", 1, conv(32, 256, 1, &rng), at(32, s >> k), &rng)
   }
   for k in 2...5 {
     try add(
@@ -321,19 +348,23 @@ func panopticLayers(n: Int, s: Int, classes: [Int], rng: inout RandomGenerator) 
     ProfiledLayer(
       label: "P1_merged add @256x\(s / 2)", count: 1, forward: { _ in try merge.forward(a, b) },
       backward: nil))
-  try add("P1 conv3x3 256>256", 1, conv(256, 256, 3, &rng), at(256, s / 2), &rng)
+  try addConv("P1 conv3x3 256>256", 1, conv(256, 256, 3, &rng), at(256, s / 2), &rng)
   let h = classes.count
-  try add("head conv3x3 256>64", h, conv(256, 64, 3, &rng), at(256, s / 2), &rng)
+  try addConv("head conv3x3 256>64", h, conv(256, 64, 3, &rng), at(256, s / 2), &rng)
   try add(
     "head upsample bilinear", h, UpSampling2D(name: "up", interpolation: .bilinear),
     at(64, s / 2), &rng)
-  try add("head conv_0 1x1 64>128", h, conv(64, 128, 1, &rng), at(64, s), &rng)
-  try add("head batchnorm", h, BatchNormalization(name: "bn", channels: 128), at(128, s), &rng)
-  try add("head relu", h, ReLU(name: "relu"), at(128, s), &rng)
+  try addConv("head conv_0 1x1 64>128", h, conv(64, 128, 1, &rng), at(64, s), norm: true, &rng)
+  if !fusedBN {
+    try add("head batchnorm", h, BatchNormalization(name: "bn", channels: 128), at(128, s), &rng)
+    try add("head relu", h, ReLU(name: "relu"), at(128, s), &rng)
+  }
   for (c, count) in Dictionary(grouping: classes, by: { $0 }).mapValues(\.count).sorted(by: {
     $0.key < $1.key
   }) {
-    try add("head conv_1 1x1 128>\(c)", count, conv(128, c, 1, &rng), at(128, s), &rng)
+    try addConv(
+      "head conv_1 1x1 128>\(c)", count, conv(128, c, 1, &rng), at(128, s), lowPrecision: false,
+      &rng)
     try add(
       c == 1 ? "head relu out" : "head softmax out", count,
       c == 1 ? ReLU(name: "relu") as Layer : Softmax(name: "softmax"), at(c, s), &rng)
@@ -341,10 +372,35 @@ func panopticLayers(n: Int, s: Int, classes: [Int], rng: inout RandomGenerator) 
   return out
 }
 
+/// Convolution FLOPs (2 × multiply-adds) of one PanopticNet forward pass over `n` tiles of
+/// s×s with heads of `classes` (the default model, model.md §2–§5; `same` stride-1 convolutions:
+/// 2·N·Cout·H·W·Cin·k²). Sums the same layers as ``panopticLayers``.
+func panopticForwardFlops(n: Int, s: Int, classes: [Int]) -> Double {
+  func conv(_ cin: Int, _ cout: Int, _ k: Int, _ r: Int) -> Double {
+    2 * Double(n * cout * r * r) * Double(cin * k * k)
+  }
+  var f = conv(3, 3, 1, s)
+  for k in 1...5 { f += conv(k == 1 ? 3 : 32, 32, 3, s >> (k - 1)) + conv(32, 32, 3, s >> (k - 1)) }
+  for k in 1...5 { f += conv(32, 256, 1, s >> k) }
+  f += conv(256, 256, 3, s / 2)
+  f += Double(classes.count) * (conv(256, 64, 3, s / 2) + conv(64, 128, 1, s))
+  for c in classes { f += conv(128, c, 1, s) }
+  return f
+}
+
+/// Peak FLOP rate of `threads` Zen 4 cores at 3.6 GHz (issue 15): 32 fp32 FLOPs a cycle a core
+/// (two 256-bit FMA pipes; AVX-512 is double-pumped), twice that with AVX512_BF16's vdpbf16ps.
+func peakGFlops(threads: Int, precision: NNPrecision) -> Double {
+  Double(threads) * 3.6 * 32 * (precision == .bf16 ? 2 : 1)
+}
+
 /// Times each layer alone (best of `repeats` after one warm-up; forward, then backward on a
 /// random ∂L/∂y when `training`) and prints `op<TAB>label<TAB>count<TAB>fwd ms<TAB>bwd ms`
-/// rows; returns the graph-weighted total in milliseconds.
-func profileLayers(_ layers: [ProfiledLayer], training: Bool, repeats: Int) throws -> Double {
+/// rows (inference: then `<TAB>GFLOP<TAB>GFLOP/s<TAB>% of peak` for convolutions);
+/// returns the graph-weighted total in milliseconds.
+func profileLayers(
+  _ layers: [ProfiledLayer], training: Bool, repeats: Int, peak: Double = 0
+) throws -> Double {
   var rng = RandomGenerator(seed: 11)
   var total = 0.0
   for layer in layers {
@@ -366,8 +422,15 @@ func profileLayers(_ layers: [ProfiledLayer], training: Bool, repeats: Int) thro
     }
     if !bestB.isFinite { bestB = 0 }
     total += Double(layer.count) * (bestF + (training ? bestB : 0))
+    var rate = ""
+    if !training && layer.flops > 0 {
+      let g = layer.flops / bestF / 1e6
+      rate = String(
+        format: "\t%.3f\t%.1f\t%.0f%%", layer.flops / 1e9, g, peak > 0 ? 100 * g / peak : 0)
+    }
     print(
-      String(format: "op\t%@\t%d\t%.2f\t%.2f", layer.label as NSString, layer.count, bestF, bestB))
+      String(format: "op\t%@\t%d\t%.2f\t%.2f", layer.label as NSString, layer.count, bestF, bestB)
+        + rate)
   }
   return total
 }
@@ -470,7 +533,10 @@ struct PanopticInfer: ParsableCommand {
   @Option(help: "Timed passes.") var steps = 5
   @Option(help: "Untimed warm-up passes.") var warmup = 1
   @Option(help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: Int?
-  @Flag(help: "Also time each layer alone (forward).") var profile = false
+  @Flag(help: "Also time each layer alone (forward) with its FLOPs and GFLOP/s.") var profile =
+    false
+  @Option(help: "Convolution precision: fp32 or bf16 (dc-predict --precision).")
+  var precision: String = "fp32"
   @Option(
     help: ArgumentHelp(
       "After timing, randomize biases and BN statistics, run one pass and write the weights "
@@ -482,20 +548,26 @@ struct PanopticInfer: ParsableCommand {
     guard batch >= 1, steps >= 1, warmup >= 0 else {
       throw ValidationError("--batch and --steps must be at least 1, --warmup at least 0")
     }
+    guard NNPrecision(rawValue: precision) != nil else {
+      throw ValidationError("--precision must be fp32 or bf16")
+    }
   }
 
   func run() throws {
     if let threads { NNThreads.set(threads) }
+    let precision = NNPrecision(rawValue: self.precision)!
     var cfg = PanopticNetConfiguration()
     cfg.inputSize = size
     cfg.semanticClasses = [1, 1]
     let net = try PanopticNet(cfg, seed: 1)
+    net.precision = precision
     let data = syntheticNuclei(batch: batch, size: size, seed: 5)
     let x = try Tensor.fromNHWC(data.images)
     print("engine: \(NNBackendInfo.description), threads \(NNThreads.count)")
     print(
       "panopticnet prediction model, heads \(cfg.semanticClasses): "
-        + "\(net.registry.elementCount) parameters, batch \(batch) tiles of \(size)x\(size)")
+        + "\(net.registry.elementCount) parameters, batch \(batch) tiles of \(size)x\(size), "
+        + "precision \(precision.rawValue)")
     var times: [Double] = []
     var cpuTimes: [Double] = []
     for pass in 0..<(warmup + steps) {
@@ -512,12 +584,24 @@ struct PanopticInfer: ParsableCommand {
       print(String(format: "pass %d %.1f ms (cpu %.1f ms)", pass + 1, dt, dc))
     }
     let ms = median(times)
+    let flops = panopticForwardFlops(n: batch, s: size, classes: cfg.semanticClasses)
+    let peak = peakGFlops(threads: NNThreads.count, precision: precision)
     if profile {
       var rng = RandomGenerator(seed: 9)
-      let layers = try panopticLayers(n: batch, s: size, classes: cfg.semanticClasses, rng: &rng)
-      let total = try profileLayers(layers, training: false, repeats: 3)
+      let layers = try panopticLayers(
+        n: batch, s: size, classes: cfg.semanticClasses, precision: precision, rng: &rng)
+      print("op\tlayer\tcount\tfwd ms\tbwd ms\tGFLOP\tGFLOP/s\t% of \(Int(peak)) GFLOP/s peak")
+      let total = try profileLayers(layers, training: false, repeats: 3, peak: peak)
+      let listed = layers.reduce(0) { $0 + Double($1.count) * $1.flops }
+      precondition(abs(listed - flops) <= 1e-9 * flops, "FLOP count of the layer list differs")
       print(String(format: "layers alone sum %.1f ms; whole pass %.1f ms", total, ms))
     }
+    print(
+      String(
+        format: "forward convolution FLOPs: %.2f GFLOP a pass (%.3f a tile); %.1f GFLOP/s whole "
+          + "pass = %.0f%% of the %.0f GFLOP/s %@ peak of %d cores", flops / 1e9,
+        flops / 1e9 / Double(batch), flops / ms / 1e6, 100 * flops / ms / 1e6 / peak, peak,
+        precision.rawValue as NSString, NNThreads.count))
     if let saveCheck { try writeCheck(net, input: x, images: data.images, to: saveCheck) }
     let mpix = Double(batch * size * size) / 1e6
     print(

@@ -1,4 +1,3 @@
-import COpenBLAS
 import Foundation
 
 #if canImport(Glibc)
@@ -9,14 +8,13 @@ import Foundation
 
 extension Parallel {
   /// Makes `n` workers the thread count of everything a run uses (design.md, "Scale"): the
-  /// Dispatch loops (``defaultThreads``), OpenBLAS (`openblas_set_num_threads`) and OpenMP,
+  /// Dispatch loops (``defaultThreads``), OpenBLAS (``OpenBLAS/setThreads(_:)``) and OpenMP,
   /// i.e. oneDNN (`omp_set_num_threads` when the OpenMP runtime is loaded), and the
   /// `OMP_NUM_THREADS` / `OPENBLAS_NUM_THREADS` variables for any child process.
   public static func useThreads(_ n: Int) {
     defaultThreads = n
     setenv("OMP_NUM_THREADS", String(n), 1)
-    setenv("OPENBLAS_NUM_THREADS", String(n), 1)
-    openblas_set_num_threads(Int32(n))
+    OpenBLAS.setThreads(n)
     setOpenMPThreads(n)
   }
 

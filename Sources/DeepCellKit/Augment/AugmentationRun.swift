@@ -21,6 +21,9 @@ public struct AugmentationRun {
   public var targetsOnly = false
   /// Workers; the output is identical for any value.
   public var threads = Parallel.defaultThreads
+  /// Whether the caller draws a preview: with ``targetsOnly``, the preview batch (full-stack
+  /// float32 and int32 copies of the labels) is built only then.
+  public var wantsPreview = true
 
   public init(settings: AugmentationSettings) { self.settings = settings }
 
@@ -28,7 +31,7 @@ public struct AugmentationRun {
   /// each chunk of `n` samples (augmentation only).
   public func run(
     _ input: InputFile, start: (Int) -> Void = { _ in }, progress: (Int) -> Void = { _ in }
-  ) throws -> (bundle: ArrayBundle, preview: AugmentedBatch) {
+  ) throws -> (bundle: ArrayBundle, preview: AugmentedBatch?) {
     try targetsOnly ? targetsOfStack(input) : augmented(input, start: start, progress: progress)
   }
 
@@ -97,9 +100,10 @@ public struct AugmentationRun {
     return (batch.bundle, batch)
   }
 
-  /// `--targets-only`: the targets of the whole label stack, after the input's arrays.
+  /// `--targets-only`: the targets of the whole label stack, after the input's arrays; the
+  /// preview batch only when ``wantsPreview``.
   func targetsOfStack(_ input: InputFile) throws -> (
-    bundle: ArrayBundle, preview: AugmentedBatch
+    bundle: ArrayBundle, preview: AugmentedBatch?
   ) {
     var bundle: ArrayBundle
     var labels: NDArray
@@ -138,6 +142,7 @@ public struct AugmentationRun {
       bundle[target.arrayName] = map
       preview.append((target.arrayName, map))
     }
+    guard wantsPreview else { return (bundle, nil) }
     let first = preview.first!.1
     let images =
       bundle[ArrayName.image].flatMap { $0.asStack() }.flatMap {

@@ -110,10 +110,7 @@ public final class BatchNormalization: Layer {
       }
       savedInput = x
     } else {
-      for c in 0..<channels {
-        scale[c] = gamma.value.pointer[c] / (movingVariance.value.pointer[c] + epsilon).squareRoot()
-        shift[c] = beta.value.pointer[c] - movingMean.value.pointer[c] * scale[c]
-      }
+      (scale, shift) = inferenceAffine()
       savedInput = nil
     }
     let b = x.blockSize
@@ -141,6 +138,19 @@ public final class BatchNormalization: Layer {
       }
     }
     return y
+  }
+
+  /// The inference-mode map y = s·x + t per channel: s = γ/√(moving σ² + ε),
+  /// t = β − moving μ·s (what `forward(_:training: false)` applies, and what a convolution
+  /// before this layer folds in at reduced precision).
+  public func inferenceAffine() -> (scale: [Float], shift: [Float]) {
+    var scale = [Float](repeating: 0, count: channels)
+    var shift = [Float](repeating: 0, count: channels)
+    for c in 0..<channels {
+      scale[c] = gamma.value.pointer[c] / (movingVariance.value.pointer[c] + epsilon).squareRoot()
+      shift[c] = beta.value.pointer[c] - movingMean.value.pointer[c] * scale[c]
+    }
+    return (scale, shift)
   }
 
   public func backward(_ dy: Tensor) throws -> Tensor {

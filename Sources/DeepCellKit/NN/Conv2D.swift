@@ -1,5 +1,3 @@
-import COpenBLAS
-
 /// 2-D convolution with `same` padding, square odd kernel (1×1, 3×3, …), stride 1 or 2,
 /// optional bias — Keras `Conv2D(padding="same")`:
 /// y[n,o,i,j] = b[o] + Σ_{c,u,v} W[o,c,u,v] · x[n,c, s·i+u−p, s·j+v−p], zero outside the image,
@@ -106,7 +104,7 @@ public final class Conv2D: Layer {
     let outLayout = TensorLayout.preferred(channels: outputChannels)
     let y = try output.get(outShape, outLayout)
     if usesGEMM && input.layout == .nchw && outLayout == .nchw {
-      gemmForward(input, y)
+      try gemmForward(input, y)
     } else {
       let conv = try OneDNNConvolution.cached(key(input, training: training))
       try conv.forward(
@@ -115,6 +113,56 @@ public final class Conv2D: Layer {
     savedInput = training ? input : nil
     return y
   }
+
+  /// The inference-mode output at `precision` with the batch normalization `norm` that
+  /// follows this convolution folded in (kernel and bias scaled per output channel by
+  /// ``BatchNormalization/inferenceAffine()``) and a ReLU fused as a oneDNN post-op when
+  /// `relu` (``NNPrecision``). Source and output stay in the engine's layouts (no reorders
+  /// around the primitive) unless `pinnedLayouts` is false; at `.fp32` without `norm`, `relu`
+  /// and `pinnedLayouts` this is `forward(_:training: false)`.
+  public func forwardInference(
+    _ input: Tensor, precision: NNPrecision, folding norm: BatchNormalization? = nil,
+    relu: Bool = false, pinnedLayouts: Bool = true
+  ) throws -> Tensor {
+    if precision == .fp32 && norm == nil && !relu && !pinnedLayouts {
+      return try forward(input, training: false)
+    }
+    try validate(input)
+    if let norm, norm.channels != outputChannels {
+      throw DeepCellError(
+        .badData, name, "folded \(norm.name) has \(norm.channels) channels, not \(outputChannels)")
+    }
+    let y = try output.get(outputShape(input.shape), .preferred(channels: outputChannels))
+    var k = key(input, training: false)
+    k.precision = precision
+    k.postReLU = relu
+    k.pinnedLayouts = pinnedLayouts
+    k.bias = bias != nil || norm != nil
+    let conv = try OneDNNConvolution.cached(k)
+    savedInput = nil
+    guard let norm else {
+      try conv.forward(
+        input: input.data, weights: kernel.value.pointer, bias: bias?.value.pointer, output: y.data)
+      return y
+    }
+    let (scale, shift) = norm.inferenceAffine()
+    let perOutput = kernel.count / outputChannels
+    if foldedKernel?.count != kernel.count { foldedKernel = try FloatBuffer(count: kernel.count) }
+    if foldedBias == nil { foldedBias = try FloatBuffer(count: outputChannels) }
+    let w = foldedKernel!.pointer
+    let b = foldedBias!.pointer
+    for o in 0..<outputChannels {
+      let src = kernel.value.pointer + o * perOutput
+      let dst = w + o * perOutput
+      for i in 0..<perOutput { dst[i] = src[i] * scale[o] }
+      b[o] = (bias?.value.pointer[o] ?? 0) * scale[o] + shift[o]
+    }
+    try conv.forward(input: input.data, weights: w, bias: b, output: y.data)
+    return y
+  }
+
+  private var foldedKernel: FloatBuffer?
+  private var foldedBias: FloatBuffer?
 
   public func backward(_ outputGradient: Tensor) throws -> Tensor {
     let x = try requireSaved(savedInput, name)
@@ -127,7 +175,7 @@ public final class Conv2D: Layer {
     let dw = try kernel.gradientBuffer()
     let db = try bias?.gradientBuffer()
     if usesGEMM && x.layout == .nchw && outLayout == .nchw {
-      gemmBackward(x, dy, dx, dw, db)
+      try gemmBackward(x, dy, dx, dw, db)
     } else {
       let conv = try OneDNNConvolution.cached(key(x, training: true))
       try conv.backwardWeights(
@@ -143,7 +191,7 @@ public final class Conv2D: Layer {
 
   // MARK: 1×1 convolution as GEMM (plain layout): Y_n = W · X_n, W is O×I, X_n is I×HW.
 
-  private func gemmForward(_ x: Tensor, _ y: Tensor) {
+  private func gemmForward(_ x: Tensor, _ y: Tensor) throws {
     let s = x.shape
     let hw = s.h * s.w
     let o = outputChannels
@@ -151,10 +199,9 @@ public final class Conv2D: Layer {
     for n in 0..<s.n {
       let xn = x.data + n * i * hw
       let yn = y.data + n * o * hw
-      cblas_sgemm(
-        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(o), Int32(hw), Int32(i), 1,
-        kernel.value.pointer,
-        Int32(i), xn, Int32(hw), 0, yn, Int32(hw))
+      try OpenBLAS.sgemm(
+        .none, .none, m: o, n: hw, k: i, alpha: 1, a: kernel.value.pointer, lda: i, b: xn,
+        ldb: hw, beta: 0, c: yn, ldc: hw)
       if let b = bias?.value.pointer {
         for c in 0..<o {
           let row = yn + c * hw
@@ -167,7 +214,7 @@ public final class Conv2D: Layer {
 
   private func gemmBackward(
     _ x: Tensor, _ dy: Tensor, _ dx: Tensor, _ dw: FloatBuffer, _ db: FloatBuffer?
-  ) {
+  ) throws {
     let s = x.shape
     let hw = s.h * s.w
     let o = outputChannels
@@ -176,16 +223,14 @@ public final class Conv2D: Layer {
       let xn = x.data + n * i * hw
       let dyn = dy.data + n * o * hw
       // dW (O×I) += dY_n (O×HW) · X_nᵀ (HW×I)
-      cblas_sgemm(
-        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(o), Int32(i), Int32(hw), 1, dyn, Int32(hw),
-        xn,
-        Int32(hw), n == 0 ? 0 : 1, dw.pointer, Int32(i))
+      try OpenBLAS.sgemm(
+        .none, .transposed, m: o, n: i, k: hw, alpha: 1, a: dyn, lda: hw, b: xn, ldb: hw,
+        beta: n == 0 ? 0 : 1, c: dw.pointer, ldc: i)
       if computesInputGradient {
         // dX_n (I×HW) = Wᵀ (I×O) · dY_n (O×HW)
-        cblas_sgemm(
-          CblasRowMajor, CblasTrans, CblasNoTrans, Int32(i), Int32(hw), Int32(o), 1,
-          kernel.value.pointer,
-          Int32(i), dyn, Int32(hw), 0, dx.data + n * i * hw, Int32(hw))
+        try OpenBLAS.sgemm(
+          .transposed, .none, m: i, n: hw, k: o, alpha: 1, a: kernel.value.pointer, lda: i,
+          b: dyn, ldb: hw, beta: 0, c: dx.data + n * i * hw, ldc: hw)
       }
     }
     if let db {

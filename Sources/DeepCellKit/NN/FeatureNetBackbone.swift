@@ -36,7 +36,12 @@ public final class FeatureNetBackbone {
       convA.parameters + normA.parameters + convB.parameters + normB.parameters
     }
 
-    func forward(_ x: Tensor, training: Bool) throws -> Tensor {
+    func forward(_ x: Tensor, training: Bool, precision: NNPrecision = .fp32) throws -> Tensor {
+      if !training && precision != .fp32 {
+        let a = try convA.forwardInference(x, precision: precision, folding: normA, relu: true)
+        let b = try convB.forwardInference(a, precision: precision, folding: normB, relu: true)
+        return try pool.forward(b, training: false)
+      }
       var t = try convA.forward(x, training: training)
       t = try reluA.forward(try normA.forward(t, training: training), training: training)
       t = try convB.forward(t, training: training)
@@ -80,12 +85,15 @@ public final class FeatureNetBackbone {
   /// The first convolution (its input gradient is not needed when nothing trainable precedes it).
   public var firstConvolution: Conv2D { blocks[0].convA }
 
-  /// [C1, …, C_depth]: outputs of the first `depth` blocks (deeper blocks are not run).
-  public func forward(_ x: Tensor, depth: Int, training: Bool) throws -> [Tensor] {
+  /// [C1, …, C_depth]: outputs of the first `depth` blocks (deeper blocks are not run);
+  /// inference at `precision` (``NNPrecision``) when not training.
+  public func forward(
+    _ x: Tensor, depth: Int, training: Bool, precision: NNPrecision = .fp32
+  ) throws -> [Tensor] {
     var out: [Tensor] = []
     var t = x
     for k in 0..<depth {
-      t = try blocks[k].forward(t, training: training)
+      t = try blocks[k].forward(t, training: training, precision: precision)
       out.append(t)
     }
     return out

@@ -44,17 +44,24 @@ public final class FeaturePyramid {
     reduced.reversed().flatMap(\.parameters) + output.parameters
   }
 
-  /// The finest pyramid level from backbone features `features[i]` = C_{levels[i]}.
-  public func forward(_ features: [Tensor], training: Bool) throws -> Tensor {
+  /// The finest pyramid level from backbone features `features[i]` = C_{levels[i]}; the
+  /// convolutions at `precision` (``NNPrecision``) when not training.
+  public func forward(
+    _ features: [Tensor], training: Bool, precision: NNPrecision = .fp32
+  ) throws -> Tensor {
     precondition(features.count == levels.count)
+    func conv(_ c: Conv2D, _ x: Tensor) throws -> Tensor {
+      training || precision == .fp32
+        ? try c.forward(x, training: training) : try c.forwardInference(x, precision: precision)
+    }
     let top = levels.count - 1
-    var merged = try reduced[top].forward(features[top], training: training)
+    var merged = try conv(reduced[top], features[top])
     for i in stride(from: top - 1, through: 0, by: -1) {
       let up = try upsample[i + 1].forward(merged, training: training)
-      let r = try reduced[i].forward(features[i], training: training)
+      let r = try conv(reduced[i], features[i])
       merged = try merge[i].forward(r, up)
     }
-    return try output.forward(merged, training: training)
+    return try conv(output, merged)
   }
 
   /// ∂L/∂C_k for each level (finest first) from ∂L/∂P_finest.

@@ -1,4 +1,3 @@
-import COpenBLAS
 import Foundation
 
 /// Thread control for the network engine: one OpenMP pool (libgomp, the runtime oneDNN 2.6
@@ -36,7 +35,7 @@ public enum NNThreads {
     let n = Int32(max(1, threads))
     _ = DNNLEngine.shared  // make sure libgomp is loaded before looking it up
     ompSetNumThreads?(n)
-    openblas_set_num_threads(n)
+    OpenBLAS.setThreads(Int(n))
   }
 
   /// Threads an OpenMP region started now would use.

@@ -1,5 +1,4 @@
 import CDNNL
-import COpenBLAS
 import Foundation
 
 // Every oneDNN 2.x call of the engine lives in this file: oneDNN 3.x replaces op descriptors
@@ -88,11 +87,13 @@ final class DNNLEngine {
 }
 
 /// A 4-D memory descriptor with an explicit format tag (or `any`).
-private func memoryDesc(_ dims: [Int], _ tag: dnnl_format_tag_t) throws -> dnnl_memory_desc_t {
+private func memoryDesc(
+  _ dims: [Int], _ tag: dnnl_format_tag_t, _ type: dnnl_data_type_t = dnnl_f32
+) throws -> dnnl_memory_desc_t {
   var md = dnnl_memory_desc_t()
   let d = dims.map { Int64($0) }
   try check(
-    dnnl_memory_desc_init_by_tag(&md, Int32(d.count), d, dnnl_f32, tag), "memory descriptor \(dims)"
+    dnnl_memory_desc_init_by_tag(&md, Int32(d.count), d, type, tag), "memory descriptor \(dims)"
   )
   return md
 }
@@ -211,9 +212,11 @@ private final class DNNLReorder {
 
   var isIdentity: Bool { primitive == nil }
 
-  /// Converts `src` into the owned buffer and returns it (or returns `src` when identical).
-  func run(_ src: UnsafeMutableRawPointer) throws -> UnsafeMutableRawPointer {
+  /// Converts `src` into the owned buffer and returns it (or returns `src` when identical);
+  /// with `reuse`, returns the buffer as the last conversion left it.
+  func run(_ src: UnsafeMutableRawPointer, reuse: Bool = false) throws -> UnsafeMutableRawPointer {
     guard let primitive, let buffer else { return src }
+    if reuse { return buffer }
     from.bind(src)
     to.bind(buffer)
     try primitive.execute([(Arg.src, from), (Arg.dst, to)])
@@ -244,6 +247,14 @@ struct ConvolutionKey: Hashable {
   var inputLayout: TensorLayout
   var outputLayout: TensorLayout
   var training: Bool
+  /// Precision of source activations and weights (inference only; destination and bias stay
+  /// float32, accumulation is float32).
+  var precision: NNPrecision = .fp32
+  /// ReLU applied to the output as a oneDNN post-op (inference only).
+  var postReLU = false
+  /// Source and destination in the engine's layouts (no activation reorders around the
+  /// primitive; oneDNN's own choice would be NHWC for bf16 and 1-channel outputs).
+  var pinnedLayouts = false
 
   /// Output spatial size of a `same` convolution: ⌈H/stride⌉ (TF, model.md §6).
   var output: TensorShape {
@@ -355,9 +366,15 @@ final class OneDNNConvolution {
     let wDims = [key.outputChannels, key.input.c, key.kernel, key.kernel]
     let userSrc = try memoryDesc(inDims, tag(for: key.inputLayout))
     let userDst = try memoryDesc(outDims, tag(for: key.outputLayout))
-    var anySrc = try memoryDesc(inDims, dnnl_format_tag_any)
-    var anyDst = try memoryDesc(outDims, dnnl_format_tag_any)
-    var anyW = try memoryDesc(wDims, dnnl_format_tag_any)
+    guard !key.training || (key.precision == .fp32 && !key.postReLU && !key.pinnedLayouts) else {
+      throw DeepCellError(
+        .usage, "convolution", "bf16 and fused ReLU are for inference-mode primitives only")
+    }
+    let low = key.precision == .bf16 ? dnnl_bf16 : dnnl_f32
+    let pin = key.pinnedLayouts
+    var anySrc = try memoryDesc(inDims, pin ? tag(for: key.inputLayout) : dnnl_format_tag_any, low)
+    var anyDst = try memoryDesc(outDims, pin ? tag(for: key.outputLayout) : dnnl_format_tag_any)
+    var anyW = try memoryDesc(wDims, dnnl_format_tag_any, low)
     let plainW = try memoryDesc(wDims, dnnl_oihw)
     var biasMD = dnnl_memory_desc_t()
     let bd: [Int64] = [Int64(key.outputChannels)]
@@ -375,8 +392,24 @@ final class OneDNNConvolution {
           dnnl_convolution_direct,
           &anySrc, &anyW, b, &anyDst, strides, padL, padR), "convolution forward descriptor")
     }
+    var attr: dnnl_primitive_attr_t?
+    if key.postReLU {
+      var ops: dnnl_post_ops_t?
+      try check(dnnl_post_ops_create(&ops), "post-ops")
+      defer { dnnl_post_ops_destroy(ops) }
+      try check(dnnl_post_ops_append_eltwise(ops, 1, dnnl_eltwise_relu, 0, 0), "ReLU post-op")
+      try check(dnnl_primitive_attr_create(&attr), "primitive attributes")
+      try check(dnnl_primitive_attr_set_post_ops(attr, ops), "post-op attribute")
+    }
+    defer { if let attr { dnnl_primitive_attr_destroy(attr) } }
     var fpd: dnnl_primitive_desc_t?
-    try check(dnnl_primitive_desc_create(&fpd, &fdesc, nil, engine, nil), "convolution forward")
+    let created = dnnl_primitive_desc_create(&fpd, &fdesc, attr, engine, nil)
+    if created != dnnl_success && key.precision == .bf16 {
+      throw DeepCellError(
+        .usage, "precision",
+        "oneDNN has no bf16 convolution on this CPU (\(DNNLEngine.isaName)); use --precision fp32")
+    }
+    try check(created, "convolution forward")
     forwardPrimitive = try DNNLPrimitive(pd: fpd!, what: "convolution forward")
     let fwdW = forwardPrimitive.queryMD(dnnl_query_weights_md)
     fwdSrc = try StagedArgument(
@@ -447,14 +480,45 @@ final class OneDNNConvolution {
     diffWeightsToPlain = try DNNLReorder(from: dW, to: plainW, ownsDestination: false)
   }
 
-  deinit { free(diffWeightBuffer) }
+  deinit {
+    free(diffWeightBuffer)
+    free(weightSnapshot)
+  }
+
+  /// Inference primitives: the plain weights last reordered (the reordered copy is reused
+  /// while the weights are unchanged, checked bytewise on each call; a layer sharing this
+  /// cached primitive with other weights simply reorders again).
+  private var weightSnapshot: UnsafeMutableRawPointer?
+  /// Whether `weightSnapshot` holds the weights the reordered buffer was made from.
+  private var snapshotIsCurrent = false
+
+  /// The weights in the primitive's format: reordered on each call in training, at inference
+  /// only when they differ from the last call's.
+  private func forwardWeights(_ w: UnsafeMutablePointer<Float>) throws -> UnsafeMutableRawPointer {
+    let raw = UnsafeMutableRawPointer(w)
+    guard !key.training, !weightsToForward.isIdentity else { return try weightsToForward.run(raw) }
+    let bytes = key.outputChannels * key.input.c * key.kernel * key.kernel * 4
+    if snapshotIsCurrent, let weightSnapshot, memcmp(weightSnapshot, raw, bytes) == 0 {
+      return try weightsToForward.run(raw, reuse: true)
+    }
+    snapshotIsCurrent = false
+    let converted = try weightsToForward.run(raw)
+    if weightSnapshot == nil {
+      guard posix_memalign(&weightSnapshot, 64, max(bytes, 64)) == 0 else {
+        throw outOfMemory(bytes)
+      }
+    }
+    memcpy(weightSnapshot!, raw, bytes)
+    snapshotIsCurrent = true
+    return converted
+  }
 
   /// y = conv(x, W) + b; `weights` is plain OIHW.
   func forward(
     input: UnsafeMutablePointer<Float>, weights w: UnsafeMutablePointer<Float>,
     bias b: UnsafeMutablePointer<Float>?, output: UnsafeMutablePointer<Float>
   ) throws {
-    let wp = try weightsToForward.run(UnsafeMutableRawPointer(w))
+    let wp = try forwardWeights(w)
     try fwdSrc.bind(input)
     try fwdDst.bind(output)
     weights.bind(wp)
@@ -547,7 +611,7 @@ public enum NNBackendInfo {
 
   /// "oneDNN X.Y.Z + OpenBLAS …".
   public static var description: String {
-    "\(DNNLEngine.versionString) (\(DNNLEngine.isaName), activations \(TensorLayout.channelBlock > 1 ? "nChw\(TensorLayout.channelBlock)c" : "nchw")) + \(String(cString: openblas_get_config()))"
+    "\(DNNLEngine.versionString) (\(DNNLEngine.isaName), activations \(TensorLayout.channelBlock > 1 ? "nChw\(TensorLayout.channelBlock)c" : "nchw")) + \(OpenBLAS.configuration)"
   }
 }
 

@@ -24,6 +24,8 @@ public final class PanopticNet {
     backbone.blocks.flatMap { [$0.normA, $0.normB] } + heads.map(\.norm0)
   }
   private var lastHeads: [Int] = []
+  /// Precision of inference-mode forward passes (``NNPrecision``; training is always fp32).
+  public var precision: NNPrecision = .fp32
 
   /// Channels `conv_channels` produces (`required_channels` of the reference).
   public static let requiredChannels = 3
@@ -83,11 +85,13 @@ public final class PanopticNet {
     }
     t = try convChannels.forward(t, training: training)
     let levels = pyramid.levels
-    let features = try backbone.forward(t, depth: levels.last!, training: training)
-    let p = try pyramid.forward(Array(features[(levels[0] - 1)...]), training: training)
+    let features = try backbone.forward(
+      t, depth: levels.last!, training: training, precision: precision)
+    let p = try pyramid.forward(
+      Array(features[(levels[0] - 1)...]), training: training, precision: precision)
     let which = headIndices ?? Array(heads.indices)
     lastHeads = which
-    return try which.map { try heads[$0].forward(p, training: training) }
+    return try which.map { try heads[$0].forward(p, training: training, precision: precision) }
   }
 
   /// Backpropagates ∂L/∂output of each head run by the last training-mode `forward` (same

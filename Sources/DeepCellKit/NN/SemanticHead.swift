@@ -61,8 +61,22 @@ public final class SemanticHead {
     upsampleConvs.flatMap(\.parameters) + conv0.parameters + norm0.parameters + conv1.parameters
   }
 
-  /// The head output (N, classes, H, W) from the pyramid feature.
-  public func forward(_ x: Tensor, training: Bool) throws -> Tensor {
+  /// The head output (N, classes, H, W) from the pyramid feature; at inference with
+  /// `precision` bf16 the convolutions but the last run in bf16, `batch_normalization_0`
+  /// folded into `conv_0` and its ReLU fused (``NNPrecision``).
+  public func forward(_ x: Tensor, training: Bool, precision: NNPrecision = .fp32) throws
+    -> Tensor
+  {
+    if !training && precision != .fp32 {
+      var t = x
+      for (j, conv) in upsampleConvs.enumerated() {
+        t = try conv.forwardInference(t, precision: precision)
+        if j < upsamples.count { t = try upsamples[j].forward(t, training: false) }
+      }
+      t = try conv0.forwardInference(t, precision: precision, folding: norm0, relu: true)
+      t = try conv1.forward(t, training: false)
+      return try activation.forward(t, training: false)
+    }
     var t = x
     for (j, conv) in upsampleConvs.enumerated() {
       t = try conv.forward(t, training: training)

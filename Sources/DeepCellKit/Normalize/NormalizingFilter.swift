@@ -23,10 +23,12 @@ public struct NormalizingFilter {
     self.methodName = methodName
   }
 
-  /// Frames normalized per batch for frames of `frameShape`.
+  /// Frames normalized per batch for frames of `frameShape`: about 2 MiB of frames (at least
+  /// one a worker), so later batches reuse the first one's freed memory instead of touching
+  /// new pages (a 16 MiB batch held a whole 16×512² stack, faulting in four such buffers).
   public func batchSize(frameShape: [Int]) -> Int {
     let frameBytes = max(1, frameShape.reduce(1, *) * 4)
-    return max(threads ?? Parallel.defaultThreads, min(64, (16 << 20) / frameBytes))
+    return max(threads ?? Parallel.defaultThreads, min(64, (2 << 20) / frameBytes))
   }
 
   /// Normalizes `input` into `output` (prepared by the caller; committed here, aborted on

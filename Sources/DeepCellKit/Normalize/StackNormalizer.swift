@@ -36,7 +36,14 @@ public struct StackNormalizer: Sendable {
     let frameSize = first.count
     var input = [Float]()
     input.reserveCapacity(frameSize * frames.count)
-    for frame in frames { input.append(contentsOf: frame.floats()) }
+    for frame in frames {
+      // float32 frames are appended from their bytes, without an intermediate [Float] copy.
+      if frame.dtype == .float32 {
+        frame.withUnsafeBufferPointer(Float.self) { input.append(contentsOf: $0) }
+      } else {
+        input.append(contentsOf: frame.floats())
+      }
+    }
     var output = [Float](repeating: 0, count: input.count)
     try input.withUnsafeBufferPointer { src in
       try output.withUnsafeMutableBufferPointer { dst in
@@ -46,8 +53,14 @@ public struct StackNormalizer: Sendable {
           subject: subject, firstFrameIndex: firstFrameIndex, threads: threads)
       }
     }
-    return (0..<frames.count).map {
-      NDArray(shape: shape, values: Array(output[($0 * frameSize)..<(($0 + 1) * frameSize)]))
+    // Each frame's bytes copied once from the batch output (not via an intermediate [Float]).
+    return output.withUnsafeBytes { raw in
+      (0..<frames.count).map {
+        let bytes = frameSize * MemoryLayout<Float>.size
+        return NDArray(
+          shape: shape, dtype: .float32,
+          bytes: [UInt8](UnsafeRawBufferPointer(rebasing: raw[($0 * bytes)..<(($0 + 1) * bytes)])))
+      }
     }
   }
 

@@ -13,6 +13,8 @@ public struct MapPredictionSettings: Sendable, Equatable {
   /// Normalize frames with histogram_normalization before predicting (false when the input
   /// is already normalized).
   public var normalize: Bool = true
+  /// Arithmetic of the network's convolutions (``NNPrecision``; fp32 is exact).
+  public var precision: NNPrecision = .fp32
 
   /// DeepCell's settings: one-class heads, 4 tiles a pass, stride 0.75, reflect, no flips,
   /// normalization on.
@@ -39,6 +41,7 @@ public final class MapPredictor {
   /// A predictor of `network` with `settings`.
   public init(network: PanopticNet, settings: MapPredictionSettings) {
     self.settings = settings
+    network.precision = settings.precision
     predictor = PanopticPredictor(
       network: network, heads: settings.heads, batchSize: settings.batchSize,
       strideRatio: settings.strideRatio, padMode: settings.padMode)

@@ -1,0 +1,13 @@
+/// Arithmetic precision of the network's inference convolutions (issue 15).
+///
+/// `fp32`: every layer in float32, the engine as it has always run (bit-identical results).
+/// `bf16`: at inference, convolutions read bfloat16 activations and weights (8-bit mantissa,
+/// float32's exponent range) and accumulate in float32 on oneDNN's AVX512_BF16 kernels; each
+/// batch normalization is folded into the convolution before it (W' = s·W, b' = s·b + t with
+/// s = γ/√(σ² + ε), t = β − μ·s) and the ReLU after it runs as the convolution's post-op. The
+/// first and last layers (`conv_channels`, the heads' `conv_1_semantic_*`) stay float32.
+/// Training always runs in float32.
+public enum NNPrecision: String, Sendable, CaseIterable {
+  case fp32
+  case bf16
+}

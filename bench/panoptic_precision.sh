@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# PanopticNet inference in both precisions against PyTorch, side by side in one run (issue 15):
+# ours fp32 and bf16 (dc-bench nn panoptic-infer --precision) against PyTorch channels_last in
+# fp32 and under bf16 autocast, the same architecture and input (bench/panoptic_torch.py).
+# The four are run in interleaved rounds (A B C D, A B C D, …) so that each sees the same
+# load on a shared machine; /proc/loadavg is recorded before every run. Per engine the figure
+# is the median over rounds of each run's median pass; "per CPU-second" divides by the CPU
+# time of all threads instead of wall time, less sensitive to foreign load.
+# Also prints dc-bench nn's per-layer FLOP / GFLOP/s table for both precisions (--profile).
+#
+#   bench/panoptic_precision.sh [--rounds N] [--batch N] [--size S] [--steps N]
+#                               [--threads N] [--record FILE.md]
+#
+# Defaults: 3 rounds, 4 tiles of 256², 3 timed passes after 1 warm-up, 2 threads.
+# --record writes the output as a Markdown report (machine, load, commit, date).
+# PyTorch: TORCH_PYTHON (see bench/panoptic.sh's header); without it only our rows run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=3 batch=4 size=256 steps=3 threads=${OMP_NUM_THREADS:-2} record=""
+while [ $# -gt 0 ]; do
+    case $1 in
+        --rounds) rounds=$2; shift 2 ;;
+        --batch) batch=$2; shift 2 ;;
+        --size) size=$2; shift 2 ;;
+        --steps) steps=$2; shift 2 ;;
+        --threads) threads=$2; shift 2 ;;
+        --record) record=$2; shift 2 ;;
+        *) echo "bench/panoptic_precision.sh: unknown option $1" >&2; exit 64 ;;
+    esac
+done
+bench=$(bench/dc-bench-path.sh)
+py=${TORCH_PYTHON:-.venv/bin/python}
+have_torch=0
+"$py" -c 'import torch' 2>/dev/null && have_torch=1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+common=(--batch "$batch" --size "$size" --steps "$steps" --threads "$threads")
+names=("ours fp32" "ours bf16")
+cmds=("$bench nn panoptic-infer ${common[*]} --precision fp32"
+      "$bench nn panoptic-infer ${common[*]} --precision bf16")
+if [ $have_torch = 1 ]; then
+    names+=("PyTorch fp32 channels_last" "PyTorch bf16 autocast channels_last")
+    cmds+=("$py bench/panoptic_torch.py infer ${common[*]} --channels-last"
+           "$py bench/panoptic_torch.py infer ${common[*]} --channels-last --bf16")
+fi
+{
+echo "# PanopticNet inference: fp32 and bf16, ours and PyTorch"
+echo
+echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- Sources bench || echo ' (+ uncommitted changes)')"
+echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, flags: $(grep -m1 -o -w -E 'avx512_bf16|avx512_vnni' /proc/cpuinfo | sort -u | xargs)"
+echo "- $("$bench" nn panoptic-infer --batch 1 --size 32 --steps 1 --warmup 0 --threads "$threads" | head -1)"
+[ $have_torch = 1 ] && echo "- PyTorch: $("$py" -c 'import torch; print(torch.__version__, torch.backends.cpu.get_cpu_capability())')"
+echo "- workload: heads [1, 1], $batch tiles of ${size}², $steps timed passes after 1 warm-up per run, $threads threads, $rounds interleaved rounds"
+echo "- command: bench/panoptic_precision.sh --rounds $rounds --batch $batch --size $size --steps $steps --threads $threads"
+echo
+echo "## Runs (load = /proc/loadavg 1-min before the run)"
+echo
+echo "| round | engine | load | Mpix/s wall | Mpix/s per CPU-second |"
+echo "|---:|---|---:|---:|---:|"
+for r in $(seq 1 "$rounds"); do
+    for i in "${!cmds[@]}"; do
+        load=$(cut -d' ' -f1 /proc/loadavg)
+        ${cmds[$i]} > "$tmp/run" 2>&1 || { cat "$tmp/run" >&2; exit 1; }
+        wall=$(grep -E '^Mpix/s:' "$tmp/run" | awk '{print $2}')
+        cpu=$(grep -E '^Mpix/s:' "$tmp/run" | awk '{print $4}')
+        echo "$i $wall $cpu" >> "$tmp/all"
+        echo "| $r | ${names[$i]} | $load | $wall | $cpu |"
+    done
+done
+echo
+echo "## Summary (median over rounds; ratio = ours / PyTorch)"
+echo
+echo "| engine | Mpix/s wall | per CPU-second | ours fp32 / this (wall) | ours bf16 / this (wall) | ours bf16 / this (CPU) |"
+echo "|---|---:|---:|---:|---:|---:|"
+med() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+for i in "${!cmds[@]}"; do
+    w[$i]=$(awk -v i="$i" '$1 == i {print $2}' "$tmp/all" | med)
+    c[$i]=$(awk -v i="$i" '$1 == i {print $3}' "$tmp/all" | med)
+done
+for i in "${!cmds[@]}"; do
+    printf '| %s | %.4f | %.4f | %.2f | %.2f | %.2f |\n' "${names[$i]}" "${w[$i]}" "${c[$i]}" \
+        "$(echo "${w[0]} / ${w[$i]}" | bc -l)" "$(echo "${w[1]} / ${w[$i]}" | bc -l)" \
+        "$(echo "${c[1]} / ${c[$i]}" | bc -l)"
+done
+echo
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+for p in fp32 bf16; do
+    echo
+    echo "## Forward FLOPs and rate per layer, ours $p (each layer alone; load $(cut -d' ' -f1 /proc/loadavg))"
+    echo
+    echo '```'
+    "$bench" nn panoptic-infer "${common[@]}" --precision "$p" --profile > "$tmp/prof"
+    grep -E '^op' "$tmp/prof" | cut -f2- | column -t -s $'\t'
+    echo '```'
+    echo
+    grep -E '^(layers alone|forward convolution)' "$tmp/prof"
+done
+} | tee "$tmp/report"
+[ -n "$record" ] && cp "$tmp/report" "$record" && echo "recorded in $record" >&2
+exit 0
