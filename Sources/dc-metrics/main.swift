@@ -212,7 +212,8 @@ extension DCMetrics {
         optionally --truth-seg. Reports DET, SEG, TRA (AOGM with the standard weights), \
         LNK, the AOGM counts, division detection BC(i) with precision and recall, and the \
         biological measures CT, TF, CCA and BIO(i), \
-        equal to py-ctcmetrics 1.3.3.
+        equal to py-ctcmetrics 1.3.3; and division precision, recall and F1 as traccuracy \
+        0.4 defines them (frame buffer 0, CTC matching).
         """)
 
     @Argument(help: "Result: a CTC result folder or a label stack.")
@@ -298,6 +299,9 @@ extension DCMetrics {
         text +=
           "  divisions: \(d.truePositives) found, \(d.falsePositives) spurious, \(d.falseNegatives) missed"
         text += "  (F1 \(fmt(d.f1)))\n"
+        let g = evaluation.graphDivisions
+        text +=
+          "  divisions (traccuracy): precision \(fmt(g.precision))  recall \(fmt(g.recall))  F1 \(fmt(g.f1))\n"
         FileHandle.standardError.write(Data(text.utf8))
       }
     }
