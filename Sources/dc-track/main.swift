@@ -124,6 +124,27 @@ struct DCTrack: ParsableCommand {
     help: ArgumentHelp("Largest daughter area / parent area.", valueName: "ratio"))
   var maxDaughterAreaRatio: Double = TrackingParameters().maxDaughterAreaRatio
 
+  @Option(
+    name: .customLong("division-cost"),
+    help: ArgumentHelp(
+      "Largest division cost (daughters' midpoint offset in parent radii + |ln(area sum / parent area)|) of daughters off the parent's mask.",
+      valueName: "cost"))
+  var maxDivisionCost: Double = TrackingParameters().maxDivisionCost
+
+  @Option(
+    name: .customLong("division-gap"),
+    help: ArgumentHelp(
+      "Most frames a dividing parent may be missing before its daughters appear.",
+      valueName: "frames"))
+  var divisionGap: Int = TrackingParameters().divisionGap
+
+  @Option(
+    name: .customLong("min-track-length"),
+    help: ArgumentHelp(
+      "Remove tracks of fewer frames that have no parent and no daughters (1: keep all).",
+      valueName: "frames"))
+  var minTrackLength: Int = TrackingParameters().minTrackLength
+
   @Flag(
     name: .customLong("no-motion"),
     help: "Measure link distances from the last centroid, not the extrapolated one.")
@@ -154,6 +175,9 @@ struct DCTrack: ParsableCommand {
     p.divisionDistance = divisionDistance
     p.minDaughterAreaRatio = minDaughterAreaRatio
     p.maxDaughterAreaRatio = maxDaughterAreaRatio
+    p.maxDivisionCost = maxDivisionCost
+    p.divisionGap = divisionGap
+    p.minTrackLength = minTrackLength
     p.predictMotion = !noMotion
     let outputs = TrackingOutputs(
       tracked: output, ctcFolder: ctc, trk: trk, lineage: lineage, keepGapLinks: !dropGapLinks)

@@ -262,6 +262,20 @@ public final class TrackingJob {
       }
       if let path = outputs.lineage { lineageOutput = try OutputFile(path: path) }
 
+      // Short tracks are known only at the end: a first, silent run of the (deterministic)
+      // tracker finds them, the second writes the frames without them.
+      var removed = Set<Int>()
+      if !converts && parameters.minTrackLength > 1 {
+        let probe = try CellTracker(parameters: parameters)
+        for t in 0..<frameCount {
+          _ = try probe.addFrame(
+            labels: try labels.readFrame(t),
+            raw: parameters.intensityWeight > 0 ? try raw?.readFrame(t) : nil, subject: subject)
+        }
+        removed = ShortTrackFilter.shortTracks(
+          in: probe.history(), minLength: parameters.minTrackLength)
+      }
+
       // Pass 2: track (or convert) frame by frame.
       let tracker = converts ? nil : try CellTracker(parameters: parameters)
       for t in 0..<frameCount {
@@ -274,6 +288,12 @@ public final class TrackingJob {
             labels: frame, raw: parameters.intensityWeight > 0 ? rawFrame : nil, subject: subject)
           trackFrame = result.trackLabels
           segmentFrame = result.segmentLabels
+          if !removed.isEmpty {
+            for p in trackFrame.indices where removed.contains(Int(trackFrame[p])) {
+              trackFrame[p] = 0
+              segmentFrame[p] = 0
+            }
+          }
         } else {
           let values = try CellFeatures.wholeLabels(frame, subject: "\(subject): frame \(t)")
           trackFrame = [Int32](repeating: 0, count: values.count)
@@ -307,7 +327,8 @@ public final class TrackingJob {
         }
         progress?(t + 1, frameCount)
       }
-      let result = tracker?.history() ?? history!
+      let result =
+        tracker.map { ShortTrackFilter.removing(removed, from: $0.history()) } ?? history!
       let lineage = result.lineage()
       try trkWriter?.finish(lineage: lineage)
       try ctcWriter?.finish(table: result.trackTable(keepGapLinks: outputs.keepGapLinks))

@@ -94,6 +94,37 @@ final class DCTrackToolTests: XCTestCase {
       gt[5])
   }
 
+  /// `--min-track-length 3` removes a cell that flickers for two frames (no lineage) and
+  /// keeps the rest, the dividing cell's daughters included.
+  func testMinTrackLengthRemovesShortTracksOnly() throws {
+    let folder = try TestPaths.temporaryFolder(self)
+    var (gt, h, w) = try TrackFixtures.groundTruth()
+    for t in 3...4 {  // a 3 × 3 flicker in a free corner
+      for y in 0..<3 { for x in 0..<3 where gt[t][y * w + x] == 0 { gt[t][y * w + x] = 99 } }
+    }
+    let input = folder.appendingPathComponent("labels.npy")
+    try writeNPY(
+      NDArray(
+        shape: [gt.count, h, w],
+        values: gt.enumerated().flatMap { TrackFixtures.scrambled($1, seed: UInt64(60 + $0)) }
+          .map { UInt16($0) }), input)
+    let all = folder.appendingPathComponent("all").path
+    let kept = folder.appendingPathComponent("kept").path
+    XCTAssertEqual(try runTool("dc-track", [input.path, "--ctc", all, "--quiet"]).status, 0)
+    let run = try runTool("dc-track", [input.path, "--ctc", kept, "--min-track-length", "3"])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    XCTAssertTrue(run.stderr.contains("18 tracks, 1 divisions"), run.stderr)
+    let before = try TrackTable.parse(
+      String(contentsOfFile: all + "/res_track.txt", encoding: .utf8), subject: "all")
+    let after = try TrackTable.parse(
+      String(contentsOfFile: kept + "/res_track.txt", encoding: .utf8), subject: "kept")
+    XCTAssertEqual(before.rows.count, 19)
+    let short = try XCTUnwrap(before.rows.first { $0.begin == 3 && $0.end == 4 })
+    XCTAssertEqual(after.rows, before.rows.filter { $0 != short })
+    let mask = try TIFFStackReader(path: kept + "/mask003.tif").readFrame(0)
+    XCTAssertFalse(mask.integerValues().contains(Int64(short.label)))
+  }
+
   /// Runs dc-track expecting failure with `status`; checks the one-line message and that the
   /// folder holds nothing but `keep`.
   private func assertFails(
