@@ -146,6 +146,13 @@ struct DCTrack: ParsableCommand {
   var minTrackLength: Int = TrackingParameters().minTrackLength
 
   @Flag(
+    name: .customLong("no-fill-gaps"),
+    help:
+      "Leave the frames of a closed gap empty (a CTC track per run) instead of filling them with the cell's interpolated mask."
+  )
+  var noFillGaps = false
+
+  @Flag(
     name: .customLong("no-motion"),
     help: "Measure link distances from the last centroid, not the extrapolated one.")
   var noMotion = false
@@ -178,6 +185,7 @@ struct DCTrack: ParsableCommand {
     p.maxDivisionCost = maxDivisionCost
     p.divisionGap = divisionGap
     p.minTrackLength = minTrackLength
+    p.fillGaps = !noFillGaps
     p.predictMotion = !noMotion
     let outputs = TrackingOutputs(
       tracked: output, ctcFolder: ctc, trk: trk, lineage: lineage, keepGapLinks: !dropGapLinks)

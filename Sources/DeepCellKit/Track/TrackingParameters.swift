@@ -34,6 +34,9 @@ public struct TrackingParameters: Sendable, Equatable {
   /// Tracks present in fewer frames, with no parent and no daughters, are removed from the
   /// output (``ShortTrackFilter``; 1 keeps every track).
   public var minTrackLength: Int = 1
+  /// Whether the frames of closed gaps get the cell's interpolated mask, so that its track
+  /// stays one unbroken run (``GapFilling``; `dc-track` output only, not ``CellTracker``).
+  public var fillGaps: Bool = true
   /// Whether the link distance is measured from the position extrapolated with the track's
   /// last velocity (constant-velocity model) rather than its last centroid.
   public var predictMotion: Bool = true
