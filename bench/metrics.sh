@@ -4,7 +4,7 @@
 #      (deepcell-toolbox Metrics.calc_object_stats; goal >= 20x faster)
 #   2. CTC DET+SEG+TRA on a 10-frame 256x256 sequence (py-ctcmetrics; goal >= 10x faster)
 # Inputs are generated as ../shared/oracle/reference_bench.py does. Our side is timed twice:
-# in process (metrics-bench, median of N runs, like the reference) and as the whole
+# in process (dc-bench metrics, median of N runs, like the reference) and as the whole
 # dc-metrics command (process start, file reading, report writing).
 # Usage: bench/metrics.sh [RUNS]     env: ORACLE (python venv, default .oracle), THREADS
 set -euo pipefail

@@ -1,4 +1,4 @@
-"""PyTorch anchor for nn-bench (issue 4): the same 4-level U-Net training step and the same
+"""PyTorch anchor for dc-bench nn (issue 4): the same 4-level U-Net training step and the same
 single 3x3 convolution, timed the same way (median of timed steps after warm-up).
 
 Usage: python bench/nn_torch.py unet-step|conv [--steps N] [--warmup N] [--threads N]

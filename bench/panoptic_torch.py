@@ -1,4 +1,4 @@
-"""PyTorch anchor for nn-bench panoptic-train / panoptic-infer (issue 5): the default
+"""PyTorch anchor for dc-bench nn panoptic-train / panoptic-infer (issue 5): the default
 PanopticNet of model.md §2-§8 built layer for layer in PyTorch, on the same kind of input,
 timed the same way (median of timed steps after warm-up).
 
@@ -15,10 +15,10 @@ tensor clipped to norm 0.001 on its own (Keras per-variable clipnorm).
 
 Usage: python bench/panoptic_torch.py train|infer [--batch N] [--size S] [--steps N]
            [--warmup N] [--threads N] [--channels-last] [--profile] [--bf16]
-       python bench/panoptic_torch.py check FILE.npz   (from nn-bench panoptic-infer --save-check)
+       python bench/panoptic_torch.py check FILE.npz   (from dc-bench nn panoptic-infer --save-check)
 Last line: torch_samples_per_s=<n> (train) or torch_mpix_per_s=<n> (infer). With --profile,
 each layer alone is timed and printed as op<TAB>label<TAB>count<TAB>fwd ms<TAB>bwd ms, the
-labels of nn-bench's profile. `check` loads our weights by their Keras names and prints the
+labels of dc-bench nn's profile. `check` loads our weights by their Keras names and prints the
 largest difference between the two engines' outputs (last line max_abs_error=<e>).
 """
 import argparse
@@ -99,7 +99,7 @@ def parameter_count(net):
 
 def synthetic_nuclei(batch, size, seed=5):
     """Disk-shaped cells (radius 5-12, ~one per 30x30 px) on a noisy background, with inner
-    distance, outer distance and fgbg one-hot targets: the kind of batch nn-bench uses."""
+    distance, outer distance and fgbg one-hot targets: the kind of batch dc-bench nn uses."""
     rng = np.random.default_rng(seed)
     img = np.zeros((batch, size, size), np.float32)
     inner = np.zeros_like(img)
@@ -140,7 +140,7 @@ def clip_per_variable(params, c=1e-3):
 
 
 def profile_layers(batch, s, heads, fmt, training, repeats):
-    """Each layer of the graph alone, same labels and shapes as nn-bench's profile."""
+    """Each layer of the graph alone, same labels and shapes as dc-bench nn's profile."""
     rows = []
 
     def at(c, r):
@@ -209,8 +209,8 @@ def profile_layers(batch, s, heads, fmt, training, repeats):
 
 
 def check(path, threads):
-    """Loads the weights nn-bench panoptic-infer --save-check wrote (Keras names, HWIO) into
-    this model and compares its inference outputs with nn-bench's on the same input."""
+    """Loads the weights dc-bench nn panoptic-infer --save-check wrote (Keras names, HWIO) into
+    this model and compares its inference outputs with dc-bench nn's on the same input."""
     torch.set_num_threads(threads)
     z = np.load(path)
     x = torch.from_numpy(z["input"]).permute(0, 3, 1, 2).contiguous()

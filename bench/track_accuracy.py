@@ -2,13 +2,18 @@
 """dc-track accuracy benchmark helper (run by bench/track_accuracy.sh with the oracle Python).
 
 Subcommands:
-  prepare SEQ_DIR OUT_DIR SEED     scrambled inputs (clean, 3 % cell-frames dropped), the
+  prepare SEQ_DIR OUT_DIR SEED [SEG_LABELS]
+                                   scrambled inputs (clean, 3 % cell-frames dropped), the
                                    best achievable result on the dropped input, and the plain
-                                   IoU-Hungarian baseline's results on both.
-  score GT_DIR RES_DIR [TRACKED]   py-ctcmetrics TRA/DET/AOGM/BC(0) of a CTC result folder,
-                                   JSON on stdout; with a relabelled stack TRACKED and
-                                   OUT_DIR/dropped.json, also the share of ground-truth tracks
-                                   that lost a detection and still carry a single id.
+                                   IoU-Hungarian baseline's results on both; with SEG_LABELS (a
+                                   label stack of our own segmentation of the raw movie) also
+                                   input_seg.tif and the IoU linker's result on it.
+  score GT_DIR RES_DIR [TRACKED]   py-ctcmetrics TRA/DET/AOGM/BC(0)/BC(1)/CT/TF of a CTC result
+                                   folder and traccuracy's division precision/recall/F1 (CTC
+                                   matching, frame buffer 0), JSON on stdout; with a relabelled
+                                   stack TRACKED and OUT_DIR/dropped.json, also the share of
+                                   ground-truth tracks that lost a detection and still carry a
+                                   single id.
 
 The CTC data is not openly licensed: everything is written under bench/out/ (git-ignored).
 """
@@ -16,6 +21,7 @@ import glob
 import json
 import os
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -113,10 +119,9 @@ def overlap_matrix(a, b, la, lb):
     fg = (a > 0) & (b > 0)
     pa = np.searchsorted(la, a[fg])
     pb = np.searchsorted(lb, b[fg])
-    inter = np.zeros((len(la), len(lb)), dtype=np.int64)
-    np.add.at(inter, (pa, pb), 1)
-    area_a = np.array([(a == l).sum() for l in la])
-    area_b = np.array([(b == l).sum() for l in lb])
+    inter = np.bincount(pa * len(lb) + pb, minlength=len(la) * len(lb)).reshape(len(la), len(lb))
+    area_a = np.bincount(np.searchsorted(la, a[a > 0]), minlength=len(la))
+    area_b = np.bincount(np.searchsorted(lb, b[b > 0]), minlength=len(lb))
     return inter, area_a, area_b
 
 
@@ -181,9 +186,19 @@ def iou_linker(frames, iou_threshold=0.0):
     return out, rows
 
 
-def prepare(seq, out, seed):
+def prepare(seq, out, seed, seg=None):
     os.makedirs(out, exist_ok=True)
     masks, table = load_tra(seq)
+    if seg and not os.path.exists(os.path.join(out, "RES_iou_seg", "res_track.txt")):
+        labels = tifffile.imread(seg).reshape(masks.shape).astype(np.uint16)
+        tifffile.imwrite(os.path.join(out, "input_seg.tif"), labels)
+        t0 = time.process_time()
+        linked, rows = iou_linker(labels)
+        write_ctc(os.path.join(out, "RES_iou_seg"), linked, rows)
+        with open(os.path.join(out, "iou_seg_timing.json"), "w") as fh:
+            json.dump({"seg": (time.process_time() - t0) / len(masks)}, fh)
+    if os.path.exists(os.path.join(out, "iou_timings.json")):
+        return  # the clean and dropped inputs do not change
     clean = scramble(masks, seed)
     dropped_gt, chosen = drop(masks, 0.03, seed + 7)
     dropped = scramble(dropped_gt, seed + 100)
@@ -228,15 +243,44 @@ def identity_kept(out_dir, tracked_path):
     return kept, len(affected)
 
 
+def traccuracy_divisions(gt, res):
+    """traccuracy's DivisionMetrics (frame buffer 0) with its CTC matcher."""
+    import contextlib
+    import io
+    import logging
+    import warnings
+    from traccuracy import run_metrics
+    from traccuracy.loaders import load_ctc_data
+    from traccuracy.matchers import CTCMatcher
+    from traccuracy.metrics import DivisionMetrics
+    logging.disable(logging.WARNING)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        g = load_ctc_data(os.path.join(gt, "TRA"), os.path.join(gt, "TRA", "man_track.txt"))
+        with tempfile.TemporaryDirectory() as flat:  # dc-track writes (H, W, 1) masks
+            for f in sorted(glob.glob(os.path.join(res, "mask*.tif"))):
+                m = tifffile.imread(f)
+                tifffile.imwrite(os.path.join(flat, os.path.basename(f)), m.reshape(m.shape[-3:-1] if m.ndim == 3 and m.shape[-1] == 1 else m.shape[-2:]))
+            p = load_ctc_data(flat, os.path.join(res, "res_track.txt"))
+        out, _ = run_metrics(g, p, CTCMatcher(), [DivisionMetrics()])
+    d = out[0]["results"]["Frame Buffer 0"]
+    return {"div_precision": d["Division Precision"], "div_recall": d["Division Recall"],
+            "div_f1": d["Division F1"]}
+
+
 def score(gt, res, tracked=None, out_dir=None):
     from ctc_metrics.scripts.evaluate import evaluate_sequence
     import contextlib
     import io
     with contextlib.redirect_stdout(io.StringIO()):
-        r = evaluate_sequence(res, gt, metrics=["Valid", "DET", "TRA", "BC(0)"], threads=1)
+        r = evaluate_sequence(res, gt, metrics=["Valid", "DET", "TRA", "BC(0)", "BC(1)", "CT", "TF"],
+                              threads=1)
     result = {k: (float(v) if v is not None else None) for k, v in r.items()
               if k in ("Valid", "DET", "TRA", "AOGM", "AOGM_NS", "AOGM_FN", "AOGM_FP", "AOGM_ED", "AOGM_EA",
-                       "AOGM_EC", "tp_div(0)", "fp_div(0)", "fn_div(0)", "gt_divisions", "BC(0)")}
+                       "AOGM_EC", "tp_div(0)", "fp_div(0)", "fn_div(0)", "gt_divisions", "BC(0)", "BC(1)",
+                       "CT", "TF")}
+    result.update(traccuracy_divisions(gt, res))
     if tracked and out_dir:
         kept, affected = identity_kept(out_dir, tracked)
         result["id_kept"] = kept
@@ -248,7 +292,7 @@ def score(gt, res, tracked=None, out_dir=None):
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "prepare":
-        prepare(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        prepare(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] if len(sys.argv) > 5 else None)
     elif cmd == "score":
         score(sys.argv[2], sys.argv[3], *(sys.argv[4:6] if len(sys.argv) > 5 else (None, None)))
     else:

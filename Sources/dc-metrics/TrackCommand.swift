@@ -15,7 +15,8 @@ extension DCMetrics {
         optionally --truth-seg. Reports DET, SEG, TRA (AOGM with the standard weights), \
         LNK, the AOGM counts, division detection BC(i) with precision and recall, and the \
         biological measures CT, TF, CCA and BIO(i), \
-        equal to py-ctcmetrics 1.3.3.
+        equal to py-ctcmetrics 1.3.3; and division precision, recall and F1 as traccuracy \
+        0.4 defines them (frame buffer 0, CTC matching).
         """)
 
     @Argument(help: "Result: a CTC result folder or a label stack.")

@@ -16,8 +16,12 @@ struct DCTrack: ParsableCommand {
       whose `y` is used; or a Cell Tracking Challenge folder of masks, or a DeepCell .trk. \
       Labels need not agree between frames. Each frame is linked to the tracks of the previous \
       one by an exact linear assignment on IoU, centroid distance and area change, with birth \
-      and death costs; a track that ends next to two new cells of about half its area divides; \
-      a cell missing for up to --max-gap frames keeps its track.
+      and death costs; a track that ends next to two new cells of about half its area divides \
+      (--division-cost: their midpoint near the parent, their areas adding up to its area; \
+      --division-gap: the parent may be missed for a frame); a cell missing for up to --max-gap \
+      frames keeps its track, and the missing frames get its interpolated mask \
+      (--no-fill-gaps to leave them empty). --min-track-length drops short tracks with no \
+      lineage (segmentation flicker).
 
       A CTC folder with res_track.txt/man_track.txt and a .trk already hold tracks: they are \
       converted as they are, unless --retrack.

@@ -57,6 +57,34 @@ public struct TrackingParameterOptions: ParsableArguments {
     help: ArgumentHelp("Largest daughter area / parent area.", valueName: "ratio"))
   public var maxDaughterAreaRatio: Double = TrackingParameters().maxDaughterAreaRatio
 
+  @Option(
+    name: .customLong("division-cost"),
+    help: ArgumentHelp(
+      "Largest division cost (daughters' midpoint offset in parent radii + |ln(area sum / parent area)|) of daughters off the parent's mask.",
+      valueName: "cost"))
+  public var maxDivisionCost: Double = TrackingParameters().maxDivisionCost
+
+  @Option(
+    name: .customLong("division-gap"),
+    help: ArgumentHelp(
+      "Most frames a dividing parent may be missing before its daughters appear.",
+      valueName: "frames"))
+  public var divisionGap: Int = TrackingParameters().divisionGap
+
+  @Option(
+    name: .customLong("min-track-length"),
+    help: ArgumentHelp(
+      "Remove tracks of fewer frames that have no parent and no daughters (1: keep all).",
+      valueName: "frames"))
+  public var minTrackLength: Int = TrackingParameters().minTrackLength
+
+  @Flag(
+    name: .customLong("no-fill-gaps"),
+    help:
+      "Leave the frames of a closed gap empty (a CTC track per run) instead of filling them with the cell's interpolated mask."
+  )
+  public var noFillGaps = false
+
   @Flag(
     name: .customLong("no-motion"),
     help: "Measure link distances from the last centroid, not the extrapolated one.")
@@ -77,6 +105,10 @@ public struct TrackingParameterOptions: ParsableArguments {
     p.divisionDistance = divisionDistance
     p.minDaughterAreaRatio = minDaughterAreaRatio
     p.maxDaughterAreaRatio = maxDaughterAreaRatio
+    p.maxDivisionCost = maxDivisionCost
+    p.divisionGap = divisionGap
+    p.minTrackLength = minTrackLength
+    p.fillGaps = !noFillGaps
     p.predictMotion = !noMotion
     return p
   }

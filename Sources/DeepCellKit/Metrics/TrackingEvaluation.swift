@@ -1,7 +1,8 @@
 /// The Cell Tracking Challenge measures of a tracking result (metrics.md §4), equal to
 /// py-ctcmetrics 1.3.3's `evaluate_sequence`: DET, SEG, TRA (AOGM with the standard
 /// weights), LNK, division detection BC(i), and the biological measures CT, TF, CCA and
-/// BIO(i) (``BiologicalMeasures``).
+/// BIO(i) (``BiologicalMeasures``); also division precision, recall and F1 as traccuracy
+/// defines them (``GraphDivisionMetrics``).
 public struct TrackingEvaluation: Sendable {
   /// The graph-correction counts behind DET, TRA and LNK.
   public let operations: AOGMOperations
@@ -15,6 +16,8 @@ public struct TrackingEvaluation: Sendable {
   public let divisions: DivisionMetrics
   /// CT, TF and CCA.
   public let biological: BiologicalMeasures
+  /// Division precision, recall and F1 as traccuracy defines them (frame buffer 0).
+  public let graphDivisions: GraphDivisionMetrics
 
   /// Measures a result against the reference.
   ///
@@ -61,6 +64,8 @@ public struct TrackingEvaluation: Sendable {
       tolerance: divisionTolerance)
     biological = BiologicalMeasures(
       frames: frames, referenceTracks: referenceTracks, resultTracks: resultTracks)
+    graphDivisions = GraphDivisionMetrics(
+      frames: frames, referenceTracks: referenceTracks, resultTracks: resultTracks)
   }
 
   /// DET.
@@ -75,6 +80,7 @@ public struct TrackingEvaluation: Sendable {
   public var record: [(String, StatValue)] {
     let o = operations
     let d = divisions
+    let g = graphDivisions
     let i = d.tolerance
     return [
       ("DET", .rate(det)), ("SEG", .rate(seg)), ("TRA", .rate(tra)), ("LNK", .rate(lnk)),
@@ -91,6 +97,14 @@ public struct TrackingEvaluation: Sendable {
       ("division_f1", .rate(d.f1)),
       ("CT", .rate(biological.ct)), ("TF", .rate(biological.tf)),
       ("CCA", .rate(biological.cca ?? .nan)), ("BIO(\(i))", .rate(biological.bio(bc: d.f1))),
+      ("traccuracy_division_tp", .count(g.truePositives)),
+      ("traccuracy_division_fp", .count(g.falsePositives)),
+      ("traccuracy_division_fn", .count(g.falseNegatives)),
+      ("traccuracy_division_wc", .count(g.wrongChildren)),
+      ("traccuracy_division_precision", .rate(g.precision)),
+      ("traccuracy_division_recall", .rate(g.recall)),
+      ("traccuracy_division_f1", .rate(g.f1)),
+      ("traccuracy_mbc", .rate(g.mitoticBranchingCorrectness)),
     ]
   }
 }

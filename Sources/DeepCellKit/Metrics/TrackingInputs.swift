@@ -61,7 +61,7 @@ public struct TrackingInputs: Sendable {
 
 extension TrackingEvaluation {
   /// The few lines dc-metrics track prints on stderr: DET, SEG, TRA, LNK, the AOGM counts
-  /// and the divisions.
+  /// and the divisions (CTC's and traccuracy's).
   public var summaryText: String {
     func fmt(_ x: Double) -> String { x.isNaN ? "n/a" : String(format: "%.6f", x) }
     let d = divisions
@@ -70,5 +70,7 @@ extension TrackingEvaluation {
       + "  AOGM \(o.aogm): NS \(o.ns) FN \(o.fn) FP \(o.fp) ED \(o.ed) EA \(o.ea) EC \(o.ec)\n"
       + "  divisions: \(d.truePositives) found, \(d.falsePositives) spurious, "
       + "\(d.falseNegatives) missed  (F1 \(fmt(d.f1)))\n"
+      + "  divisions (traccuracy): precision \(fmt(graphDivisions.precision))  "
+      + "recall \(fmt(graphDivisions.recall))  F1 \(fmt(graphDivisions.f1))\n"
   }
 }

@@ -13,8 +13,9 @@ public struct TrackedFrame: Sendable, Equatable {
 ///
 /// For each new frame: measure the cells (``CellFeatures``); build link candidates from every
 /// track seen in the previous frame and, for gap closing, every undivided track last seen
-/// 2…`maxGap + 1` frames earlier (``LinkCost``); solve the birth/death assignment exactly
-/// (``FrameLinking``); detect divisions among the cells left unlinked (``DivisionDetection``);
+/// 2…`maxGap + 1` frames earlier and not predicted outside the frame (``LinkCost``); solve the birth/death assignment exactly
+/// (``FrameLinking``); detect divisions among the cells left unlinked, from parents seen up to
+/// `divisionGap + 1` frames earlier (``DivisionDetection``);
 /// then continue, resume, start or split tracks. Decisions about frame t are final once t is
 /// added, so the relabelled frame is returned at once, and memory holds only the last cell of
 /// each live track plus those of tracks ended within the last `maxGap` frames (their pixel
@@ -74,6 +75,7 @@ public final class CellTracker {
     // 1. Candidate links from live tracks (rows, in id order) to the cells (columns).
     live.sort { $0.id < $1.id }
     var candidates: [LinkCandidate] = []
+    var overlapsOfRow: [[Int: Int]] = []
     for (row, track) in live.enumerated() {
       let elapsed = t - track.lastFrame
       var overlaps = [Int: Int]()
@@ -81,9 +83,17 @@ public final class CellTracker {
         let j = cellOfPixel[Int(p)]
         if j >= 0 { overlaps[Int(j), default: 0] += 1 }
       }
+      overlapsOfRow.append(overlaps)
       let steps = parameters.predictMotion ? Double(elapsed) : 0
       let predictedRow = track.cell.centroidRow + track.velocityRow * steps
       let predictedColumn = track.cell.centroidColumn + track.velocityColumn * steps
+      // A track whose motion carries it out of the frame has left: no gap closing.
+      if elapsed > 1
+        && (predictedRow < 0 || predictedColumn < 0 || predictedRow > Double(size.0 - 1)
+          || predictedColumn > Double(size.1 - 1))
+      {
+        continue
+      }
       let reach = parameters.maxDistance * parameters.maxDistance
       for (j, cell) in cells.enumerated() {
         let overlap = overlaps[j] ?? 0
@@ -104,14 +114,16 @@ public final class CellTracker {
       birthCost: parameters.birthCost,
       deathCost: parameters.deathCost)
 
-    // 3. Divisions among the cells left unlinked, for tracks seen in the previous frame.
+    // 3. Divisions among the cells left unlinked, for tracks seen in the previous frame or,
+    // when the mitotic cell was missed, up to `divisionGap` frames before.
     var linked = [Bool](repeating: false, count: cells.count)
     for j in cellOfRow where j >= 0 { linked[j] = true }
-    let parentRows = live.indices.filter { live[$0].lastFrame == t - 1 }
+    let parentRows = live.indices.filter { t - live[$0].lastFrame <= 1 + parameters.divisionGap }
     let divisions = DivisionDetection.detect(
       parents: parentRows.map { live[$0].cell }, continuation: parentRows.map { cellOfRow[$0] },
       cells: cells,
-      isNewborn: linked.map { !$0 }, parameters: parameters)
+      isNewborn: linked.map { !$0 }, overlaps: parentRows.map { overlapsOfRow[$0] },
+      parameters: parameters)
     var parentOfCell = [Int: Int]()  // cell → parent row
     for d in divisions {
       let row = parentRows[d.parent]

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A detected mitosis: a parent track that ends in the previous frame and two daughter cells
+/// A detected mitosis: a parent track that ended in an earlier frame and two daughter cells
 /// that start in the current one.
 public struct Division: Sendable, Equatable {
   /// Index of the parent track (a row of the frame's linking problem).
@@ -9,30 +9,35 @@ public struct Division: Sendable, Equatable {
   public var daughters: [Int]
 }
 
-/// Division detection after frame-to-frame linking (spec/track.md §8, "division").
+/// Division detection after frame-to-frame linking (spec/track.md §8, "division"; issue 18).
 ///
-/// A track seen in the previous frame and not yet divided is the parent of two cells of the
-/// current frame when each lies within `divisionDistance` of its last centroid and has
-/// `minDaughterAreaRatio … maxDaughterAreaRatio` of its last area. The two daughters are
-/// either two newborn cells (the parent's track ended), or the cell the parent was linked to
-/// plus one newborn cell (the parent's continuation becomes the second daughter, §3.6).
-/// Among all candidate pairs the best-scoring ones are accepted first, score
-/// `(d₁ + d₂) / (2 · divisionDistance) + ½ |ln((A₁ + A₂) / A_parent)|`, each cell used once;
-/// ties go to the lower parent index, then the lower cell indices.
+/// A track not yet divided and last seen 1…`divisionGap + 1` frames earlier (the parent may
+/// vanish while it divides, as segmentation often loses the rounded mitotic cell) is the
+/// parent of two cells of the current frame when each lies within `divisionDistance` of its
+/// last centroid and has `minDaughterAreaRatio … maxDaughterAreaRatio` of its last area,
+/// and either the pair's ``DivisionCost`` is at most `maxDivisionCost` or every daughter that
+/// linking left without a track overlaps the parent's last mask (a daughter that appears on
+/// the parent's footprint). The two daughters are either two newborn cells (the parent's
+/// track ended), or the cell the parent was linked to plus one newborn cell (the parent's
+/// continuation becomes the second daughter, §3.6). Among all candidate pairs the cheapest
+/// are accepted first, each parent and cell used once; ties go to the lower parent index,
+/// then the lower cell indices.
 public enum DivisionDetection {
   /// Detects divisions.
   ///
   /// - Parameters:
-  ///   - parents: last cells of the candidate parent tracks (uncapped, seen in the previous frame).
+  ///   - parents: last cells of the candidate parent tracks.
   ///   - continuation: for each parent, the index of the cell it was linked to, or -1.
   ///   - cells: the cells of the current frame.
   ///   - isNewborn: for each cell, whether linking left it without a track.
+  ///   - overlaps: for each parent, pixels its last mask shares with each cell (by cell index);
+  ///     empty: no overlaps known.
   public static func detect(
     parents: [CellFeatures], continuation: [Int], cells: [CellFeatures], isNewborn: [Bool],
-    parameters: TrackingParameters
+    overlaps: [[Int: Int]] = [], parameters: TrackingParameters
   ) -> [Division] {
     struct Option {
-      var score: Double
+      var cost: Double
       var parent: Int
       var first: Int
       var second: Int
@@ -41,44 +46,35 @@ public enum DivisionDetection {
     guard maxDistance > 0 else { return [] }
     var options: [Option] = []
     for (p, parent) in parents.enumerated() {
-      func eligible(_ j: Int) -> Double? {
+      func eligible(_ j: Int) -> Bool {
         let cell = cells[j]
         let ratio = Double(cell.area) / Double(parent.area)
         guard ratio >= parameters.minDaughterAreaRatio, ratio <= parameters.maxDaughterAreaRatio
-        else { return nil }
+        else { return false }
         let dr = cell.centroidRow - parent.centroidRow
         let dc = cell.centroidColumn - parent.centroidColumn
-        let d = (dr * dr + dc * dc).squareRoot()
-        return d <= maxDistance ? d : nil
+        return dr * dr + dc * dc <= maxDistance * maxDistance
       }
-      let births = cells.indices.compactMap { j -> (Int, Double)? in
-        guard isNewborn[j], let d = eligible(j) else { return nil }
-        return (j, d)
+      let overlapping = p < overlaps.count ? overlaps[p] : [:]
+      func consider(_ a: Int, _ b: Int) {
+        let cost = DivisionCost.cost(parent: parent, first: cells[a], second: cells[b])
+        let onFootprint = [a, b].allSatisfy { !isNewborn[$0] || (overlapping[$0] ?? 0) > 0 }
+        guard cost <= parameters.maxDivisionCost || onFootprint else { return }
+        options.append(Option(cost: cost, parent: p, first: min(a, b), second: max(a, b)))
       }
-      func score(_ a: (Int, Double), _ b: (Int, Double)) -> Double {
-        let areas = Double(cells[a.0].area + cells[b.0].area) / Double(parent.area)
-        return (a.1 + b.1) / (2 * maxDistance) + 0.5 * abs(log(areas))
-      }
+      let births = cells.indices.filter { isNewborn[$0] && eligible($0) }
       let k = continuation[p]
       if k >= 0 {
-        guard let dk = eligible(k) else { continue }
-        for b in births {
-          options.append(
-            Option(score: score((k, dk), b), parent: p, first: min(k, b.0), second: max(k, b.0)))
-        }
+        guard eligible(k) else { continue }
+        for b in births { consider(k, b) }
       } else {
         for x in 0..<births.count {
-          for y in (x + 1)..<births.count {
-            options.append(
-              Option(
-                score: score(births[x], births[y]), parent: p, first: births[x].0,
-                second: births[y].0))
-          }
+          for y in (x + 1)..<births.count { consider(births[x], births[y]) }
         }
       }
     }
     options.sort {
-      ($0.score, $0.parent, $0.first, $0.second) < ($1.score, $1.parent, $1.first, $1.second)
+      ($0.cost, $0.parent, $0.first, $0.second) < ($1.cost, $1.parent, $1.first, $1.second)
     }
     var usedParent = Set<Int>()
     var usedCell = Set<Int>()

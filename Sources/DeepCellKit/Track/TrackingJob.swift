@@ -262,6 +262,33 @@ public final class TrackingJob {
       }
       if let path = outputs.lineage { lineageOutput = try OutputFile(path: path) }
 
+      // Short tracks are known only at the end: a first, silent run of the (deterministic)
+      // tracker finds them, the second writes the frames without them.
+      // So are the gaps that close (and where their cells reappear), for filling them.
+      var removed = Set<Int>()
+      var filling: GapFilling?
+      if !converts && (parameters.minTrackLength > 1 || parameters.fillGaps) {
+        let probe = try CellTracker(parameters: parameters)
+        var centroids: [[Int: (Double, Double, Int)]] = []
+        var occupancy = GapFilling.Occupancy(maxGap: parameters.maxGap)
+        for t in 0..<frameCount {
+          let out = try probe.addFrame(
+            labels: try labels.readFrame(t),
+            raw: parameters.intensityWeight > 0 ? try raw?.readFrame(t) : nil, subject: subject)
+          if parameters.fillGaps {
+            centroids.append(GapFilling.centroids(out.trackLabels, width: width))
+            occupancy.add(frame: t, trackLabels: out.trackLabels)
+          }
+        }
+        removed = ShortTrackFilter.shortTracks(
+          in: probe.history(), minLength: parameters.minTrackLength)
+        if parameters.fillGaps {
+          filling = GapFilling(
+            history: ShortTrackFilter.removing(removed, from: probe.history()),
+            centroids: centroids, occupancy: occupancy, height: height, width: width)
+        }
+      }
+
       // Pass 2: track (or convert) frame by frame.
       let tracker = converts ? nil : try CellTracker(parameters: parameters)
       for t in 0..<frameCount {
@@ -274,6 +301,13 @@ public final class TrackingJob {
             labels: frame, raw: parameters.intensityWeight > 0 ? rawFrame : nil, subject: subject)
           trackFrame = result.trackLabels
           segmentFrame = result.segmentLabels
+          if !removed.isEmpty {
+            for p in trackFrame.indices where removed.contains(Int(trackFrame[p])) {
+              trackFrame[p] = 0
+              segmentFrame[p] = 0
+            }
+          }
+          filling?.fill(frame: t, trackLabels: &trackFrame, segmentLabels: &segmentFrame)
         } else {
           let values = try CellFeatures.wholeLabels(frame, subject: "\(subject): frame \(t)")
           trackFrame = [Int32](repeating: 0, count: values.count)
@@ -307,7 +341,8 @@ public final class TrackingJob {
         }
         progress?(t + 1, frameCount)
       }
-      let result = tracker?.history() ?? history!
+      let tracked = tracker.map { ShortTrackFilter.removing(removed, from: $0.history()) }
+      let result = tracked.map { filling?.filledHistory($0) ?? $0 } ?? history!
       let lineage = result.lineage()
       try trkWriter?.finish(lineage: lineage)
       try ctcWriter?.finish(table: result.trackTable(keepGapLinks: outputs.keepGapLinks))
@@ -324,7 +359,8 @@ public final class TrackingJob {
       return TrackingSummary(
         frames: frameCount, cells: cells, tracks: result.records.count,
         divisions: result.records.values.filter { !$0.daughters.isEmpty }.count,
-        gapsClosed: result.records.values.reduce(0) { $0 + $1.spans.count - 1 }, converted: converts
+        gapsClosed: (tracked ?? result).records.values.reduce(0) { $0 + $1.spans.count - 1 },
+        converted: converts
       )
     } catch {
       abortAll()

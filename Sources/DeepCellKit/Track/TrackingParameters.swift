@@ -23,6 +23,20 @@ public struct TrackingParameters: Sendable, Equatable {
   public var minDaughterAreaRatio: Double = 0.2
   /// Largest daughter area as a fraction of the parent's last area.
   public var maxDaughterAreaRatio: Double = 1.3
+  /// Largest ``DivisionCost`` (daughters' midpoint offset in parent radii plus
+  /// `|ln(daughters' area / parent area)|`) of a division whose new daughters do not overlap
+  /// the parent's last mask.
+  public var maxDivisionCost: Double = 1.0
+  /// Most frames a parent may be missing before its daughters appear (segmentation often
+  /// loses the mitotic cell); at most `maxGap` takes effect, as only tracks kept for gap
+  /// closing can divide late.
+  public var divisionGap: Int = 1
+  /// Tracks present in fewer frames, with no parent and no daughters, are removed from the
+  /// output (``ShortTrackFilter``; 1 keeps every track).
+  public var minTrackLength: Int = 1
+  /// Whether the frames of closed gaps get the cell's interpolated mask, so that its track
+  /// stays one unbroken run (``GapFilling``; `dc-track` output only, not ``CellTracker``).
+  public var fillGaps: Bool = true
   /// Whether the link distance is measured from the position extrapolated with the track's
   /// last velocity (constant-velocity model) rather than its last centroid.
   public var predictMotion: Bool = true
@@ -56,5 +70,14 @@ public struct TrackingParameters: Sendable, Equatable {
       maxDaughterAreaRatio.isFinite && maxDaughterAreaRatio >= minDaughterAreaRatio,
       "--max-daughter-area-ratio",
       "must be at least --min-daughter-area-ratio")
+    try check(
+      maxDivisionCost.isFinite && maxDivisionCost >= 0, "--division-cost",
+      "must be zero or positive")
+    try check(
+      minTrackLength >= 1 && minTrackLength <= 1_000_000, "--min-track-length",
+      "must be 1 or more frames")
+    try check(
+      divisionGap >= 0 && divisionGap <= 1000, "--division-gap",
+      "must be between 0 and 1000 frames")
   }
 }

@@ -94,6 +94,82 @@ final class DCTrackToolTests: XCTestCase {
       gt[5])
   }
 
+  /// `--min-track-length 3` removes a cell that flickers for two frames (no lineage) and
+  /// keeps the rest, the dividing cell's daughters included.
+  func testMinTrackLengthRemovesShortTracksOnly() throws {
+    let folder = try TestPaths.temporaryFolder(self)
+    var (gt, h, w) = try TrackFixtures.groundTruth()
+    for t in 3...4 {  // a 3 × 3 flicker in a free corner
+      for y in 0..<3 { for x in 0..<3 where gt[t][y * w + x] == 0 { gt[t][y * w + x] = 99 } }
+    }
+    let input = folder.appendingPathComponent("labels.npy")
+    try writeNPY(
+      NDArray(
+        shape: [gt.count, h, w],
+        values: gt.enumerated().flatMap { TrackFixtures.scrambled($1, seed: UInt64(60 + $0)) }
+          .map { UInt16($0) }), input)
+    let all = folder.appendingPathComponent("all").path
+    let kept = folder.appendingPathComponent("kept").path
+    XCTAssertEqual(try runTool("dc-track", [input.path, "--ctc", all, "--quiet"]).status, 0)
+    let run = try runTool("dc-track", [input.path, "--ctc", kept, "--min-track-length", "3"])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    XCTAssertTrue(run.stderr.contains("18 tracks, 1 divisions"), run.stderr)
+    let before = try TrackTable.parse(
+      String(contentsOfFile: all + "/res_track.txt", encoding: .utf8), subject: "all")
+    let after = try TrackTable.parse(
+      String(contentsOfFile: kept + "/res_track.txt", encoding: .utf8), subject: "kept")
+    XCTAssertEqual(before.rows.count, 19)
+    let short = try XCTUnwrap(before.rows.first { $0.begin == 3 && $0.end == 4 })
+    XCTAssertEqual(after.rows, before.rows.filter { $0 != short })
+    let mask = try TIFFStackReader(path: kept + "/mask003.tif").readFrame(0)
+    XCTAssertFalse(mask.integerValues().contains(Int64(short.label)))
+  }
+
+  /// A cell missing for one frame away from the edge: its gap is closed and filled with its
+  /// mask moved half-way, so the CTC table has one run for it; with --no-fill-gaps two runs
+  /// joined by a parent link and an empty frame.
+  func testClosedGapsAreFilledUnlessAsked() throws {
+    let folder = try TestPaths.temporaryFolder(self)
+    let (h, w) = (40, 60)
+    var frames: [[Int]] = []
+    for t in 0..<5 {
+      var f = [Int](repeating: 0, count: h * w)
+      for y in 15..<25 {
+        for x in (10 + 2 * t)..<(20 + 2 * t) where t != 2 { f[y * w + x] = 1 }
+        for x in 40..<50 { f[y * w + x] = 2 }
+      }
+      frames.append(f)
+    }
+    let input = folder.appendingPathComponent("labels.npy")
+    try writeNPY(
+      NDArray(shape: [5, h, w], values: frames.flatMap { $0 }.map { UInt16($0) }), input)
+    let filled = folder.appendingPathComponent("filled").path
+    let open = folder.appendingPathComponent("open").path
+    XCTAssertEqual(try runTool("dc-track", [input.path, "--ctc", filled, "--quiet"]).status, 0)
+    XCTAssertEqual(
+      try runTool("dc-track", [input.path, "--ctc", open, "--no-fill-gaps", "--quiet"]).status, 0)
+    let rows = try TrackTable.parse(
+      String(contentsOfFile: filled + "/res_track.txt", encoding: .utf8), subject: "filled"
+    ).rows
+    XCTAssertEqual(rows.map { [$0.begin, $0.end, $0.parent] }, [[0, 4, 0], [0, 4, 0]])
+    let moving = try XCTUnwrap(
+      rows.first { row in
+        try! TIFFStackReader(path: filled + "/mask000.tif").readFrame(0).integerValues()[
+          20 * w + 12] == Int64(row.label)
+      })
+    let gapFrame = try TIFFStackReader(path: filled + "/mask002.tif").readFrame(0)
+      .integerValues()
+    // The mask of frame 1 (columns 12…21) moved by the half-way step to frame 3 (+2 columns).
+    for x in 0..<w {
+      XCTAssertEqual(gapFrame[20 * w + x] == Int64(moving.label), (14..<24).contains(x), "x \(x)")
+    }
+    let openRows = try TrackTable.parse(
+      String(contentsOfFile: open + "/res_track.txt", encoding: .utf8), subject: "open"
+    ).rows
+    XCTAssertEqual(openRows.count, 3)
+    XCTAssertEqual(openRows.filter { $0.parent != 0 }.count, 1)
+  }
+
   /// Runs dc-track expecting failure with `status`; checks the one-line message and that the
   /// folder holds nothing but `keep`.
   private func assertFails(
