@@ -146,10 +146,7 @@ public struct AugmentationGenerator {
   /// The next batch as Keras' iterator makes it: up to `size` samples, never crossing the
   /// end of a pass, so the last batch of a pass may be shorter (augment.md §6).
   public mutating func nextBatch(size: Int) throws -> AugmentedBatch {
-    guard size >= 1 else { throw DeepCellError(.usage, "batch size", "must be ≥ 1, got \(size)") }
-    let n = sampleCount
-    let count = min(size, n - position % n)
-    return try nextSamples(count)
+    try nextSamples(nextBatchCount(size: size))
   }
 
   /// The next `count` samples of the stream, continuing across passes.

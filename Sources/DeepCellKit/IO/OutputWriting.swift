@@ -15,7 +15,7 @@ import Foundation
 public func writeBundle(_ bundle: ArrayBundle, to output: OutputFile, compressed: Bool = false)
   throws
 {
-  do {
+  try commit(output) {
     switch output.format {
     case .npz:
       let writer = try makeNPZWriter(output, compressed: compressed)
@@ -57,10 +57,6 @@ public func writeBundle(_ bundle: ArrayBundle, to output: OutputFile, compressed
         }
       }
     }
-    try output.commit()
-  } catch {
-    output.abort()
-    throw error
   }
 }
 
@@ -283,7 +279,7 @@ final class PNGFrameWriter: StackWriter {
 /// left as it was (model files, training state).
 public func writeNPZFile(_ path: String, members: (NPZWriter) throws -> Void) throws {
   let output = try OutputFile(path: path, format: .npz)
-  do {
+  try commit(output) {
     let writer = try makeNPZWriter(output, compressed: false)
     do {
       try members(writer)
@@ -292,6 +288,14 @@ public func writeNPZFile(_ path: String, members: (NPZWriter) throws -> Void) th
       writer.abort()
       throw error
     }
+  }
+}
+
+/// Runs `body` (which fills `output`'s temporary file), then commits `output`; on any failure
+/// the temporary file is removed and the error rethrown.
+private func commit(_ output: OutputFile, after body: () throws -> Void) throws {
+  do {
+    try body()
     try output.commit()
   } catch {
     output.abort()

@@ -75,14 +75,8 @@ final class TIFFHandle {
   /// Opens `path` with libtiff `mode` ("r", "w", "w8" …); throws `failure` with libtiff's
   /// reason when libtiff refuses.
   init(path: String, mode: String, failure: DeepCellError.Kind) throws {
-    _ = silenceGlobalTIFFHandlers
     let diagnostics = TIFFDiagnostics()
-    let options = TIFFOpenOptionsAlloc()
-    defer { TIFFOpenOptionsFree(options) }
-    let box = Unmanaged.passUnretained(diagnostics).toOpaque()
-    TIFFOpenOptionsSetErrorHandlerExtR(options, tiffErrorHandler, box)
-    TIFFOpenOptionsSetWarningHandlerExtR(options, tiffWarningHandler, box)
-    guard let tif = TIFFOpenExt(path, mode, options) else {
+    guard let tif = Self.open(reportingTo: diagnostics, { TIFFOpenExt(path, mode, $0) }) else {
       throw DeepCellError(failure, path, diagnostics.reason("libtiff cannot open the file"))
     }
     self.tif = tif
@@ -92,18 +86,16 @@ final class TIFFHandle {
 
   /// Opens a new TIFF over `file` (client I/O) with libtiff `mode` ("w", "w8").
   init(writingTo file: TIFFWriteBackFile, mode: String) throws {
-    _ = silenceGlobalTIFFHandlers
     let diagnostics = TIFFDiagnostics()
-    let options = TIFFOpenOptionsAlloc()
-    defer { TIFFOpenOptionsFree(options) }
-    let box = Unmanaged.passUnretained(diagnostics).toOpaque()
-    TIFFOpenOptionsSetErrorHandlerExtR(options, tiffErrorHandler, box)
-    TIFFOpenOptionsSetWarningHandlerExtR(options, tiffWarningHandler, box)
     guard
-      let tif = TIFFClientOpenExt(
-        file.path, mode, Unmanaged.passUnretained(file).toOpaque(), TIFFWriteBackProcs.read,
-        TIFFWriteBackProcs.write, TIFFWriteBackProcs.seek, TIFFWriteBackProcs.close,
-        TIFFWriteBackProcs.size, TIFFWriteBackProcs.map, TIFFWriteBackProcs.unmap, options)
+      let tif = Self.open(
+        reportingTo: diagnostics,
+        {
+          TIFFClientOpenExt(
+            file.path, mode, Unmanaged.passUnretained(file).toOpaque(), TIFFWriteBackProcs.read,
+            TIFFWriteBackProcs.write, TIFFWriteBackProcs.seek, TIFFWriteBackProcs.close,
+            TIFFWriteBackProcs.size, TIFFWriteBackProcs.map, TIFFWriteBackProcs.unmap, $0)
+        })
     else {
       throw DeepCellError(
         .cannotCreate, file.path, diagnostics.reason("libtiff cannot create the file"))
@@ -112,6 +104,20 @@ final class TIFFHandle {
     self.diagnostics = diagnostics
     self.path = file.path
     self.client = file
+  }
+
+  /// Calls `open` with libtiff open options whose error and warning handlers record into
+  /// `diagnostics` (the process-wide handlers silenced first); returns its handle.
+  private static func open(
+    reportingTo diagnostics: TIFFDiagnostics, _ open: (OpaquePointer?) -> OpaquePointer?
+  ) -> OpaquePointer? {
+    _ = silenceGlobalTIFFHandlers
+    let options = TIFFOpenOptionsAlloc()
+    defer { TIFFOpenOptionsFree(options) }
+    let box = Unmanaged.passUnretained(diagnostics).toOpaque()
+    TIFFOpenOptionsSetErrorHandlerExtR(options, tiffErrorHandler, box)
+    TIFFOpenOptionsSetWarningHandlerExtR(options, tiffWarningHandler, box)
+    return open(options)
   }
 
   deinit { close() }

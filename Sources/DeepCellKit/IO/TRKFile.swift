@@ -121,14 +121,8 @@ public final class TRKFile {
   static func occurrences(of stack: StackReader, subject: String) throws -> [Int: [Int]] {
     var present = [Int: [Int]]()
     for t in 0..<stack.frameCount {
-      let frame = try stack.readFrame(t)
-      let values = try CellFeatures.wholeLabels(frame, subject: "\(subject): frame \(t)")
-      var seen = Set<Int>()
-      var previous = 0
-      for v in values where v != 0 && v != previous {
-        previous = v
-        seen.insert(v)
-      }
+      let seen = try CellFeatures.labelsPresent(
+        stack.readFrame(t), subject: "\(subject): frame \(t)")
       for v in seen { present[v, default: []].append(t) }
     }
     return present

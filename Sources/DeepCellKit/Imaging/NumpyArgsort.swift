@@ -102,40 +102,37 @@ enum NumpyArgsort {
     var n = count
     var l = n >> 1
     while l > 0 {
-      let tmp = a[l]
-      var i = l
-      var j = l << 1
-      while j <= n {
-        if j < n && less(v[a[j]], v[a[j + 1]]) { j += 1 }
-        if less(v[tmp], v[a[j]]) {
-          a[i] = a[j]
-          i = j
-          j += j
-        } else {
-          break
-        }
-      }
-      a[i] = tmp
+      siftDown(v, a, a[l], from: l, count: n)
       l -= 1
     }
     while n > 1 {
       let tmp = a[n]
       a[n] = a[1]
       n -= 1
-      var i = 1
-      var j = 2
-      while j <= n {
-        if j < n && less(v[a[j]], v[a[j + 1]]) { j += 1 }
-        if less(v[tmp], v[a[j]]) {
-          a[i] = a[j]
-          i = j
-          j += j
-        } else {
-          break
-        }
-      }
-      a[i] = tmp
+      siftDown(v, a, tmp, from: 1, count: n)
     }
+  }
+
+  /// numpy's heapsort sift-down: places `tmp` into the 1-based max-heap `a[1...n]` starting
+  /// at node `start`.
+  @inline(__always)
+  private static func siftDown(
+    _ v: UnsafePointer<Float>, _ a: UnsafeMutablePointer<Int>, _ tmp: Int, from start: Int,
+    count n: Int
+  ) {
+    var i = start
+    var j = start << 1
+    while j <= n {
+      if j < n && less(v[a[j]], v[a[j + 1]]) { j += 1 }
+      if less(v[tmp], v[a[j]]) {
+        a[i] = a[j]
+        i = j
+        j += j
+      } else {
+        break
+      }
+    }
+    a[i] = tmp
   }
 
   /// Index of the most significant set bit (`npy_get_msb`).

@@ -163,30 +163,22 @@ public struct ObjectMetrics: Sendable {
     let g = gained.count
     if m + g == 0 { return }
     // Nodes 0..<m are truths, m..<m+g predictions.
-    var parent = Array(0..<(m + g))
-    func find(_ x: Int) -> Int {
-      var x = x
-      while parent[x] != x {
-        parent[x] = parent[parent[x]]
-        x = parent[x]
-      }
-      return x
-    }
+    var sets = UnionFind(count: m + g)
     var degree = [Int](repeating: 0, count: m + g)
     for (a, t) in missed.enumerated() {
       for (b, q) in gained.enumerated() where iouMod[t * np + q] >= cutoff2 {
         degree[a] += 1
         degree[m + b] += 1
-        let ra = find(a)
-        let rb = find(m + b)
-        if ra != rb { parent[ra] = rb }
+        let ra = sets.find(a)
+        let rb = sets.find(m + b)
+        if ra != rb { sets.parent[ra] = rb }
       }
     }
     var maxDegree = [Int: Int]()
     var truths = [Int: Int]()
     var preds = [Int: Int]()
     for node in 0..<(m + g) {
-      let root = find(node)
+      let root = sets.find(node)
       maxDegree[root] = max(maxDegree[root] ?? 0, degree[node])
       if node < m { truths[root, default: 0] += 1 } else { preds[root, default: 0] += 1 }
     }

@@ -212,6 +212,8 @@ public final class Conv2D: Layer {
     }
   }
 
+  // Same per-sample pointer set-up as gemmForward, kept inline: the two run different GEMMs
+  // per sample, and a shared wrapper would only hide the index arithmetic of a hot loop.
   private func gemmBackward(
     _ x: Tensor, _ dy: Tensor, _ dx: Tensor, _ dw: FloatBuffer, _ db: FloatBuffer?
   ) throws {

@@ -74,6 +74,8 @@ public final class MaxPooling2D: Layer {
     return dx
   }
 
+  // Shares `run`'s per-row set-up on purpose: both are SIMD-specialised hot loops per lane
+  // type, and the window walk differs (max vs. routing the gradient to the first argmax).
   private func route<P: PixelValue>(
     _: P.Type, _ x: Tensor, _ y: Tensor, _ g: Tensor, _ dx: Tensor, _ s: TensorShape,
     _ os: TensorShape

@@ -1,5 +1,7 @@
 /// Rectified linear unit y = max(x, 0); backward dx = dy · [y > 0] (Keras `Activation("relu")`).
 public final class ReLU: Layer {
+  // The stored members every parameter-free layer declares (as in ReLU/Softmax): a final
+  // class cannot inherit them without a base class in the public `Layer` API.
   public let name: String
   public var parameters: [Parameter] { [] }
   private var savedOutput: Tensor?

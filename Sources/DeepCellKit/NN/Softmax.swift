@@ -4,6 +4,8 @@ import Foundation
 /// n-class semantic heads, model.md §5): y_c = exp(x_c − max_k x_k) / Σ_k exp(x_k − max_k x_k).
 /// Backward: dx_c = y_c · (dy_c − Σ_k dy_k·y_k).
 public final class Softmax: Layer {
+  // The stored members every parameter-free layer declares (as in ReLU/Softmax): a final
+  // class cannot inherit them without a base class in the public `Layer` API.
   public let name: String
   public var parameters: [Parameter] { [] }
   private var savedOutput: Tensor?

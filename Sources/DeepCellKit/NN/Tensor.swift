@@ -122,19 +122,7 @@ public final class Tensor {
       data.update(from: values.baseAddress!, count: s.count)
       return
     }
-    var i = 0
-    for n in 0..<s.n {
-      for c in 0..<s.c {
-        for h in 0..<s.h {
-          var o = offset(n, c, h, 0)
-          for _ in 0..<s.w {
-            data[o] = values[i]
-            i += 1
-            o += blockSize
-          }
-        }
-      }
-    }
+    forEachNCHW { i, o in data[o] = values[i] }
   }
 
   /// The elements in plain NCHW order.
@@ -142,20 +130,28 @@ public final class Tensor {
     let s = shape
     if layout == .nchw { return Array(UnsafeBufferPointer(start: data, count: s.count)) }
     var out = [Float](repeating: 0, count: s.count)
+    forEachNCHW { i, o in out[i] = data[o] }
+    return out
+  }
+
+  /// Calls `body(i, o)` for every element in plain NCHW order: `i` its NCHW index, `o` its
+  /// offset in `data` under this tensor's layout.
+  @inline(__always)
+  private func forEachNCHW(_ body: (_ i: Int, _ o: Int) -> Void) {
+    let s = shape
     var i = 0
     for n in 0..<s.n {
       for c in 0..<s.c {
         for h in 0..<s.h {
           var o = offset(n, c, h, 0)
           for _ in 0..<s.w {
-            out[i] = data[o]
+            body(i, o)
             i += 1
             o += blockSize
           }
         }
       }
     }
-    return out
   }
 
   /// A copy in another layout.

@@ -10,6 +10,7 @@ public struct HistogramNormalization: PlaneNormalization, Equatable {
   /// The normalization with an optional CLAHE kernel size.
   public init(kernelSize: KernelSize? = nil) { self.kernelSize = kernelSize }
 
+  // The `PlaneNormalization` requirement with its shared empty-plane guard; the bodies differ.
   public func normalize(
     _ input: UnsafeBufferPointer<Float>, height: Int, width: Int, sourceType: DType,
     into output: UnsafeMutableBufferPointer<Float>, threads: Int

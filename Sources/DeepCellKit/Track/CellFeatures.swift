@@ -130,6 +130,18 @@ extension CellFeatures {
     return (cells, cellOfPixel)
   }
 
+  /// The nonzero labels present in one label frame (checked by ``wholeLabels(_:subject:)``).
+  static func labelsPresent(_ frame: NDArray, subject: String) throws -> Set<Int> {
+    let values = try wholeLabels(frame, subject: subject)
+    var seen = Set<Int>()
+    var previous = 0
+    for v in values where v != 0 && v != previous {
+      previous = v
+      seen.insert(v)
+    }
+    return seen
+  }
+
   /// The label values as Int, refusing negative values and (for float dtypes) fractions,
   /// NaN and infinities.
   static func wholeLabels(_ labels: NDArray, subject: String) throws -> [Int] {

@@ -42,22 +42,14 @@ public enum FrameLinking {
     var cellOfRow = [Int](repeating: -1, count: rowCount)
     if candidates.isEmpty { return cellOfRow }
     // Union-find over rows (0..<rowCount) and cells (rowCount...).
-    var parent = Array(0..<(rowCount + cellCount))
-    func find(_ x: Int) -> Int {
-      var x = x
-      while parent[x] != x {
-        parent[x] = parent[parent[x]]
-        x = parent[x]
-      }
-      return x
-    }
+    var sets = UnionFind(count: rowCount + cellCount)
     for c in candidates {
-      let a = find(c.row)
-      let b = find(rowCount + c.cell)
-      if a != b { parent[max(a, b)] = min(a, b) }
+      let a = sets.find(c.row)
+      let b = sets.find(rowCount + c.cell)
+      if a != b { sets.parent[max(a, b)] = min(a, b) }
     }
     var componentCandidates = [Int: [LinkCandidate]]()
-    for c in candidates { componentCandidates[find(c.row), default: []].append(c) }
+    for c in candidates { componentCandidates[sets.find(c.row), default: []].append(c) }
     for root in componentCandidates.keys.sorted() {
       let links = componentCandidates[root]!
       let rows = Array(Set(links.map(\.row))).sorted()

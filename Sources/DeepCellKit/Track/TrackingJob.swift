@@ -182,14 +182,8 @@ public final class TrackingJob {
     var cells = 0
     var occurrences = [Int: [Int]]()
     for t in 0..<frameCount {
-      let frame = try labels.readFrame(t)
-      let values = try CellFeatures.wholeLabels(frame, subject: "\(subject): frame \(t)")
-      var seen = Set<Int>()
-      var previous = 0
-      for v in values where v != 0 && v != previous {
-        previous = v
-        seen.insert(v)
-      }
+      let seen = try CellFeatures.labelsPresent(
+        labels.readFrame(t), subject: "\(subject): frame \(t)")
       cells += seen.count
       if converts { for v in seen { occurrences[v, default: []].append(t) } }
     }

@@ -13,6 +13,16 @@ public protocol TrainingBatchSource {
   mutating func nextBatch(size: Int) throws -> AugmentedBatch
 }
 
+extension TrainingBatchSource {
+  /// The size of the next batch of at most `size` samples: `size`, or the rest of the pass
+  /// when fewer remain (Keras' iterator, augment.md §6). Throws `usage` when `size` < 1.
+  func nextBatchCount(size: Int) throws -> Int {
+    guard size >= 1 else { throw DeepCellError(.usage, "batch size", "must be ≥ 1, got \(size)") }
+    let n = sampleCount
+    return min(size, n - position % n)
+  }
+}
+
 extension AugmentationGenerator: TrainingBatchSource {}
 
 /// Samples made beforehand, e.g. the NPZ dc-augment writes (`X`, `inner_distance`,
@@ -79,9 +89,8 @@ public struct PrecomputedBatches: TrainingBatchSource {
   }
 
   public mutating func nextBatch(size: Int) throws -> AugmentedBatch {
-    guard size >= 1 else { throw DeepCellError(.usage, "batch size", "must be ≥ 1, got \(size)") }
     let n = sampleCount
-    let count = min(size, n - position % n)
+    let count = try nextBatchCount(size: size)
     var sources: [Int] = []
     for s in position..<(position + count) {
       let pass = s / n
