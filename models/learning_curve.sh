@@ -19,7 +19,7 @@ LOG=${LOG:-$WORK/v2.csv}
 export BIN=${BIN:-.build/release}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "| epoch | steps | val F1 (plain pipe, $(wc -l < "$WORK/val-ids.txt") validation images) | val_loss |"
+echo "| epochs done | steps | val F1 (plain pipe, $(wc -l < "$WORK/val-ids.txt") validation images) | val_loss (log row epochs − 1) |"
 echo "|---|---|---|---|"
 for state in $(ls "$WORK"/snaps/epoch*.state.npz | sort -V); do
   # epochs finished, from the state's own header (not the file name)
