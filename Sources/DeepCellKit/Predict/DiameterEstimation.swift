@@ -62,12 +62,13 @@ public struct DiameterEstimation: Sendable {
   public func estimate(
     _ frame: [Float], height: Int, width: Int, channels: Int, predictor: PanopticPredictor
   ) throws -> Result {
+    let integral = IntensityIntegral(frame, height: height, width: width, channels: channels)
     var passes: [Pass] = []
     for factor in ladder {
       passes.append(
         try pass(
           assumed: trainingDiameter * factor, frame, height: height, width: width,
-          channels: channels, predictor: predictor))
+          channels: channels, integral: integral, predictor: predictor))
     }
     guard
       let crossing = Self.crossing(passes, target: trainingDiameter, minimumCount: minimumCount)
@@ -95,61 +96,94 @@ public struct DiameterEstimation: Sendable {
     return first.measured <= target ? first.assumed : last.assumed
   }
 
+  /// Integral images of a frame's channel sum and of its square, (height+1) × (width+1), so
+  /// the intensity variance of any window costs four lookups; built once per estimate and
+  /// shared by its passes.
+  struct IntensityIntegral {
+    let height: Int
+    let width: Int
+    private let sum: [Double]
+    private let squares: [Double]
+
+    init(_ frame: [Float], height: Int, width: Int, channels: Int) {
+      self.height = height
+      self.width = width
+      let stride = width + 1
+      var sum = [Double](repeating: 0, count: (height + 1) * stride)
+      var squares = sum
+      for y in 0..<height {
+        var rowSum = 0.0
+        var rowSquares = 0.0
+        for x in 0..<width {
+          var v = 0.0
+          for c in 0..<channels { v += Double(frame[(y * width + x) * channels + c]) }
+          rowSum += v
+          rowSquares += v * v
+          sum[(y + 1) * stride + x + 1] = sum[y * stride + x + 1] + rowSum
+          squares[(y + 1) * stride + x + 1] = squares[y * stride + x + 1] + rowSquares
+        }
+      }
+      self.sum = sum
+      self.squares = squares
+    }
+
+    /// Top-left corner of the `ch` × `cw` window with the largest intensity variance, on a
+    /// grid of steps of a quarter window; the first on ties.
+    func busiestWindow(ch: Int, cw: Int) -> (top: Int, left: Int) {
+      guard ch < height || cw < width else { return (0, 0) }
+      let stride = width + 1
+      func box(_ a: [Double], _ t: Int, _ l: Int) -> Double {
+        a[(t + ch) * stride + l + cw] - a[t * stride + l + cw] - a[(t + ch) * stride + l]
+          + a[t * stride + l]
+      }
+      let n = Double(ch * cw)
+      let tops = Array(Swift.stride(from: 0, through: height - ch, by: max(1, ch / 4)))
+      let lefts = Array(Swift.stride(from: 0, through: width - cw, by: max(1, cw / 4)))
+      var best = (top: 0, left: 0)
+      var bestVariance = -Double.infinity
+      for t in Set(tops + [height - ch]).sorted() {
+        for l in Set(lefts + [width - cw]).sorted() {
+          let mean = box(sum, t, l) / n
+          let variance = box(squares, t, l) / n - mean * mean
+          if variance > bestVariance {
+            bestVariance = variance
+            best = (t, l)
+          }
+        }
+      }
+      return best
+    }
+  }
+
   /// Top-left corner of the `ch` × `cw` window of `frame` with the largest intensity variance
   /// (summed over channels), on a grid of steps of a quarter window; the first on ties.
   static func busiestWindow(
     _ frame: [Float], height: Int, width: Int, channels: Int, ch: Int, cw: Int
   ) -> (top: Int, left: Int) {
-    guard ch < height || cw < width else { return (0, 0) }
-    // Integral images of the channel sum and of its square, (height+1) × (width+1).
-    let stride = width + 1
-    var sum = [Double](repeating: 0, count: (height + 1) * stride)
-    var squares = sum
-    for y in 0..<height {
-      var rowSum = 0.0
-      var rowSquares = 0.0
-      for x in 0..<width {
-        var v = 0.0
-        for c in 0..<channels { v += Double(frame[(y * width + x) * channels + c]) }
-        rowSum += v
-        rowSquares += v * v
-        sum[(y + 1) * stride + x + 1] = sum[y * stride + x + 1] + rowSum
-        squares[(y + 1) * stride + x + 1] = squares[y * stride + x + 1] + rowSquares
-      }
-    }
-    func box(_ a: [Double], _ t: Int, _ l: Int) -> Double {
-      a[(t + ch) * stride + l + cw] - a[t * stride + l + cw] - a[(t + ch) * stride + l]
-        + a[t * stride + l]
-    }
-    let n = Double(ch * cw)
-    let tops = Array(Swift.stride(from: 0, through: height - ch, by: max(1, ch / 4)))
-    let lefts = Array(Swift.stride(from: 0, through: width - cw, by: max(1, cw / 4)))
-    var best = (top: 0, left: 0)
-    var bestVariance = -Double.infinity
-    for t in Set(tops + [height - ch]).sorted() {
-      for l in Set(lefts + [width - cw]).sorted() {
-        let mean = box(sum, t, l) / n
-        let variance = box(squares, t, l) / n - mean * mean
-        if variance > bestVariance {
-          bestVariance = variance
-          best = (t, l)
-        }
-      }
-    }
-    return best
+    IntensityIntegral(frame, height: height, width: width, channels: channels)
+      .busiestWindow(ch: ch, cw: cw)
+  }
+
+  /// The median equivalent diameter √(4·area/π) of objects of `areas` (model pixels),
+  /// leaving out fragments under D₀/4 across (noise at any scale) unless nothing else is left.
+  func medianDiameter(areas: [Int]) -> Double {
+    let all = areas.map { (4 * Double($0) / Double.pi).squareRoot() }
+    let nuclei = all.filter { $0 >= trainingDiameter / 4 }
+    let diameters = (nuclei.isEmpty ? all : nuclei).sorted()
+    let n = diameters.count
+    return n % 2 == 1 ? diameters[n / 2] : (diameters[n / 2 - 1] + diameters[n / 2]) / 2
   }
 
   /// One pass assuming nuclei `assumed` input pixels across.
   func pass(
     assumed: Double, _ frame: [Float], height: Int, width: Int, channels: Int,
-    predictor: PanopticPredictor
+    integral: IntensityIntegral, predictor: PanopticPredictor
   ) throws -> Pass {
     let scale = trainingDiameter / assumed
     // The busiest crop whose resized size is at most maxSide a side.
     let side = max(1, Int(Double(maxSide) / scale))
     let (ch, cw) = (min(height, side), min(width, side))
-    let (top, left) = Self.busiestWindow(
-      frame, height: height, width: width, channels: channels, ch: ch, cw: cw)
+    let (top, left) = integral.busiestWindow(ch: ch, cw: cw)
     var crop = [Float](repeating: 0, count: ch * cw * channels)
     for y in 0..<ch {
       let s = ((top + y) * width + left) * channels
@@ -170,14 +204,9 @@ public struct DiameterEstimation: Sendable {
     guard !used.isEmpty else {
       return Pass(assumed: assumed, measured: 0, count: 0, trainingDiameter: trainingDiameter)
     }
-    let all = used.map { (4 * Double($0) / Double.pi).squareRoot() }
-    // Fragments under a quarter of D₀ in the model's view are noise at any scale.
-    let nuclei = all.filter { $0 >= trainingDiameter / 4 }
-    let diameters = (nuclei.isEmpty ? all : nuclei).sorted()
-    let n = diameters.count
-    let median = n % 2 == 1 ? diameters[n / 2] : (diameters[n / 2 - 1] + diameters[n / 2]) / 2
     return Pass(
-      assumed: assumed, measured: median, count: used.count, trainingDiameter: trainingDiameter)
+      assumed: assumed, measured: medianDiameter(areas: used), count: used.count,
+      trainingDiameter: trainingDiameter)
   }
 
   /// Area of each label 1…max and whether it touches the frame's border.

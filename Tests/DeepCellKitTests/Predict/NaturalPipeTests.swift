@@ -284,6 +284,18 @@ final class DiameterCrossingTests: XCTestCase {
           minimumCount: 3)), 8 * pow(2, log(30.0 / 17) / log(3)), accuracy: 1e-9)
   }
 
+  func testMedianDiameterLeavesOutFragmentsUnderAQuarterOfD0() {
+    let estimator = DiameterEstimation(trainingDiameter: 17, watershed: DeepWatershedParameters())
+    // Five 2-px-area speckles (1.6 px across, under 17/4) and three nuclei of 17, 18, 19 px:
+    // the median is the nuclei's, 18, not a speckle's.
+    let area = { (d: Double) in Int((Double.pi * d * d / 4).rounded()) }
+    let areas = [2, 2, 2, 2, 2] + [17.0, 18, 19].map(area)
+    XCTAssertEqual(estimator.medianDiameter(areas: areas), 18, accuracy: 0.05)
+    // Only fragments: they are all there is to measure.
+    XCTAssertEqual(
+      estimator.medianDiameter(areas: [2, 2, 2]), (8 / Double.pi).squareRoot(), accuracy: 1e-12)
+  }
+
   func testCropIsTheBusiestWindow() {
     // A flat 40 × 60 frame with a textured patch at rows 24…35, columns 40…55: the 16 × 16
     // window chosen covers it, not the centre.
