@@ -74,6 +74,15 @@ final class LibraryPipelineTests: XCTestCase {
     XCTAssertEqual(
       result.bundle["fgbg"]!.values(UInt8.self),
       try loadFixtureNPY("augment/transforms0_fgbg.npy").values(UInt8.self))
+    XCTAssertNotNil(result.preview, "a preview batch by default")
+    // Without a preview to draw, the preview batch (full-stack copies) is not built, and the
+    // output is the same.
+    job.wantsPreview = false
+    let lean = try job.run(input)
+    XCTAssertNil(lean.preview)
+    XCTAssertEqual(lean.bundle.names, result.bundle.names)
+    XCTAssertEqual(
+      lean.bundle["inner_distance"]!.floats(), result.bundle["inner_distance"]!.floats())
   }
 
   func testAugmentationRunCountsAndIsThreadIndependent() throws {
