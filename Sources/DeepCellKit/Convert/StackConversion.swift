@@ -160,23 +160,7 @@ public struct StackConversion {
     }
     let file = try InputFile(path: input)
     let sizeName = StackMetadata.pixelSizeArrayName
-    let name: String
-    if let arrayName {
-      name = try file.resolve(arrayName)
-    } else {
-      let names = file.arrayNames.filter { $0 != sizeName }
-      if names.contains(ArrayName.image) {
-        name = ArrayName.image
-      } else if names.count == 1 {
-        name = names[0]
-      } else {
-        throw DeepCellError(
-          .badData, file.subject,
-          names.isEmpty
-            ? "holds no arrays"
-            : "no array 'X' (arrays: \(names.joined(separator: ", "))); choose one with --array")
-      }
-    }
+    let name = try file.imageArrayName(arrayName, ignoring: [sizeName])
     let isNPZ = file.format == .npz
     let subject = isNPZ ? "\(file.subject): \(name)" : file.subject
     var source = Source(

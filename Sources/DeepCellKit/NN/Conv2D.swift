@@ -191,12 +191,14 @@ public final class Conv2D: Layer {
 
   // MARK: 1×1 convolution as GEMM (plain layout): Y_n = W · X_n, W is O×I, X_n is I×HW.
 
+  /// Samples, pixels per sample, output and input channels of the 1×1 GEMM path.
+  private func gemmSizes(_ x: Tensor) -> (samples: Int, hw: Int, o: Int, i: Int) {
+    (x.shape.n, x.shape.h * x.shape.w, outputChannels, inputChannels)
+  }
+
   private func gemmForward(_ x: Tensor, _ y: Tensor) throws {
-    let s = x.shape
-    let hw = s.h * s.w
-    let o = outputChannels
-    let i = inputChannels
-    for n in 0..<s.n {
+    let (samples, hw, o, i) = gemmSizes(x)
+    for n in 0..<samples {
       let xn = x.data + n * i * hw
       let yn = y.data + n * o * hw
       try OpenBLAS.sgemm(
@@ -212,16 +214,11 @@ public final class Conv2D: Layer {
     }
   }
 
-  // Same per-sample pointer set-up as gemmForward, kept inline: the two run different GEMMs
-  // per sample, and a shared wrapper would only hide the index arithmetic of a hot loop.
   private func gemmBackward(
     _ x: Tensor, _ dy: Tensor, _ dx: Tensor, _ dw: FloatBuffer, _ db: FloatBuffer?
   ) throws {
-    let s = x.shape
-    let hw = s.h * s.w
-    let o = outputChannels
-    let i = inputChannels
-    for n in 0..<s.n {
+    let (samples, hw, o, i) = gemmSizes(x)
+    for n in 0..<samples {
       let xn = x.data + n * i * hw
       let dyn = dy.data + n * o * hw
       // dW (O×I) += dY_n (O×HW) · X_nᵀ (HW×I)
@@ -238,7 +235,7 @@ public final class Conv2D: Layer {
     if let db {
       for c in 0..<o {
         var acc: Double = 0
-        for n in 0..<s.n {
+        for n in 0..<samples {
           let row = dy.data + (n * o + c) * hw
           var part: Float = 0
           for k in 0..<hw { part += row[k] }

@@ -27,6 +27,15 @@ struct TensorSlot {
   }
 }
 
+/// The buffers of an activation layer (ReLU, Softmax): its output and input gradient, reused
+/// while the shape holds, and the output kept by a training-mode forward pass for backward
+/// (both activations' gradients are functions of their output).
+struct ActivationBuffers {
+  var output = TensorSlot()
+  var inputGradient = TensorSlot()
+  var savedOutput: Tensor?
+}
+
 /// Throws `.usage` naming the layer when backward runs without a training-mode forward pass.
 func requireSaved<T>(_ value: T?, _ layer: String) throws -> T {
   guard let value else {

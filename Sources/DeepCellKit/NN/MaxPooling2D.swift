@@ -35,12 +35,10 @@ public final class MaxPooling2D: Layer {
     _: P.Type, _ x: Tensor, _ y: Tensor, _ s: TensorShape, _ os: TensorShape
   ) {
     let l = P.lanes
-    let inRun = s.h * s.w * l
-    let outRun = os.h * os.w * l
     let (h, w, oh, ow) = (s.h, s.w, os.h, os.w)
-    NNThreads.parallelFor(s.n * x.channelBlocks) { r in
-      let xp = x.data + r * inRun
-      let yp = y.data + r * outRun
+    forEachPlane(x, lanes: l, s, os) { inStart, outStart in
+      let xp = x.data + inStart
+      let yp = y.data + outStart
       for i in 0..<oh {
         let r0 = 2 * i
         let r1 = min(2 * i + 1, h - 1)
@@ -74,22 +72,30 @@ public final class MaxPooling2D: Layer {
     return dx
   }
 
-  // Shares `run`'s per-row set-up on purpose: both are SIMD-specialised hot loops per lane
-  // type, and the window walk differs (max vs. routing the gradient to the first argmax).
+  /// Runs `body(inStart, outStart)` in parallel for every (sample, channel block) plane: the
+  /// plane's first element in the H×W×lanes input and in the ⌈H/2⌉×⌈W/2⌉×lanes output.
+  private func forEachPlane(
+    _ x: Tensor, lanes: Int, _ s: TensorShape, _ os: TensorShape,
+    _ body: (_ inStart: Int, _ outStart: Int) -> Void
+  ) {
+    let inRun = s.h * s.w * lanes
+    let outRun = os.h * os.w * lanes
+    NNThreads.parallelFor(s.n * x.channelBlocks) { r in body(r * inRun, r * outRun) }
+  }
+
+  // The backward walk: each window's gradient goes to its first maximal element.
   private func route<P: PixelValue>(
     _: P.Type, _ x: Tensor, _ y: Tensor, _ g: Tensor, _ dx: Tensor, _ s: TensorShape,
     _ os: TensorShape
   ) {
     let l = P.lanes
-    let inRun = s.h * s.w * l
-    let outRun = os.h * os.w * l
     let (h, w, oh, ow) = (s.h, s.w, os.h, os.w)
-    NNThreads.parallelFor(s.n * x.channelBlocks) { r in
-      let xp = x.data + r * inRun
-      let yp = y.data + r * outRun
-      let gp = g.data + r * outRun
-      let dp = dx.data + r * inRun
-      for k in 0..<inRun { dp[k] = 0 }
+    forEachPlane(x, lanes: l, s, os) { inStart, outStart in
+      let dp = dx.data + inStart
+      for k in 0..<(h * w * l) { dp[k] = 0 }
+      let xp = x.data + inStart
+      let yp = y.data + outStart
+      let gp = g.data + outStart
       for i in 0..<oh {
         let rowCount = 2 * i + 1 < h ? 2 : 1
         for j in 0..<ow {

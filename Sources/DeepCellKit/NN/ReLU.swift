@@ -1,18 +1,14 @@
 /// Rectified linear unit y = max(x, 0); backward dx = dy · [y > 0] (Keras `Activation("relu")`).
 public final class ReLU: Layer {
-  // The stored members every parameter-free layer declares (as in ReLU/Softmax): a final
-  // class cannot inherit them without a base class in the public `Layer` API.
   public let name: String
   public var parameters: [Parameter] { [] }
-  private var savedOutput: Tensor?
-  private var output = TensorSlot()
-  private var inputGradient = TensorSlot()
+  private var buffers = ActivationBuffers()
 
   /// A ReLU layer.
   public init(name: String) { self.name = name }
 
   public func forward(_ x: Tensor, training: Bool) throws -> Tensor {
-    let y = try output.get(x.shape, x.layout)
+    let y = try buffers.output.get(x.shape, x.layout)
     let total = x.storage.count
     let chunk = 1 << 14
     let src = x.data
@@ -25,15 +21,15 @@ public final class ReLU: Layer {
         len, { i in Vec16.maximum(Vec16.load(src + start + i), zero).store(dst + start + i) },
         { i in dst[start + i] = max(src[start + i], 0) })
     }
-    savedOutput = training ? y : nil
+    buffers.savedOutput = training ? y : nil
     return y
   }
 
   public func backward(_ dy: Tensor) throws -> Tensor {
-    let y = try requireSaved(savedOutput, name)
+    let y = try requireSaved(buffers.savedOutput, name)
     try requireShape(dy.shape, y.shape, name)
     let g = try dy.layout == y.layout ? dy : dy.converted(to: y.layout)
-    let dx = try inputGradient.get(y.shape, y.layout)
+    let dx = try buffers.inputGradient.get(y.shape, y.layout)
     let total = y.storage.count
     let chunk = 1 << 14
     let yp = y.data

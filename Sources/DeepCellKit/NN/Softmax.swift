@@ -4,20 +4,16 @@ import Foundation
 /// n-class semantic heads, model.md §5): y_c = exp(x_c − max_k x_k) / Σ_k exp(x_k − max_k x_k).
 /// Backward: dx_c = y_c · (dy_c − Σ_k dy_k·y_k).
 public final class Softmax: Layer {
-  // The stored members every parameter-free layer declares (as in ReLU/Softmax): a final
-  // class cannot inherit them without a base class in the public `Layer` API.
   public let name: String
   public var parameters: [Parameter] { [] }
-  private var savedOutput: Tensor?
-  private var output = TensorSlot()
-  private var inputGradient = TensorSlot()
+  private var buffers = ActivationBuffers()
 
   /// A channel softmax.
   public init(name: String) { self.name = name }
 
   public func forward(_ x: Tensor, training: Bool) throws -> Tensor {
     let s = x.shape
-    let y = try output.get(s, x.layout)
+    let y = try buffers.output.get(s, x.layout)
     NNThreads.parallelFor(s.n * s.h) { row in
       let n = row / s.h
       let h = row % s.h
@@ -33,15 +29,15 @@ public final class Softmax: Layer {
         for c in 0..<s.c { y.data[y.offset(n, c, h, w)] = e[c] / total }
       }
     }
-    savedOutput = training ? y : nil
+    buffers.savedOutput = training ? y : nil
     return y
   }
 
   public func backward(_ dy: Tensor) throws -> Tensor {
-    let y = try requireSaved(savedOutput, name)
+    let y = try requireSaved(buffers.savedOutput, name)
     try requireShape(dy.shape, y.shape, name)
     let s = y.shape
-    let dx = try inputGradient.get(s, y.layout)
+    let dx = try buffers.inputGradient.get(s, y.layout)
     NNThreads.parallelFor(s.n * s.h) { row in
       let n = row / s.h
       let h = row % s.h

@@ -10,13 +10,11 @@ public struct HistogramNormalization: PlaneNormalization, Equatable {
   /// The normalization with an optional CLAHE kernel size.
   public init(kernelSize: KernelSize? = nil) { self.kernelSize = kernelSize }
 
-  // The `PlaneNormalization` requirement with its shared empty-plane guard; the bodies differ.
   public func normalize(
     _ input: UnsafeBufferPointer<Float>, height: Int, width: Int, sourceType: DType,
     into output: UnsafeMutableBufferPointer<Float>, threads: Int
   ) throws {
     let n = height * width
-    guard n > 0 else { return }
     // 2. Constant plane (every pixel equals the first): zeros.
     let extremes = PlaneExtremes(UnsafeBufferPointer(rebasing: input[0..<n]))
     let lo = extremes.min

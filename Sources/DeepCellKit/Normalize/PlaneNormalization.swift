@@ -5,7 +5,8 @@ public protocol PlaneNormalization: Sendable {
   /// Normalizes the row-major `height × width` plane `input` (the source values as float32,
   /// finite) into `output` (float32, same size). `sourceType` is the dtype the values came
   /// from, for the methods whose reference keeps the input dtype. `threads` workers may
-  /// split the plane; the result must not depend on their number.
+  /// split the plane; the result must not depend on their number. The plane is not empty
+  /// (`height` and `width` ≥ 1): ``StackNormalizer`` never passes an empty one.
   func normalize(
     _ input: UnsafeBufferPointer<Float>, height: Int, width: Int, sourceType: DType,
     into output: UnsafeMutableBufferPointer<Float>, threads: Int

@@ -14,13 +14,11 @@ public struct ZScoreNormalization: PlaneNormalization, Equatable {
   /// The normalization with the reference's default epsilon.
   public init(epsilon: Double = 1e-7) { self.epsilon = epsilon }
 
-  // The `PlaneNormalization` requirement with its shared empty-plane guard; the bodies differ.
   public func normalize(
     _ input: UnsafeBufferPointer<Float>, height: Int, width: Int, sourceType: DType,
     into output: UnsafeMutableBufferPointer<Float>, threads: Int
   ) throws {
     let n = height * width
-    guard n > 0 else { return }
     var sum = 0.0
     for i in 0..<n { sum += Double(input[i]) }
     let mean = sum / Double(n)

@@ -140,6 +140,17 @@ final class PanopticPredictorTests: XCTestCase {
     XCTAssertEqual(r2.status, 65, r2.stderr)
     XCTAssertTrue(r2.stderr.contains("bad.npz"), r2.stderr)
     XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    // An NPZ with several arrays and none named X: bad data (65) with dc-normalize's message
+    // (dc-predict exited 64 here before the tools shared `InputFile.imageArrayName`).
+    let ambiguous = dir.appendingPathComponent("two.npz").path
+    let writer = try NPZWriter(path: ambiguous)
+    try writer.write("a", NDArray(zeros: [1, 40, 40], dtype: .float32))
+    try writer.write("b", NDArray(zeros: [1, 40, 40], dtype: .float32))
+    try writer.finish()
+    let r3 = try runTool("dc-predict", [ambiguous, "--model", model, "-o", out])
+    XCTAssertEqual(r3.status, 65, r3.stderr)
+    XCTAssertTrue(r3.stderr.contains("choose one with --array"), r3.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     XCTAssertEqual(
       try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }, []
     )
