@@ -14,7 +14,8 @@
 # Usage: models/evaluate.sh [MODEL]     (default models/nuclear.npz)
 #   ROWS="new old old-tuned classical ctc" selects rows; OLD=models/nuclear-v1.npz is the previous
 #   model; MORE=../shared/data/dsb2018-stage1-fluo-nuclei-more; BIN=.build/release;
-#   PY=.venv/bin/python (numpy, tifffile; scikit-image and scipy for the classical row)
+#   PY=.venv/bin/python (numpy, tifffile; scikit-image and scipy for the classical row);
+#   PREDICT_FLAGS (e.g. "--precision bf16") is added to dc-predict in the new and ctc rows
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODEL=${1:-models/nuclear.npz}
@@ -23,6 +24,7 @@ MORE=${MORE:-../shared/data/dsb2018-stage1-fluo-nuclei-more}
 CTC=${CTC:-../shared/data}
 BIN=${BIN:-.build/release}
 PY=${PY:-.venv/bin/python}
+PREDICT_FLAGS=${PREDICT_FLAGS:-}
 OUT=${OUT:-bench/out/evaluate}
 ROWS=${ROWS:-new old old-tuned classical ctc}
 mkdir -p "$OUT"
@@ -64,8 +66,9 @@ files = sorted(glob.glob(sys.argv[1] + "/01/t*.tif"))
 tifffile.imwrite(sys.argv[2], numpy.stack([tifffile.imread(f) for f in files]))' "$seq" "$dir/raw.tif"
   local start end
   start=$(date +%s.%N)
+  # shellcheck disable=SC2086
   "$BIN/dc-normalize" "$dir/raw.tif" --quiet \
-    | "$BIN/dc-predict" --model "$model" 2> "$dir/predict.log" \
+    | "$BIN/dc-predict" --model "$model" $PREDICT_FLAGS 2> "$dir/predict.log" \
     | "$BIN/dc-watershed" --quiet \
     | "$BIN/dc-track" --ctc "$dir/01_RES" --quiet
   end=$(date +%s.%N)
@@ -87,7 +90,7 @@ print("| %s | **%s** | %s | %s | %s | %s | %s | %s | %.0f s | %s |" % (sys.argv[
   echo "|---|---|---|---|---|---|---|---|---|---|"
   for row in $ROWS; do
     case $row in
-      new) dsb "dc-predict \\| dc-watershed, no flags ($MODEL)" "$MODEL" "" "" ;;
+      new) dsb "dc-predict $PREDICT_FLAGS \\| dc-watershed, no flags ($MODEL)" "$MODEL" "$PREDICT_FLAGS" "" ;;
       old) dsb "previous model, no flags ($OLD)" "$OLD" "" "" ;;
       old-tuned) dsb "previous model, its recommended flags (--augment; --radius 2 --interior-threshold 0.05)" "$OLD" "--augment" "--radius 2 --interior-threshold 0.05" ;;
       classical) classical ;;
@@ -95,7 +98,7 @@ print("| %s | **%s** | %s | %s | %s | %s | %s | %s | %.0f s | %s |" % (sys.argv[
   done
   if [[ " $ROWS " == *" ctc "* ]]; then
     echo
-    echo "CTC movies from raw frames, dc-normalize | dc-predict | dc-watershed | dc-track --ctc, no flags ($MODEL):"
+    echo "CTC movies from raw frames, dc-normalize | dc-predict $PREDICT_FLAGS | dc-watershed | dc-track --ctc, no flags ($MODEL):"
     echo
     echo "| sequence | TRA | DET | SEG | BC(1) | CT | TF | CCA | time | scale |"
     echo "|---|---|---|---|---|---|---|---|---|---|"
