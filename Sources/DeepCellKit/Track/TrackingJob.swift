@@ -257,18 +257,22 @@ public final class TrackingJob {
       if let path = outputs.lineage { lineageOutput = try OutputFile(path: path) }
 
       // Short tracks are known only at the end: a first, silent run of the (deterministic)
-      // tracker finds them, the second writes the frames without them.
-      // So are the gaps that close (and where their cells reappear), for filling them.
+      // tracker finds them, and the writing pass reads its frames back from a spool and
+      // writes them without those tracks. So are the gaps that close (and where their cells
+      // reappear), for filling them.
       var removed = Set<Int>()
       var filling: GapFilling?
+      var spooled: (tracker: CellTracker, frames: TrackedFrameSpool)?
       if !converts && (parameters.minTrackLength > 1 || parameters.fillGaps) {
         let probe = try CellTracker(parameters: parameters)
+        let spool = try TrackedFrameSpool(pixels: height * width)
         var centroids: [[Int: (Double, Double, Int)]] = []
         var occupancy = GapFilling.Occupancy(maxGap: parameters.maxGap)
         for t in 0..<frameCount {
           let out = try probe.addFrame(
             labels: try labels.readFrame(t),
             raw: parameters.intensityWeight > 0 ? try raw?.readFrame(t) : nil, subject: subject)
+          try spool.append(out)
           if parameters.fillGaps {
             centroids.append(GapFilling.centroids(out.trackLabels, width: width))
             occupancy.add(frame: t, trackLabels: out.trackLabels)
@@ -281,20 +285,27 @@ public final class TrackingJob {
             history: ShortTrackFilter.removing(removed, from: probe.history()),
             centroids: centroids, occupancy: occupancy, height: height, width: width)
         }
+        try spool.rewind()
+        spooled = (probe, spool)
       }
 
-      // Pass 2: track (or convert) frame by frame.
-      let tracker = converts ? nil : try CellTracker(parameters: parameters)
+      // Pass 2: track (or convert, or read the first pass's frames) frame by frame.
+      let tracker =
+        converts ? nil : try spooled?.tracker ?? CellTracker(parameters: parameters)
       for t in 0..<frameCount {
-        let frame = try labels.readFrame(t)
         let rawFrame = try raw?.readFrame(t)
         var trackFrame: [Int32]
         var segmentFrame: [Int32]
         if let tracker {
-          let result = try tracker.addFrame(
-            labels: frame, raw: parameters.intensityWeight > 0 ? rawFrame : nil, subject: subject)
-          trackFrame = result.trackLabels
-          segmentFrame = result.segmentLabels
+          if let spool = spooled?.frames {
+            (trackFrame, segmentFrame) = try spool.next()
+          } else {
+            let result = try tracker.addFrame(
+              labels: try labels.readFrame(t),
+              raw: parameters.intensityWeight > 0 ? rawFrame : nil, subject: subject)
+            trackFrame = result.trackLabels
+            segmentFrame = result.segmentLabels
+          }
           if !removed.isEmpty {
             for p in trackFrame.indices where removed.contains(Int(trackFrame[p])) {
               trackFrame[p] = 0
@@ -303,7 +314,8 @@ public final class TrackingJob {
           }
           filling?.fill(frame: t, trackLabels: &trackFrame, segmentLabels: &segmentFrame)
         } else {
-          let values = try CellFeatures.wholeLabels(frame, subject: "\(subject): frame \(t)")
+          let values = try CellFeatures.wholeLabels(
+            labels.readFrame(t), subject: "\(subject): frame \(t)")
           trackFrame = [Int32](repeating: 0, count: values.count)
           segmentFrame = trackFrame
           var cache = [Int: (Int32, Int32)]()
