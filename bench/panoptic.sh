@@ -3,16 +3,18 @@
 # engine (dc-bench nn panoptic-train / panoptic-infer) against PyTorch running the same
 # architecture (bench/panoptic_torch.py: featurenet C1-C5 -> P1, F 256, location layer on,
 # heads [1,1,2] for training, [1,1] for inference; model.md §2-§8) on the same kind of input,
-# with the same thread count, in one run. Ratios are ours/torch: above 1 means we are faster.
+# in one run. Ratios are ours/torch: above 1 means we are faster. Threads (bench/record.sh):
+# ours at 1 and at all cores, PyTorch at REF_THREADS (default all cores, torch.set_num_threads).
+# Result: bench/results/panoptic.md.
 # The architectures are checked to be the same: parameter counts (1,187,312 for training) and
 # our inference weights loaded into the PyTorch model by name giving the same outputs.
 #
 #   bench/panoptic.sh [--batch N] [--size S] [--steps N] [--infer-batch N] [--infer-steps N]
-#                     [--threads N] [--profile]
+#                     [--profile]
 #
 # Defaults: training batch 4 of 256x256, 3 timed steps after 1 warm-up; inference 4 tiles of
-# 256x256, 5 timed passes; threads $OMP_NUM_THREADS or 2. --profile also times every layer
-# alone (forward/backward) in both engines and prints them side by side.
+# 256x256, 5 timed passes. --profile also times every layer alone (forward/backward) in both
+# engines (ours at all cores) and prints them side by side.
 #
 # PyTorch: set TORCH_PYTHON to a python that imports torch (else .venv/bin/python is tried).
 # Make one outside the repo (PyPI's build is ~5 GB):
@@ -22,7 +24,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 batch=4 size=256 steps=3 ibatch=4 isteps=5 profile=()
-threads=${OMP_NUM_THREADS:-2}
 while [ $# -gt 0 ]; do
     case $1 in
         --batch) batch=$2; shift 2 ;;
@@ -30,13 +31,13 @@ while [ $# -gt 0 ]; do
         --steps) steps=$2; shift 2 ;;
         --infer-batch) ibatch=$2; shift 2 ;;
         --infer-steps) isteps=$2; shift 2 ;;
-        --threads) threads=$2; shift 2 ;;
         --profile) profile=(--profile); shift ;;
         *) echo "bench/panoptic.sh: unknown option $1" >&2; exit 64 ;;
     esac
 done
+source bench/record.sh
 bench=$(nice -n 10 bench/dc-bench-path.sh)
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+record_start panoptic text "$@"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -44,18 +45,28 @@ trap 'rm -rf "$tmp"' EXIT
 run() {
     local name=$1
     shift
-    nice -n 10 "$@" | tee "$tmp/$name" >&2
+    "$@" | tee "$tmp/$name" >&2
     tail -1 "$tmp/$name" | cut -d= -f2
 }
 ratio() { echo "scale=3; $1 / $2" | bc; }
 # The throughput per CPU-second (all threads) a run printed: less sensitive to a loaded machine.
 percpu() { grep -E '^(samples|Mpix)/s:' "$tmp/$1" | awk '{print $4}'; }
 
-train=(--batch "$batch" --size "$size" --steps "$steps" --threads "$threads")
-infer=(--batch "$ibatch" --size "$size" --steps "$isteps" --threads "$threads")
-ours_train=$(run ours_train "$bench" nn panoptic-train "${train[@]}" "${profile[@]}")
-ours_infer=$(run ours_infer "$bench" nn panoptic-infer "${infer[@]}" "${profile[@]}" \
-    --save-check "$tmp/check.npz")
+threads=$REF_THREADS
+train=(--batch "$batch" --size "$size" --steps "$steps")
+infer=(--batch "$ibatch" --size "$size" --steps "$isteps")
+declare -A ours_train ours_infer
+for n in $OURS_THREADS; do
+    prof=()
+    [ "$n" = "$ALL_THREADS" ] && prof=("${profile[@]}")
+    ours_train[$n]=$(run "ours_train_$n" "$bench" nn panoptic-train "${train[@]}" --threads "$n" "${prof[@]}")
+    ours_infer[$n]=$(run "ours_infer_$n" "$bench" nn panoptic-infer "${infer[@]}" --threads "$n" "${prof[@]}" \
+        --save-check "$tmp/check.npz")
+done
+cp "$tmp/ours_train_$ALL_THREADS" "$tmp/ours_train"
+cp "$tmp/ours_infer_$ALL_THREADS" "$tmp/ours_infer"
+train+=(--threads "$threads")
+infer+=(--threads "$threads")
 
 py=${TORCH_PYTHON:-.venv/bin/python}
 if [ -x "$py" ] && "$py" -c 'import torch' 2>/dev/null; then
@@ -65,7 +76,6 @@ if [ -x "$py" ] && "$py" -c 'import torch' 2>/dev/null; then
     def_infer=$(run def_infer "$py" bench/panoptic_torch.py infer "${infer[@]}")
     # Same architecture: our weights loaded into the PyTorch model by name, outputs compared.
     check=$(run check "$py" bench/panoptic_torch.py check "$tmp/check.npz" --threads "$threads")
-    echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
     if [ ${#profile[@]} -gt 0 ]; then
         for what in train infer; do
             echo "== per layer alone, $what (ms; torch channels_last; count = times in the graph) =="
@@ -78,22 +88,28 @@ if [ -x "$py" ] && "$py" -c 'import torch' 2>/dev/null; then
                 }' "$tmp/cl_$what" "$tmp/ours_$what"
         done
     fi
-    echo "== PanopticNet, $threads threads =="
+    echo "== PanopticNet: ours at N threads, PyTorch $("$py" -c 'import torch; print(torch.__version__)') at $threads threads =="
     echo "$(grep '^architecture check' "$tmp/check")"
     echo "training, batch $batch of ${size}x${size} (samples/s, higher is better):"
-    echo "  dc-tools dc-bench nn:   $ours_train"
-    echo "  PyTorch channels_last:  $cl_train   ratio ours/torch $(ratio "$ours_train" "$cl_train")"
-    echo "  PyTorch NCHW (default): $def_train   ratio ours/torch $(ratio "$ours_train" "$def_train")"
-    echo "  per CPU-second: ours $(percpu ours_train), torch channels_last $(percpu cl_train) (ratio $(ratio "$(percpu ours_train)" "$(percpu cl_train)")), NCHW $(percpu def_train) (ratio $(ratio "$(percpu ours_train)" "$(percpu def_train)"))"
+    echo "  PyTorch channels_last:  $cl_train"
+    echo "  PyTorch NCHW (default): $def_train"
+    for n in $OURS_THREADS; do
+        echo "  ours, $n thread(s):     ${ours_train[$n]}   ratio ours/torch channels_last $(ratio "${ours_train[$n]}" "$cl_train"), NCHW $(ratio "${ours_train[$n]}" "$def_train")"
+        echo "    per CPU-second: ours $(percpu "ours_train_$n"), torch channels_last $(percpu cl_train) (ratio $(ratio "$(percpu "ours_train_$n")" "$(percpu cl_train)")), NCHW $(percpu def_train) (ratio $(ratio "$(percpu "ours_train_$n")" "$(percpu def_train)"))"
+    done
     echo "inference, heads [1,1], batch $ibatch tiles of ${size}x${size} (Mpix/s, higher is better):"
-    echo "  dc-tools dc-bench nn:   $ours_infer"
-    echo "  PyTorch channels_last:  $cl_infer   ratio ours/torch $(ratio "$ours_infer" "$cl_infer")"
-    echo "  PyTorch NCHW (default): $def_infer   ratio ours/torch $(ratio "$ours_infer" "$def_infer")"
-    echo "  per CPU-second: ours $(percpu ours_infer), torch channels_last $(percpu cl_infer) (ratio $(ratio "$(percpu ours_infer)" "$(percpu cl_infer)")), NCHW $(percpu def_infer) (ratio $(ratio "$(percpu ours_infer)" "$(percpu def_infer)"))"
+    echo "  PyTorch channels_last:  $cl_infer"
+    echo "  PyTorch NCHW (default): $def_infer"
+    for n in $OURS_THREADS; do
+        echo "  ours, $n thread(s):     ${ours_infer[$n]}   ratio ours/torch channels_last $(ratio "${ours_infer[$n]}" "$cl_infer"), NCHW $(ratio "${ours_infer[$n]}" "$def_infer")"
+        echo "    per CPU-second: ours $(percpu "ours_infer_$n"), torch channels_last $(percpu cl_infer) (ratio $(ratio "$(percpu "ours_infer_$n")" "$(percpu cl_infer)")), NCHW $(percpu def_infer) (ratio $(ratio "$(percpu "ours_infer_$n")" "$(percpu def_infer)"))"
+    done
 else
-    echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "PyTorch not found (TORCH_PYTHON=${TORCH_PYTHON:-unset}; see this script's header to make one): our figures only."
-    echo "== PanopticNet, $threads threads =="
-    echo "training, batch $batch of ${size}x${size}: $ours_train samples/s"
-    echo "inference, heads [1,1], batch $ibatch tiles of ${size}x${size}: $ours_infer Mpix/s"
+    for n in $OURS_THREADS; do
+        echo "== PanopticNet, ours at $n thread(s) =="
+        echo "training, batch $batch of ${size}x${size}: ${ours_train[$n]} samples/s"
+        echo "inference, heads [1,1], batch $ibatch tiles of ${size}x${size}: ${ours_infer[$n]} Mpix/s"
+    done
 fi
+record_finish
