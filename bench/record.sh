@@ -67,7 +67,7 @@ record_finish() {
     wait "$RECORD_TEE" 2>/dev/null || true
     commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
     dirty=""
-    if [ -n "$(git status --porcelain -- . ':!bench/results' ':!bench/out' 2>/dev/null)" ]; then
+    if [ -n "$(git status --porcelain -- . ':!bench/results' ':!bench/out' ':!.venv' ':!.oracle' 2>/dev/null)" ]; then
         dirty=" (+ uncommitted changes)"
     fi
     dir=${RECORD_DIR:-bench/results}
