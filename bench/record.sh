@@ -15,7 +15,8 @@
 # 1 thread and at ALL_THREADS. OURS_THREADS="1 $ALL_THREADS" unless set.
 #
 # Record. record_start tees the script's stdout into a temporary file; record_finish writes
-# bench/results/NAME.md: a header (UTC date, commit and whether the tree differs from it,
+# bench/results/NAME.md: a header (UTC date, commit and whether the code (Sources, Benchmarks,
+# bench, Package.swift, models) differs from it,
 # machine from lscpu / nproc / /proc/meminfo, load before and after, the busiest other
 # processes, thread counts per side, the command) and the output. RECORD=0 prints only;
 # RECORD_DIR sets another folder.
@@ -67,7 +68,7 @@ record_finish() {
     wait "$RECORD_TEE" 2>/dev/null || true
     commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
     dirty=""
-    if [ -n "$(git status --porcelain -- . ':!bench/results' ':!bench/out' ':!.venv' ':!.oracle' 2>/dev/null)" ]; then
+    if [ -n "$(git status --porcelain -- Sources Benchmarks bench Package.swift Package.resolved models ':!bench/results' ':!bench/out' 2>/dev/null)" ]; then
         dirty=" (+ uncommitted changes)"
     fi
     dir=${RECORD_DIR:-bench/results}
