@@ -62,6 +62,7 @@ record_start() {
 record_finish() {
     local after commit dirty dir file
     after=$(record_load)
+    echo
     echo "load after: $after"
     [ "${RECORD:-1}" != 0 ] || return 0
     exec 1>&3 3>&-
