@@ -11,8 +11,9 @@
 #   bench/panoptic_precision.sh [--rounds N] [--batch N] [--size S] [--steps N]
 #
 # Defaults: 3 rounds, 4 tiles of 256², 3 timed passes after 1 warm-up. Threads
-# (bench/record.sh): ours at 1 and at all cores, PyTorch at REF_THREADS (default all cores);
-# the per-layer table is ours at all cores. Result: bench/results/panoptic-precision.md.
+# (bench/record.sh): ours at 1 and at all cores, PyTorch at REF_THREADS (default all cores)
+# and at our counts; the ratio columns compare with ours at all cores, the per-layer table is
+# ours at all cores. Result: bench/results/panoptic-precision.md.
 # PyTorch: TORCH_PYTHON (see bench/panoptic.sh's header); without it only our rows run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,9 +48,12 @@ for n in $OURS_THREADS; do
            "$bench nn panoptic-infer ${work[*]} --threads $n --precision bf16")
 done
 if [ $have_torch = 1 ]; then
-    names+=("PyTorch fp32 channels_last, $REF_THREADS thr" "PyTorch bf16 autocast channels_last, $REF_THREADS thr")
-    cmds+=("$py bench/panoptic_torch.py infer ${work[*]} --threads $REF_THREADS --channels-last"
-           "$py bench/panoptic_torch.py infer ${work[*]} --threads $REF_THREADS --channels-last --bf16")
+    # PyTorch at REF_THREADS and at our thread counts: same count against same count.
+    for n in $(printf '%s\n' "$REF_THREADS" $OURS_THREADS | sort -rnu); do
+        names+=("PyTorch fp32 channels_last, $n thr" "PyTorch bf16 autocast channels_last, $n thr")
+        cmds+=("$py bench/panoptic_torch.py infer ${work[*]} --threads $n --channels-last"
+               "$py bench/panoptic_torch.py infer ${work[*]} --threads $n --channels-last --bf16")
+    done
 fi
 record_start panoptic-precision md "$@"
 {
