@@ -4,7 +4,9 @@
 # architecture (bench/panoptic_torch.py: featurenet C1-C5 -> P1, F 256, location layer on,
 # heads [1,1,2] for training, [1,1] for inference; model.md §2-§8) on the same kind of input,
 # in one run. Ratios are ours/torch: above 1 means we are faster. Threads (bench/record.sh):
-# ours at 1 and at all cores, PyTorch at REF_THREADS (default all cores, torch.set_num_threads).
+# ours at 1 and at all cores, PyTorch at the same counts (torch.set_num_threads; REF_THREADS,
+# default all cores, is one of them), each count compared with the same count: on a loaded
+# machine a pool of all cores can be slower than one thread, in both engines.
 # Result: bench/results/panoptic.md.
 # The architectures are checked to be the same: parameter counts (1,187,312 for training) and
 # our inference weights loaded into the PyTorch model by name giving the same outputs.
@@ -65,15 +67,20 @@ for n in $OURS_THREADS; do
 done
 cp "$tmp/ours_train_$ALL_THREADS" "$tmp/ours_train"
 cp "$tmp/ours_infer_$ALL_THREADS" "$tmp/ours_infer"
-train+=(--threads "$threads")
-infer+=(--threads "$threads")
-
 py=${TORCH_PYTHON:-.venv/bin/python}
 if [ -x "$py" ] && "$py" -c 'import torch' 2>/dev/null; then
-    cl_train=$(run cl_train "$py" bench/panoptic_torch.py train "${train[@]}" --channels-last "${profile[@]}")
-    def_train=$(run def_train "$py" bench/panoptic_torch.py train "${train[@]}")
-    cl_infer=$(run cl_infer "$py" bench/panoptic_torch.py infer "${infer[@]}" --channels-last "${profile[@]}")
-    def_infer=$(run def_infer "$py" bench/panoptic_torch.py infer "${infer[@]}")
+    declare -A cl_train def_train cl_infer def_infer
+    torch_threads=$(printf '%s\n' $OURS_THREADS "$threads" | sort -un | xargs)
+    for n in $torch_threads; do
+        p=()
+        [ "$n" = "$threads" ] && p=("${profile[@]}")
+        cl_train[$n]=$(run "cl_train_$n" "$py" bench/panoptic_torch.py train "${train[@]}" --threads "$n" --channels-last "${p[@]}")
+        def_train[$n]=$(run "def_train_$n" "$py" bench/panoptic_torch.py train "${train[@]}" --threads "$n")
+        cl_infer[$n]=$(run "cl_infer_$n" "$py" bench/panoptic_torch.py infer "${infer[@]}" --threads "$n" --channels-last "${p[@]}")
+        def_infer[$n]=$(run "def_infer_$n" "$py" bench/panoptic_torch.py infer "${infer[@]}" --threads "$n")
+    done
+    cp "$tmp/cl_train_$threads" "$tmp/cl_train"
+    cp "$tmp/cl_infer_$threads" "$tmp/cl_infer"
     # Same architecture: our weights loaded into the PyTorch model by name, outputs compared.
     check=$(run check "$py" bench/panoptic_torch.py check "$tmp/check.npz" --threads "$threads")
     if [ ${#profile[@]} -gt 0 ]; then
@@ -88,21 +95,21 @@ if [ -x "$py" ] && "$py" -c 'import torch' 2>/dev/null; then
                 }' "$tmp/cl_$what" "$tmp/ours_$what"
         done
     fi
-    echo "== PanopticNet: ours at N threads, PyTorch $("$py" -c 'import torch; print(torch.__version__)') at $threads threads =="
+    echo "== PanopticNet: ours and PyTorch $("$py" -c 'import torch; print(torch.__version__)') at N threads, ratio ours/torch at the same N =="
     echo "$(grep '^architecture check' "$tmp/check")"
-    echo "training, batch $batch of ${size}x${size} (samples/s, higher is better):"
-    echo "  PyTorch channels_last:  $cl_train"
-    echo "  PyTorch NCHW (default): $def_train"
-    for n in $OURS_THREADS; do
-        echo "  ours, $n thread(s):     ${ours_train[$n]}   ratio ours/torch channels_last $(ratio "${ours_train[$n]}" "$cl_train"), NCHW $(ratio "${ours_train[$n]}" "$def_train")"
-        echo "    per CPU-second: ours $(percpu "ours_train_$n"), torch channels_last $(percpu cl_train) (ratio $(ratio "$(percpu "ours_train_$n")" "$(percpu cl_train)")), NCHW $(percpu def_train) (ratio $(ratio "$(percpu "ours_train_$n")" "$(percpu def_train)"))"
+    echo "training, batch $batch of ${size}x${size} (samples/s, higher is better; per CPU-second in brackets):"
+    for n in $torch_threads; do
+        echo "  PyTorch channels_last, $n thr:  ${cl_train[$n]} ($(percpu "cl_train_$n"))   NCHW (default): ${def_train[$n]} ($(percpu "def_train_$n"))"
     done
-    echo "inference, heads [1,1], batch $ibatch tiles of ${size}x${size} (Mpix/s, higher is better):"
-    echo "  PyTorch channels_last:  $cl_infer"
-    echo "  PyTorch NCHW (default): $def_infer"
     for n in $OURS_THREADS; do
-        echo "  ours, $n thread(s):     ${ours_infer[$n]}   ratio ours/torch channels_last $(ratio "${ours_infer[$n]}" "$cl_infer"), NCHW $(ratio "${ours_infer[$n]}" "$def_infer")"
-        echo "    per CPU-second: ours $(percpu "ours_infer_$n"), torch channels_last $(percpu cl_infer) (ratio $(ratio "$(percpu "ours_infer_$n")" "$(percpu cl_infer)")), NCHW $(percpu def_infer) (ratio $(ratio "$(percpu "ours_infer_$n")" "$(percpu def_infer)"))"
+        echo "  ours, $n thr:                  ${ours_train[$n]} ($(percpu "ours_train_$n"))   ratio vs channels_last $(ratio "${ours_train[$n]}" "${cl_train[$n]}"), vs NCHW $(ratio "${ours_train[$n]}" "${def_train[$n]}"); per CPU-second vs channels_last $(ratio "$(percpu "ours_train_$n")" "$(percpu "cl_train_$n")")"
+    done
+    echo "inference, heads [1,1], batch $ibatch tiles of ${size}x${size} (Mpix/s, higher is better; per CPU-second in brackets):"
+    for n in $torch_threads; do
+        echo "  PyTorch channels_last, $n thr:  ${cl_infer[$n]} ($(percpu "cl_infer_$n"))   NCHW (default): ${def_infer[$n]} ($(percpu "def_infer_$n"))"
+    done
+    for n in $OURS_THREADS; do
+        echo "  ours, $n thr:                  ${ours_infer[$n]} ($(percpu "ours_infer_$n"))   ratio vs channels_last $(ratio "${ours_infer[$n]}" "${cl_infer[$n]}"), vs NCHW $(ratio "${ours_infer[$n]}" "${def_infer[$n]}"); per CPU-second vs channels_last $(ratio "$(percpu "ours_infer_$n")" "$(percpu "cl_infer_$n")")"
     done
 else
     echo "PyTorch not found (TORCH_PYTHON=${TORCH_PYTHON:-unset}; see this script's header to make one): our figures only."
