@@ -26,6 +26,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 batch=4 size=256 steps=3 ibatch=4 isteps=5 profile=()
+args=("$@")
 while [ $# -gt 0 ]; do
     case $1 in
         --batch) batch=$2; shift 2 ;;
@@ -39,7 +40,7 @@ while [ $# -gt 0 ]; do
 done
 source bench/record.sh
 bench=$(nice -n 10 bench/dc-bench-path.sh)
-record_start panoptic text "$@"
+record_start panoptic text "${args[@]}"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -18,6 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=3 batch=4 size=256 steps=3
+args=("$@")
 while [ $# -gt 0 ]; do
     case $1 in
         --rounds) rounds=$2; shift 2 ;;
@@ -55,7 +56,7 @@ if [ $have_torch = 1 ]; then
                "$py bench/panoptic_torch.py infer ${work[*]} --threads $n --channels-last --bf16")
     done
 fi
-record_start panoptic-precision md "$@"
+record_start panoptic-precision md "${args[@]}"
 {
 echo
 echo "# PanopticNet inference: fp32 and bf16, ours and PyTorch"
