@@ -6,16 +6,22 @@
 #
 #   bench/augment.sh [RUNS]          (default 5; median of RUNS after one warm-up)
 #
-# Needs the oracle venv (${ORACLE:-.oracle}) and a release build (built here if missing).
+# Threads (bench/record.sh): ours at 1 and all cores, in process and as the dc-augment command;
+# the reference pinned to REF_THREADS (its transforms are numpy/scipy/skimage code).
+# Result: bench/results/augment.md. Needs the oracle venv (${ORACLE:-.oracle}); the release
+# build of dc-augment is made here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
+source bench/record.sh
 ORACLE=${ORACLE:-.oracle}
 SHARED=${SHARED:-../shared}
 OUT=bench/out
 mkdir -p "$OUT"
 bench=$(bench/dc-bench-path.sh)
 command -v bc >/dev/null || { echo "bench/augment.sh needs bc" >&2; exit 1; }
+nice swift build -c release --product dc-augment >&2
+record_start augment text "$@"
 
 "$ORACLE/bin/python" - "$SHARED/oracle" "$OUT/labels_16x256x256.npy" "$RUNS" > "$OUT/augment-reference.json" <<'PY'
 import json, statistics, sys, time, warnings
@@ -39,30 +45,30 @@ with warnings.catch_warnings():
     times = sorted(once() for _ in range(runs))
 print(json.dumps({"median_s": times[runs // 2], "min_s": times[0], "runs": runs}))
 PY
-"$bench" augment "$OUT/labels_16x256x256.npy" "$RUNS" > "$OUT/augment-ours.json"
-# End to end through the tool as well (process start, NPY read, NPZ write), when it is built.
-if [ -x .build/release/dc-augment ]; then
+# Ours, in process and end to end through the tool (process start, NPY read, NPZ write), at
+# each thread count.
+for n in $OURS_THREADS; do
+  "$bench" augment "$OUT/labels_16x256x256.npy" "$RUNS" "$n" > "$OUT/augment-ours-$n.json"
   tool_times=()
   for _ in $(seq 0 "$RUNS"); do
     start=$(date +%s.%N)
-    .build/release/dc-augment "$OUT/labels_16x256x256.npy" --targets-only -q -o "$OUT/targets.npz"
+    .build/release/dc-augment "$OUT/labels_16x256x256.npy" --targets-only -q --threads "$n" -o "$OUT/targets.npz"
     tool_times+=("$(echo "$(date +%s.%N) - $start" | bc)")
   done
-  printf '%s\n' "${tool_times[@]:1}" | sort -g | awk '{a[NR]=$1} END {print "{\"median_s\": " a[int((NR+1)/2)] "}"}' > "$OUT/augment-tool.json"
-else
-  rm -f "$OUT/augment-tool.json"
-fi
-python3 - "$OUT/augment-reference.json" "$OUT/augment-ours.json" <<'PY'
+  printf '%s\n' "${tool_times[@]:1}" | sort -g | awk '{a[NR]=$1} END {printf "{\"median_s\": %.6f}\n", a[int((NR+1)/2)]}' > "$OUT/augment-tool-$n.json"
+done
+python3 - "$OUT" "$REF_THREADS" $OURS_THREADS <<'PY'
 import json, sys
-ref = json.load(open(sys.argv[1])); ours = json.load(open(sys.argv[2]))
-print(f"targets inner+outer+fgbg on (16, 256, 256, 1) labels, median of {ref['runs']} runs")
-print(f"  reference (deepcell _transform_masks): {ref['median_s']*1000:8.1f} ms")
-print(f"  dc-tools  (DeepCellKit TargetTransform): {ours['median_s']*1000:8.1f} ms")
-print(f"  speed-up: {ref['median_s'] / ours['median_s']:.1f}x  (goal >= 5x)")
-import os
-tool = os.path.join(os.path.dirname(sys.argv[1]), "augment-tool.json")
-if os.path.exists(tool):
-    t = json.load(open(tool))["median_s"]
-    print(f"  dc-augment --targets-only, end to end (NPY in, NPZ out): {t*1000:8.1f} ms"
-          f"  ({ref['median_s'] / t:.1f}x)")
+out, ref_threads, threads = sys.argv[1], sys.argv[2], sys.argv[3:]
+ref = json.load(open(f"{out}/augment-reference.json"))
+print(f"targets inner+outer+fgbg on (16, 256, 256, 1) labels, median of {ref['runs']} runs after one warm-up")
+print(f"  reference (deepcell _transform_masks, {ref_threads} threads pinned): {ref['median_s']*1000:8.1f} ms")
+for n in threads:
+    ours = json.load(open(f"{out}/augment-ours-{n}.json"))["median_s"]
+    tool = json.load(open(f"{out}/augment-tool-{n}.json"))["median_s"]
+    print(f"  ours, {n} thread(s), in process (TargetTransform):      {ours*1000:8.1f} ms  {ref['median_s'] / ours:5.1f}x")
+    print(f"  ours, {n} thread(s), dc-augment --targets-only (NPY in, NPZ out, whole process): "
+          f"{tool*1000:8.1f} ms  {ref['median_s'] / tool:5.1f}x")
+print("  (ratio = reference / ours: above 1, ours is faster; goal >= 5x)")
 PY
+record_finish

@@ -10,12 +10,16 @@
 #      in-process calls are shown too: on a loaded machine they vary less than wall time.
 #   2. memory: a 4,000-frame (4000, 256, 256) uint16 TIFF (500 MiB) and a 400-frame one
 #      converted to NPZ under /usr/bin/time -v: peak RSS stays flat, whatever the length.
+# Same files and no compression on either side (uncompressed TIFF, stored NPZ: np.savez).
+# Threads (bench/record.sh): dc-normalize at --threads 1 and at all cores, tifffile at
+# REF_THREADS (maxworkers; it only matters for compressed pages, and there are none).
 # Usage: bench/convert.sh [REPEATS] [FRAMES]   (ORACLE=path of a Python env with tifffile;
-# default .oracle, else .venv). Results: bench/out/convert/, summary on stdout.
+# default .oracle, else .venv). Files: bench/out/convert/; result: bench/results/convert.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeats=${1:-5}
 frames=${2:-200}
+source bench/record.sh
 root=$PWD
 if [ -n "${ORACLE:-}" ]; then python=$ORACLE/bin/python
 elif [ -x .oracle/bin/python ]; then python=.oracle/bin/python
@@ -24,6 +28,8 @@ out=${OUT:-bench/out/convert}
 mkdir -p "$out"
 swift build -c release --product dc-normalize >/dev/null
 tool=$(swift build -c release --show-bin-path)/dc-normalize
+record_start convert text "$@"
+echo "tifffile $("$python" -c 'import tifffile; print(tifffile.__version__)'), numpy $("$python" -c 'import numpy; print(numpy.__version__)')"
 
 # A microscopy-like stack: nuclei-sized blobs over a background with shot noise.
 "$python" - "$out" "$frames" <<'PY'
@@ -45,9 +51,10 @@ for frames in (400, 4000):
 PY
 
 # Throughput: each case as a dc-normalize command and the same conversion in Python.
-"$python" - "$tool" "$out" "$repeats" "$frames" <<'PY'
+"$python" - "$tool" "$out" "$repeats" "$frames" $OURS_THREADS <<'PY'
 import os, resource, subprocess, sys, time, numpy as np, tifffile
 tool, out, repeats, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+threads = sys.argv[5:]
 src = f'{out}/in.tif'
 # The tifffile side, run in this process and, as source, in a fresh `python -c`.
 REF_SOURCE = """
@@ -74,19 +81,20 @@ cases = [
 def children_cpu():
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
-print(f'{"case (" + n + "x512x512 u16)":26} {"ours s":>7} {"tifffile s":>10} {"x":>6} '
+print(f'{"case (" + n + "x512x512 u16)":26} {"thr":>3} {"ours s":>7} {"tifffile s":>10} {"x":>6} '
       f'{"as command s":>12} {"x":>6} {"ours CPU s":>10} {"tifffile CPU s":>14} {"x":>6}')
 for name, ext, extra, ref in cases:
-    ours, theirs, command, ours_cpu, theirs_cpu = [], [], [], [], []
+    ours, theirs, command, ours_cpu, theirs_cpu = {t: [] for t in threads}, [], [], {t: [] for t in threads}, []
     for r in range(repeats):
         for f in (f'{out}/ours.{ext}', f'{out}/ref.{ext}', f'{out}/cmd.{ext}'):
             if os.path.exists(f):
                 os.unlink(f)
-        def run_ours():
+        def run_ours(t):
             s, c = time.perf_counter(), children_cpu()
-            subprocess.run([tool, '--method', 'none', src, '-o', f'{out}/ours.{ext}', '--quiet'] + extra, check=True)
-            ours.append(time.perf_counter() - s)
-            ours_cpu.append(children_cpu() - c)
+            subprocess.run([tool, '--method', 'none', src, '-o', f'{out}/ours.{ext}', '--quiet',
+                            '--threads', t] + extra, check=True)
+            ours[t].append(time.perf_counter() - s)
+            ours_cpu[t].append(children_cpu() - c)
         def run_ref():
             s, c = time.perf_counter(), time.process_time()
             ref(f'{out}/ref.{ext}')
@@ -97,16 +105,19 @@ for name, ext, extra, ref in cases:
             subprocess.run([sys.executable, '-c', REF_SOURCE + f'\n{ref.__name__}({f"{out}/cmd.{ext}"!r})', src], check=True)
             command.append(time.perf_counter() - s)
         # Turns rotate, so no side always meets the page cache just after a deletion.
-        turns = [run_ours, run_ref, run_command]
-        for k in range(3):
+        turns = [lambda t=t: run_ours(t) for t in threads] + [run_ref, run_command]
+        for k in range(len(turns)):
             os.sync()
-            turns[(k + r) % 3]()
+            turns[(k + r) % len(turns)]()
     # Same pixels either way.
     load = (lambda p: np.load(p)['X'][..., 0]) if ext == 'npz' else tifffile.imread
     assert np.array_equal(load(f'{out}/ours.{ext}'), load(f'{out}/ref.{ext}')), name
     assert np.array_equal(load(f'{out}/cmd.{ext}'), load(f'{out}/ref.{ext}')), name
-    o, t, c, oc, tc = min(ours), min(theirs), min(command), min(ours_cpu), min(theirs_cpu)
-    print(f'{name:26} {o:7.3f} {t:10.3f} {t / o:5.2f}x {c:12.3f} {c / o:5.2f}x {oc:10.3f} {tc:14.3f} {tc / oc:5.2f}x')
+    t, c, tc = min(theirs), min(command), min(theirs_cpu)
+    for k in threads:
+        o, oc = min(ours[k]), min(ours_cpu[k])
+        print(f'{name:26} {k:>3} {o:7.3f} {t:10.3f} {t / o:5.2f}x {c:12.3f} {c / o:5.2f}x {oc:10.3f} {tc:14.3f} {tc / oc:5.2f}x')
+print('(x = tifffile time / ours: above 1, ours is faster; best of each)')
 PY
 
 # Memory: peak RSS of a 400- and a 4,000-frame conversion (same frames, 10x the length).
@@ -126,4 +137,4 @@ rss=$(awk -F': ' '/Maximum resident/ {print $2}' "$out/time-ref.txt")
 wall=$(awk -F': ' '/Elapsed \(wall/ {print $2}' "$out/time-ref.txt")
 printf '%-32s %12.1f %10s\n' "tifffile+numpy, 4000 frames" "$(echo "$rss / 1024" | bc -l)" "$wall"
 rm -f "$out/long-ref.npz"
-echo "(machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ))"
+record_finish

@@ -6,10 +6,13 @@
 # Inputs are generated as ../shared/oracle/reference_bench.py does. Our side is timed twice:
 # in process (dc-bench metrics, median of N runs, like the reference) and as the whole
 # dc-metrics command (process start, file reading, report writing).
-# Usage: bench/metrics.sh [RUNS]     env: ORACLE (python venv, default .oracle), THREADS
+# Threads (bench/record.sh): ours at 1 and all cores, in process and as the command; the
+# reference pinned to REF_THREADS. Result: bench/results/metrics.md.
+# Usage: bench/metrics.sh [RUNS]     env: ORACLE (python venv, default .oracle)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
+source bench/record.sh
 PY=${ORACLE:-.oracle}/bin/python
 OUT=bench/out/metrics
 mkdir -p "$OUT"
@@ -19,24 +22,28 @@ nice swift build -c release --manifest-cache none --product dc-metrics >/dev/nul
 HAVE_BENCH=1
 bench=$(nice bench/dc-bench-path.sh 2>/dev/null) || HAVE_BENCH=0
 BIN=.build/release
+record_start metrics text "$@"
 
-echo "== reference (Python) =="
+echo "== reference (Python, $REF_THREADS threads pinned) =="
 REF=$($PY bench/metrics_reference.py "$OUT" --runs "$RUNS")
 echo "$REF"
 GT=$(echo "$REF" | $PY -c 'import json,sys; print(json.load(sys.stdin)["gt_dir"])')
 RES=$(echo "$REF" | $PY -c 'import json,sys; print(json.load(sys.stdin)["res_dir"])')
 
 echo "== dc-metrics (Swift) =="
-OBJ='{}'
-CTC='{}'
-if [ "$HAVE_BENCH" = 1 ]; then
-  OBJ=$("$bench" metrics --truth "$OUT/truth.npy" --prediction "$OUT/pred.npy" --runs "$RUNS" --threads "${THREADS:-0}")
-  echo "object metrics, in process: $OBJ"
-  CTC=$("$bench" metrics --res "$RES" --gt "$GT" --runs "$RUNS" --threads "${THREADS:-0}")
-  echo "CTC measures, in process:   $CTC"
-else
-  echo "dc-bench could not be built (bench/dc-bench-path.sh): in-process times skipped"
-fi
+declare -A OBJ CTC OBJ_CLI CTC_CLI
+for n in $OURS_THREADS; do
+  OBJ[$n]='{}'
+  CTC[$n]='{}'
+  if [ "$HAVE_BENCH" = 1 ]; then
+    OBJ[$n]=$("$bench" metrics --truth "$OUT/truth.npy" --prediction "$OUT/pred.npy" --runs "$RUNS" --threads "$n")
+    echo "object metrics, in process, $n thread(s): ${OBJ[$n]}"
+    CTC[$n]=$("$bench" metrics --res "$RES" --gt "$GT" --runs "$RUNS" --threads "$n")
+    echo "CTC measures, in process, $n thread(s):   ${CTC[$n]}"
+  else
+    echo "dc-bench could not be built (bench/dc-bench-path.sh): in-process times skipped"
+  fi
+done
 
 wall() {  # median wall time of a command over RUNS runs (after one warm-up)
   "$@" >/dev/null 2>&1
@@ -48,27 +55,34 @@ wall() {  # median wall time of a command over RUNS runs (after one warm-up)
   done
   printf '%s\n' "${ts[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
-OBJ_CLI=$(wall $BIN/dc-metrics "$OUT/pred.npy" --truth "$OUT/truth.npy" --quiet -o "$OUT/stats.json")
-CTC_CLI=$(wall $BIN/dc-metrics track "$RES" --truth "$GT" --quiet -o "$OUT/ctc.json")
+for n in $OURS_THREADS; do
+  OBJ_CLI[$n]=$(wall $BIN/dc-metrics "$OUT/pred.npy" --truth "$OUT/truth.npy" --quiet --threads "$n" -o "$OUT/stats.json")
+  CTC_CLI[$n]=$(wall $BIN/dc-metrics track "$RES" --truth "$GT" --quiet --threads "$n" -o "$OUT/ctc.json")
+done
 
 $BIN/dc-metrics "$OUT/pred.npy" --truth "$OUT/truth.npy" --quiet -o "$OUT/stats.json"
 $BIN/dc-metrics track "$RES" --truth "$GT" --quiet -o "$OUT/ctc.json"
 
-REF="$REF" OBJ="$OBJ" CTC="$CTC" OBJ_CLI="$OBJ_CLI" CTC_CLI="$CTC_CLI" OUTDIR="$OUT" $PY - <<'PYEOF'
+ROWS=$(for n in $OURS_THREADS; do printf '%s\t%s\t%s\t%s\t%s\n' "$n" "${OBJ[$n]}" "${CTC[$n]}" "${OBJ_CLI[$n]}" "${CTC_CLI[$n]}"; done)
+REF="$REF" ROWS="$ROWS" OUTDIR="$OUT" $PY - <<'PYEOF'
 import json, os
-ref = json.loads(os.environ["REF"]); obj = json.loads(os.environ["OBJ"]); ctc = json.loads(os.environ["CTC"])
-oc, cc = float(os.environ["OBJ_CLI"]), float(os.environ["CTC_CLI"])
+ref = json.loads(os.environ["REF"])
 stats = json.load(open(os.path.join(os.environ["OUTDIR"], "stats.json")))["summary"]
 ours_ctc = json.load(open(os.path.join(os.environ["OUTDIR"], "ctc.json")))
 same_obj = all(stats[k] == v for k, v in ref["object_summary"].items() if k != "seg")
 same_ctc = max(abs(ours_ctc[k] - v) for k, v in ref["ctc"].items())
 print()
-print(f"{'task':44s} {'reference s':>12s} {'ours s':>9s} {'ratio':>8s}")
-if obj:
-    print(f"{'object metrics 16x512x512, in process':44s} {ref['object_s']:12.4f} {obj['median_s']:9.4f} {ref['object_s']/obj['median_s']:7.1f}x")
-print(f"{'object metrics, whole dc-metrics command':44s} {ref['object_s']:12.4f} {oc:9.4f} {ref['object_s']/oc:7.1f}x")
-if ctc:
-    print(f"{'CTC DET+SEG+TRA 10x256x256, in process':44s} {ref['ctc_s']:12.4f} {ctc['median_s']:9.4f} {ref['ctc_s']/ctc['median_s']:7.1f}x")
-print(f"{'CTC, whole dc-metrics track command':44s} {ref['ctc_s']:12.4f} {cc:9.4f} {ref['ctc_s']/cc:7.1f}x")
+print(f"{'task (ours at N threads)':52s} {'reference s':>12s} {'ours s':>9s} {'ratio':>8s}")
+for line in os.environ["ROWS"].splitlines():
+    n, obj, ctc, oc, cc = line.split("\t")
+    obj, ctc, oc, cc = json.loads(obj), json.loads(ctc), float(oc), float(cc)
+    if obj:
+        print(f"{'object metrics 16x512x512, in process, ' + n + ' thr':52s} {ref['object_s']:12.4f} {obj['median_s']:9.4f} {ref['object_s']/obj['median_s']:7.1f}x")
+    print(f"{'object metrics, whole dc-metrics command, ' + n + ' thr':52s} {ref['object_s']:12.4f} {oc:9.4f} {ref['object_s']/oc:7.1f}x")
+    if ctc:
+        print(f"{'CTC DET+SEG+TRA 10x256x256, in process, ' + n + ' thr':52s} {ref['ctc_s']:12.4f} {ctc['median_s']:9.4f} {ref['ctc_s']/ctc['median_s']:7.1f}x")
+    print(f"{'CTC, whole dc-metrics track command, ' + n + ' thr':52s} {ref['ctc_s']:12.4f} {cc:9.4f} {ref['ctc_s']/cc:7.1f}x")
+print("(ratio = reference / ours: above 1, ours is faster; reference timed in process)")
 print(f"summary identical to the reference (all keys but seg): {same_obj}; CTC max |diff| {same_ctc:.2e}")
 PYEOF
+record_finish

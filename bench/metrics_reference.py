@@ -5,7 +5,8 @@
   object  — make_dataset(16, (512, 512), 150, SEED) labels vs perturb_labels(seed=SEED+500+i),
             deepcell_toolbox Metrics.calc_object_stats (reference_bench section d)
   ctc     — make_tracked_sequence(seed=SEED+3000) written as CTC folders,
-            py-ctcmetrics evaluate_sequence(DET, SEG, TRA, threads=1) (section g)
+            py-ctcmetrics evaluate_sequence(DET, SEG, TRA, threads=$REF_THREADS, default 1)
+            (section g; bench/record.sh sets REF_THREADS)
 
 Usage: metrics_reference.py OUTDIR [--runs N]   (prints one JSON line)
 """
@@ -13,6 +14,7 @@ import argparse
 import contextlib
 import io
 import json
+import os
 import pathlib
 import statistics
 import sys
@@ -68,7 +70,8 @@ def main():
 
     def ctc():
         with contextlib.redirect_stdout(io.StringIO()):
-            r = evaluate_sequence(str(res_dir), str(gt_dir), metrics=["DET", "SEG", "TRA"], threads=1)
+            r = evaluate_sequence(str(res_dir), str(gt_dir), metrics=["DET", "SEG", "TRA"],
+                                  threads=int(os.environ.get("REF_THREADS", "1")))
         return {k: r[k] for k in ("DET", "SEG", "TRA")}
 
     t_ctc, ctc_result = timed(ctc, args.runs)

@@ -9,25 +9,27 @@
 # Also prints dc-bench nn's per-layer FLOP / GFLOP/s table for both precisions (--profile).
 #
 #   bench/panoptic_precision.sh [--rounds N] [--batch N] [--size S] [--steps N]
-#                               [--threads N] [--record FILE.md]
 #
-# Defaults: 3 rounds, 4 tiles of 256², 3 timed passes after 1 warm-up, 2 threads.
-# --record writes the output as a Markdown report (machine, load, commit, date).
+# Defaults: 3 rounds, 4 tiles of 256², 3 timed passes after 1 warm-up. Threads
+# (bench/record.sh): ours at 1 and at all cores, PyTorch at REF_THREADS (default all cores)
+# and at our counts; the ratio columns compare with ours at all cores, the per-layer table is
+# ours at all cores. Result: bench/results/panoptic-precision.md.
 # PyTorch: TORCH_PYTHON (see bench/panoptic.sh's header); without it only our rows run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=3 batch=4 size=256 steps=3 threads=${OMP_NUM_THREADS:-2} record=""
+rounds=3 batch=4 size=256 steps=3
+args=("$@")
 while [ $# -gt 0 ]; do
     case $1 in
         --rounds) rounds=$2; shift 2 ;;
         --batch) batch=$2; shift 2 ;;
         --size) size=$2; shift 2 ;;
         --steps) steps=$2; shift 2 ;;
-        --threads) threads=$2; shift 2 ;;
-        --record) record=$2; shift 2 ;;
         *) echo "bench/panoptic_precision.sh: unknown option $1" >&2; exit 64 ;;
     esac
 done
+source bench/record.sh
+threads=$ALL_THREADS
 bench=$(bench/dc-bench-path.sh)
 py=${TORCH_PYTHON:-.venv/bin/python}
 have_torch=0
@@ -35,23 +37,34 @@ have_torch=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 common=(--batch "$batch" --size "$size" --steps "$steps" --threads "$threads")
-names=("ours fp32" "ours bf16")
-cmds=("$bench nn panoptic-infer ${common[*]} --precision fp32"
-      "$bench nn panoptic-infer ${common[*]} --precision bf16")
+work=(--batch "$batch" --size "$size" --steps "$steps")
+# Ours at all cores first (rows 0, 1: the ratio columns' references), then at 1 thread.
+names=("ours fp32, $ALL_THREADS thr" "ours bf16, $ALL_THREADS thr")
+cmds=("$bench nn panoptic-infer ${work[*]} --threads $ALL_THREADS --precision fp32"
+      "$bench nn panoptic-infer ${work[*]} --threads $ALL_THREADS --precision bf16")
+for n in $OURS_THREADS; do
+    [ "$n" = "$ALL_THREADS" ] && continue
+    names+=("ours fp32, $n thr" "ours bf16, $n thr")
+    cmds+=("$bench nn panoptic-infer ${work[*]} --threads $n --precision fp32"
+           "$bench nn panoptic-infer ${work[*]} --threads $n --precision bf16")
+done
 if [ $have_torch = 1 ]; then
-    names+=("PyTorch fp32 channels_last" "PyTorch bf16 autocast channels_last")
-    cmds+=("$py bench/panoptic_torch.py infer ${common[*]} --channels-last"
-           "$py bench/panoptic_torch.py infer ${common[*]} --channels-last --bf16")
+    # PyTorch at REF_THREADS and at our thread counts: same count against same count.
+    for n in $(printf '%s\n' "$REF_THREADS" $OURS_THREADS | sort -rnu); do
+        names+=("PyTorch fp32 channels_last, $n thr" "PyTorch bf16 autocast channels_last, $n thr")
+        cmds+=("$py bench/panoptic_torch.py infer ${work[*]} --threads $n --channels-last"
+               "$py bench/panoptic_torch.py infer ${work[*]} --threads $n --channels-last --bf16")
+    done
 fi
+record_start panoptic-precision md "${args[@]}"
 {
+echo
 echo "# PanopticNet inference: fp32 and bf16, ours and PyTorch"
 echo
-echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- Sources bench || echo ' (+ uncommitted changes)')"
-echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, flags: $(grep -m1 -o -w -E 'avx512_bf16|avx512_vnni' /proc/cpuinfo | sort -u | xargs)"
+echo "- CPU flags: $(grep -m1 -o -w -E 'avx512_bf16|avx512_vnni' /proc/cpuinfo | sort -u | xargs)"
 echo "- $("$bench" nn panoptic-infer --batch 1 --size 32 --steps 1 --warmup 0 --threads "$threads" | head -1)"
 [ $have_torch = 1 ] && echo "- PyTorch: $("$py" -c 'import torch; print(torch.__version__, torch.backends.cpu.get_cpu_capability())')"
-echo "- workload: heads [1, 1], $batch tiles of ${size}², $steps timed passes after 1 warm-up per run, $threads threads, $rounds interleaved rounds"
-echo "- command: bench/panoptic_precision.sh --rounds $rounds --batch $batch --size $size --steps $steps --threads $threads"
+echo "- workload: heads [1, 1], $batch tiles of ${size}², $steps timed passes after 1 warm-up per run, $rounds interleaved rounds"
 echo
 echo "## Runs (load = /proc/loadavg 1-min before the run)"
 echo
@@ -82,8 +95,6 @@ for i in "${!cmds[@]}"; do
         "$(echo "${w[0]} / ${w[$i]}" | bc -l)" "$(echo "${w[1]} / ${w[$i]}" | bc -l)" \
         "$(echo "${c[1]} / ${c[$i]}" | bc -l)"
 done
-echo
-echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 for p in fp32 bf16; do
     echo
     echo "## Forward FLOPs and rate per layer, ours $p (each layer alone; load $(cut -d' ' -f1 /proc/loadavg))"
@@ -95,6 +106,5 @@ for p in fp32 bf16; do
     echo
     grep -E '^(layers alone|forward convolution)' "$tmp/prof"
 done
-} | tee "$tmp/report"
-[ -n "$record" ] && cp "$tmp/report" "$record" && echo "recorded in $record" >&2
-exit 0
+}
+record_finish

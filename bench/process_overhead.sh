@@ -11,16 +11,14 @@
 # see the same load; /proc/loadavg is recorded. Figures: median wall and median CPU
 # (user + system) seconds over RUNS runs after one warm-up each.
 #
-#   bench/process_overhead.sh [RUNS] [--record FILE.md]        (default 7 runs)
+# Threads (bench/record.sh): our tools at --threads 1 and at all cores (BEFORE_BIN's at all
+# cores), the reference pinned to REF_THREADS. Result: bench/results/process-overhead.md.
+#
+#   bench/process_overhead.sh [RUNS]        (default 7 runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=7 record=""
-while [ $# -gt 0 ]; do
-    case $1 in
-        --record) record=$2; shift 2 ;;
-        *) runs=$1; shift ;;
-    esac
-done
+runs=${1:-7}
+source bench/record.sh
 PY="${ORACLE:-.oracle}/bin/python"
 SHARED=${SHARED:-../shared}
 OUT=bench/out/overhead
@@ -72,22 +70,25 @@ timed() {
     awk '{printf "%s %.3f\n", $1, $2 + $3}' "$tmp/t" >> "$tmp/$name"
 }
 med() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+record_start process-overhead md "$@"
 loads=()
 for r in $(seq 0 "$runs"); do
     loads+=("$(cut -d' ' -f1 /proc/loadavg)")
     keep=$([ "$r" = 0 ] && echo warm || echo run)
-    timed "normalize-ours-$keep" "$BIN/dc-normalize" "$OUT/clahe16.npz" -o "$OUT/ours-norm.npz" --quiet
+    for n in $OURS_THREADS; do
+        timed "normalize-ours$n-$keep" "$BIN/dc-normalize" "$OUT/clahe16.npz" -o "$OUT/ours-norm.npz" --quiet --threads "$n"
+    done
     timed "normalize-ref-$keep" "$PY" -c "$ref_normalize"
     [ -n "${BEFORE_BIN:-}" ] && timed "normalize-before-$keep" "$BEFORE_BIN/dc-normalize" "$OUT/clahe16.npz" -o "$OUT/before-norm.npz" --quiet
-    timed "augment-ours-$keep" "$BIN/dc-augment" "$OUT/labels_16x256x256.npy" --targets-only -q -o "$OUT/ours-targets.npz"
+    for n in $OURS_THREADS; do
+        timed "augment-ours$n-$keep" "$BIN/dc-augment" "$OUT/labels_16x256x256.npy" --targets-only -q --threads "$n" -o "$OUT/ours-targets.npz"
+    done
     timed "augment-ref-$keep" "$PY" -c "$ref_augment"
     [ -n "${BEFORE_BIN:-}" ] && timed "augment-before-$keep" "$BEFORE_BIN/dc-augment" "$OUT/labels_16x256x256.npy" --targets-only -q -o "$OUT/before-targets.npz"
 done
-{
-echo "# Whole-process cost: dc-normalize and dc-augment --targets-only against the reference"
 echo
-echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- Sources bench || echo ' (+ uncommitted changes)')"
-echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
+echo "## Whole-process cost: dc-normalize and dc-augment --targets-only against the reference"
+echo
 echo "- load (1-min /proc/loadavg before each round): ${loads[*]}"
 echo "- $runs runs each after one warm-up, interleaved; median wall and median CPU (user + sys) s"
 echo "- command: bench/process_overhead.sh $runs${BEFORE_BIN:+ (BEFORE_BIN=$BEFORE_BIN)}"
@@ -97,19 +98,21 @@ echo "|---|---|---:|---:|---:|---:|"
 for task in normalize augment; do
     rw=$(awk '{print $1}' "$tmp/$task-ref-run" | med)
     rc=$(awk '{print $2}' "$tmp/$task-ref-run" | med)
-    for who in ours before ref; do
+    for who in $(printf 'ours%s ' $OURS_THREADS) before ref; do
         [ -f "$tmp/$task-$who-run" ] || continue
         w=$(awk '{print $1}' "$tmp/$task-$who-run" | med)
         c=$(awk '{print $2}' "$tmp/$task-$who-run" | med)
-        label=$([ $who = ours ] && echo "dc-$task (this build)" || { [ $who = before ] && echo "dc-$task (BEFORE_BIN)" || echo "Python reference"; })
+        case $who in
+            ours*) label="dc-$task (this build, --threads ${who#ours})" ;;
+            before) label="dc-$task (BEFORE_BIN)" ;;
+            *) label="Python reference ($REF_THREADS threads pinned)" ;;
+        esac
         printf '| %s | %s | %.3f | %.3f | %.2f | %.2f |\n' "$task" "$label" "$w" "$c" \
             "$(echo "$rw / $w" | bc -l)" "$(echo "$rc / $c" | bc -l)"
     done
     ri=$(med < "$tmp/$task-inproc")
-    ow=$(awk '{print $1}' "$tmp/$task-ours-run" | med)
-    printf '| %s | reference in process (load, compute, save; no start-up, imports) | %.3f | | %.2f (this build: ref in-process / our whole process) | |\n' \
+    ow=$(awk '{print $1}' "$tmp/$task-ours$ALL_THREADS-run" | med)
+    printf '| %s | reference in process (load, compute, save; no start-up, imports) | %.3f | | %.2f (ref in-process / our whole process at all cores) | |\n' \
         "$task" "$ri" "$(echo "$ri / $ow" | bc -l)"
 done
-} | tee "$tmp/report"
-[ -n "$record" ] && cp "$tmp/report" "$record" && echo "recorded in $record" >&2
-exit 0
+record_finish

@@ -12,8 +12,13 @@
 #          share of affected ground-truth tracks that keep one id.
 # Inputs and results stay in bench/out/track (git-ignored: the CTC data is not openly licensed).
 # DCFLAGS are passed to dc-track (default: none, its documented defaults).
+# Threads (bench/record.sh): dc-track runs at --threads 1 and at all cores (the results are
+# checked identical; ms/frame shows both, "1 thr / all"), the Python IoU linker and scorers
+# pinned to REF_THREADS. Result: bench/results/track-accuracy.md (the table in
+# bench/track_results.md is an earlier run, with its own header).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/record.sh
 PY="${ORACLE:-.oracle}/bin/python"
 SEED="${SEED:-20251125}"
 OUT=bench/out/track
@@ -24,6 +29,10 @@ read -r -a FLAGS <<< "${DCFLAGS:-}"
 mkdir -p "$OUT"
 if [ "${SKIP_BUILD:-0}" != 1 ]; then nice swift build -c release --product dc-track >&2; fi
 [ -d "$OUT/synthetic/synthetic-dividing" ] || "$PY" bench/track_synthetic.py "$OUT/synthetic" 7
+record_start track-accuracy md "$@"
+echo
+echo "SEED=$SEED, DCFLAGS=${DCFLAGS:-none}, SEG=$SEG; ms/frame: CPU time (user + system) per frame, dc-track at 1 thread / all cores (whole run, TIFF in/out), IoU-Hungarian linking only"
+echo
 
 row() { # name json
   "$PY" - "$1" "$2" <<'PYEOF'
@@ -32,7 +41,8 @@ name, r = sys.argv[1], json.loads(sys.argv[2])
 f = lambda k: "–" if r.get(k) is None or r[k] != r[k] else f"{r[k]:.3f}"
 div = f"{int(r['tp_div(0)'])}/{int(r['gt_divisions'])}"
 ids = f"{r['id_kept']}/{r['id_affected']}" if "id_kept" in r else "–"
-ms = f"{r['ms_per_frame']:.1f}" if "ms_per_frame" in r else "–"
+ms = r.get("ms_per_frame", "–")
+ms = f"{ms:.1f}" if isinstance(ms, float) else ms
 print(f"| {name} | {r['TRA']:.4f} | {r['DET']:.4f} | {r['AOGM']:.1f} | {f('BC(1)')} | {f('CT')} | {f('TF')} | {div} | {f('div_f1')} | {ids} | {ms} |")
 PYEOF
 }
@@ -54,13 +64,22 @@ for seq in "$SHARED"/data/ctc-* "$OUT"/synthetic/synthetic-*; do
     "$PY" bench/track_accuracy.py prepare "$seq" "$work" "$SEED"
   fi
   for input in $inputs; do
-    rm -rf "$work/RES_dc_$input"
     # CPU time (user + system) of the whole run, reading and writing included: the machine
     # is shared, so wall time says more about the neighbours than about the tracker.
-    cpu=$( { TIMEFORMAT='%U %S'; time "$BIN" "$work/input_$input.tif" --ctc "$work/RES_dc_$input" \
-      -o "$work/tracked_dc_$input.tif" --quiet "${FLAGS[@]}"; } 2>&1 )
-    frames=$(ls "$work/RES_dc_$input"/mask*.tif | wc -l)
-    ms=$("$PY" -c "u, s = '$cpu'.split(); print(1000 * (float(u) + float(s)) / $frames)")
+    ms=""
+    for n in $OURS_THREADS; do
+      rm -rf "$work/RES_dc_$input"
+      cpu=$( { TIMEFORMAT='%U %S'; time "$BIN" "$work/input_$input.tif" --ctc "$work/RES_dc_$input" \
+        -o "$work/tracked_dc_$input.tif" --quiet --threads "$n" "${FLAGS[@]}"; } 2>&1 )
+      frames=$(ls "$work/RES_dc_$input"/mask*.tif | wc -l)
+      ms+="${ms:+ / }$("$PY" -c "u, s = '$cpu'.split(); print(f'{1000 * (float(u) + float(s)) / $frames:.1f}')")"
+      if [ -f "$work/res_track_previous.txt" ]; then
+        cmp -s "$work/res_track_previous.txt" "$work/RES_dc_$input/res_track.txt" \
+          || { echo "dc-track: results differ between thread counts" >&2; exit 1; }
+      fi
+      cp "$work/RES_dc_$input/res_track.txt" "$work/res_track_previous.txt"
+    done
+    rm -f "$work/res_track_previous.txt"
     if [ "$input" = seg ]; then
       iou_ms=$("$PY" -c "import json; print(1000 * json.load(open('$work/iou_seg_timing.json'))['seg'])")
     else
@@ -69,7 +88,7 @@ for seq in "$SHARED"/data/ctc-* "$OUT"/synthetic/synthetic-*; do
     extra=()
     [ "$input" = drop ] && extra=("$work/tracked_dc_$input.tif" "$work")
     r=$("$PY" bench/track_accuracy.py score "$gt" "$work/RES_dc_$input" "${extra[@]}")
-    row "$name / $input / dc-track" "$("$PY" -c "import json,sys; d=json.loads(sys.argv[1]); d['ms_per_frame']=$ms; print(json.dumps(d))" "$r")"
+    row "$name / $input / dc-track" "$("$PY" -c "import json,sys; d=json.loads(sys.argv[1]); d['ms_per_frame']='$ms'; print(json.dumps(d))" "$r")"
     [ "$input" = drop ] && extra=("$work/tracked_iou_$input.tif" "$work")
     r=$("$PY" bench/track_accuracy.py score "$gt" "$work/RES_iou_$input" "${extra[@]}")
     row "$name / $input / IoU-Hungarian" "$("$PY" -c "import json,sys; d=json.loads(sys.argv[1]); d['ms_per_frame']=$iou_ms; print(json.dumps(d))" "$r")"
@@ -79,3 +98,4 @@ for seq in "$SHARED"/data/ctc-* "$OUT"/synthetic/synthetic-*; do
     row "$name / drop / best achievable" "$r"
   fi
 done
+record_finish

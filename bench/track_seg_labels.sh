@@ -8,8 +8,14 @@
 #
 # Usage: bench/track_seg_labels.sh [MODEL]   (CTC=../shared/data, BIN=.build/release,
 #   ONLY=<glob> picks sequences, PREDICT_FLAGS e.g. --no-augment for a quick 4x cheaper stack)
+# The tools run at their default, all cores; the times of the sequences made in this run are
+# recorded in bench/results/track-seg-labels.md (bench/record.sh; RECORD=0 to skip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+OURS_THREADS=${OURS_THREADS:-$(nproc)}
+source bench/record.sh
+record_start track-seg-labels text "$@"
+echo "model ${1:-models/nuclear.npz}, PREDICT_FLAGS=${PREDICT_FLAGS:-none}, SEG=${SEG:-/work/track-seg}"
 MODEL=${1:-models/nuclear.npz}
 CTC=${CTC:-../shared/data}
 BIN=${BIN:-.build/release}
@@ -32,3 +38,4 @@ tifffile.imwrite(sys.argv[2], numpy.stack([tifffile.imread(f) for f in files]))'
   mv "$dir/labels.tmp.tif" "$dir/labels.tif"
   echo "$(basename "$seq"): $(( $(date +%s) - start )) s" | tee -a "$SEG/timings.txt"
 done
+record_finish

@@ -8,12 +8,14 @@
 # parameters (radius 10, maxima_threshold 0.1, interior_threshold 0.01), prints the median
 # wall times and their ratio, and checks that the labels are identical. It also prints CPU
 # seconds (all threads) and their ratio — the per-core speed-up, which stays meaningful when
-# the machine is shared — and ours on one thread.
+# the machine is shared. Threads (bench/record.sh): ours at 1 and at all cores, the reference
+# pinned to REF_THREADS. Result: bench/results/watershed.md.
 #
 # Usage: bench/watershed.sh [RUNS]        (ORACLE=path/to/venv, default .oracle; SHARED=../shared)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
+source bench/record.sh
 PY=${ORACLE:-.oracle}/bin/python
 SHARED=${SHARED:-../shared}
 OUT=bench/out/watershed
@@ -38,6 +40,7 @@ np.save(sys.argv[2] + "/outer.npy", outer.astype(np.float32))
 PYEOF
 fi
 
+record_start watershed text "$@"
 "$PY" - "$OUT" "$RUNS" <<'PYEOF' > "$OUT/reference.txt"
 import sys, time, statistics, warnings
 import numpy as np
@@ -59,29 +62,30 @@ for algo in ("h_maxima", "peak_local_max"):
     print(algo, statistics.median(times), statistics.median(cpu))
 PYEOF
 
-ours_h=$("$bench" watershed "$OUT/inner.npy" "$OUT/outer.npy" --runs "$RUNS" --out "$OUT/ours_h_maxima.npy")
-ours_p=$("$bench" watershed "$OUT/inner.npy" "$OUT/outer.npy" --runs "$RUNS" --peak-local-max --out "$OUT/ours_peak_local_max.npy")
-ours_h1=$("$bench" watershed "$OUT/inner.npy" "$OUT/outer.npy" --runs "$RUNS" --threads 1)
+ours=()
+for n in $OURS_THREADS; do
+  ours+=("$n" "$("$bench" watershed "$OUT/inner.npy" "$OUT/outer.npy" --runs "$RUNS" --threads "$n" --out "$OUT/ours_h_maxima_$n.npy")")
+  ours+=("$("$bench" watershed "$OUT/inner.npy" "$OUT/outer.npy" --runs "$RUNS" --threads "$n" --peak-local-max --out "$OUT/ours_peak_local_max_$n.npy")")
+done
 
-"$PY" - "$OUT" "$ours_h" "$ours_p" "$ours_h1" "$(nproc)" <<'PYEOF'
+"$PY" - "$OUT" "$REF_THREADS" "${ours[@]}" <<'PYEOF'
 import os, sys
 import numpy as np
-out = sys.argv[1]
+out, ref_threads, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
 ref = {l.split()[0]: [float(v) for v in l.split()[1:]] for l in open(out + "/reference.txt")}
 def parse(line):
     return {k: float(v) for k, v in (f.split("=") for f in line.split())}
-ours = {"h_maxima": parse(sys.argv[2]), "peak_local_max": parse(sys.argv[3])}
-one = parse(sys.argv[4])
-print(f"deep_watershed, 16 x 512 x 512 maps, {sys.argv[5]} cores, load average {os.getloadavg()[0]:.1f}")
-for algo in ("h_maxima", "peak_local_max"):
-    (t_ref, c_ref), o = ref[algo], ours[algo]
-    a = np.load(f"{out}/reference_{algo}.npy")
-    b = np.load(f"{out}/ours_{algo}.npy")[..., 0]
-    same = a.shape == b.shape and np.array_equal(a, b)
-    print(f"{algo:15s} wall: reference {t_ref:7.3f} s  ours {o['median_s']:7.4f} s  ratio {t_ref / o['median_s']:6.1f}x"
-          f"   CPU: reference {c_ref:7.3f} s  ours {o['cpu_s']:7.4f} s  ratio {c_ref / o['cpu_s']:6.1f}x"
-          f"   labels {'identical' if same else 'DIFFER (%d px)' % int((a != b).sum())}")
-t_ref = ref["h_maxima"][0]
-print(f"h_maxima, ours on 1 thread: {one['median_s']:.4f} s wall (ratio {t_ref / one['median_s']:.1f}x), "
-      f"{one['cpu_s']:.4f} s CPU")
+print(f"deep_watershed, 16 x 512 x 512 maps, median of runs; reference {ref_threads} threads pinned; "
+      "ratio = reference / ours (above 1: ours is faster)")
+for i in range(0, len(rest), 3):
+    n, ours = rest[i], {"h_maxima": parse(rest[i + 1]), "peak_local_max": parse(rest[i + 2])}
+    for algo in ("h_maxima", "peak_local_max"):
+        (t_ref, c_ref), o = ref[algo], ours[algo]
+        a = np.load(f"{out}/reference_{algo}.npy")
+        b = np.load(f"{out}/ours_{algo}_{n}.npy")[..., 0]
+        same = a.shape == b.shape and np.array_equal(a, b)
+        print(f"{algo:15s} ours {n} thr  wall: reference {t_ref:7.3f} s  ours {o['median_s']:7.4f} s  ratio {t_ref / o['median_s']:6.1f}x"
+              f"   CPU: reference {c_ref:7.3f} s  ours {o['cpu_s']:7.4f} s  ratio {c_ref / o['cpu_s']:6.1f}x"
+              f"   labels {'identical' if same else 'DIFFER (%d px)' % int((a != b).sum())}")
 PYEOF
+record_finish
