@@ -44,8 +44,9 @@ public struct TIFFWriteOptions: Sendable, Equatable {
   /// The pixel size to record, if known: in the OME-XML, and in the resolution tags
   /// (pixels per µm with ImageJ's `unit=micron`, else pixels per centimetre).
   public var pixelSize: PixelSize?
-  /// What the tools did to the stack, written into the first page's description
-  /// (``StackProvenance``); nil writes none.
+  /// What the tools did to the stack, written into the first page's description: the
+  /// ImageJ or shaped JSON description, or the OME-XML's annotations (``StackProvenance``);
+  /// nil writes none.
   public var provenance: StackProvenance?
 
   /// Options with the defaults: uncompressed, ImageJ description, automatic BigTIFF.
@@ -201,7 +202,7 @@ public final class TIFFStackWriter: StackWriter {
         let xml = OMEMetadata.singleImageXML(
           dtype: dtype, height: shape[0], width: shape[1], channels: shape[2],
           slices: options.slices, timePoints: frameCount / options.slices,
-          pixelSize: options.pixelSize)
+          pixelSize: options.pixelSize, provenance: options.provenance)
       else {
         throw DeepCellError(
           .usage, path, "OME-TIFF has no \(dtype) pixel type; convert with --dtype first")
