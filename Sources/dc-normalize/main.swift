@@ -19,8 +19,10 @@ struct DCNormalize: ParsableCommand {
       (percentile_threshold).
 
       The output records the normalization it applied (a dc_tools entry in the TIFF's ImageJ \
-      description, a dc_tools.json member in an NPZ), so dc-predict and dc-train do not \
-      normalize it again.
+      description, a MapAnnotation in an OME-TIFF's OME-XML, a dc_tools.json member in an \
+      NPZ), so dc-predict and dc-train do not normalize it again. Conversions carry the \
+      input's record on unless --rescale changes the values; a malformed record is an error \
+      (exit 65).
 
       In an NPZ the image array X (or --array NAME, or the only array) is normalized and \
       every other array, e.g. the labels y, is copied unchanged. Frames are processed a \
@@ -99,6 +101,7 @@ struct DCNormalize: ParsableCommand {
       run.channels = channel.channels
       conversion.configure(&run)
       run.normalization = method.normalization
+      run.normalizationName = method.normalization == nil ? nil : method.method.rawValue
       run.compressed = compress
       run.threads = runtime.workerCount
       let destination: ConversionDestination

@@ -25,6 +25,9 @@ public enum ConversionDestination {
 /// long the stack; `--rescale` reads the stack once or twice more first to measure its
 /// range (``RescaleRange``). The pixel size travels to outputs that hold one, and an
 /// OME-TIFF's Z slices to an OME-TIFF output when every frame is kept (``StackMetadata``).
+/// So does the input's provenance record (``StackProvenance``: what the dc tools did to the
+/// pixels) when the values are kept, i.e. without `--rescale`; normalizing records the
+/// normalization instead (``normalizationName``).
 /// An NPZ input's other arrays pass through to an NPZ output unchanged.
 ///
 /// Failures leave nothing behind: a single output is written under a temporary name and
@@ -45,6 +48,9 @@ public struct StackConversion {
   public var rescale: RescaleRange?
   /// Normalize every plane with this method instead of converting (output float32).
   public var normalization: (any PlaneNormalization)?
+  /// The normalization's name recorded in the output (`clahe`, `zscore`, `percentile`;
+  /// ``StackProvenance/normalization``); nil records none.
+  public var normalizationName: String?
   /// Deflate-compress TIFF and NPZ outputs.
   public var compressed = false
   /// Worker threads for normalization (nil: ``Parallel/defaultThreads``).
@@ -109,6 +115,13 @@ public struct StackConversion {
     }
     var metadata = reader.metadata
     metadata.pixelSize = metadata.pixelSize ?? source.pixelSize
+    if normalization != nil {
+      metadata.provenance = normalizationName.map {
+        StackProvenance(normalization: $0, tool: "dc-normalize")
+      }
+    } else if rescale == nil {
+      metadata.provenance = source.provenance
+    }
     let stages = Stages(
       reader: reader, conversion: conversion,
       normalizer: normalization.map { StackNormalizer($0) }, subject: source.subject,
@@ -148,6 +161,8 @@ public struct StackConversion {
     var outputName = ArrayName.image
     var passThrough = ArrayBundle()
     var pixelSize: PixelSize?
+    /// The input file's provenance record (nil for a sequence of files).
+    var provenance: StackProvenance?
     var warnings: [String] = []
   }
 
@@ -164,7 +179,8 @@ public struct StackConversion {
     let isNPZ = file.format == .npz
     let subject = isNPZ ? "\(file.subject): \(name)" : file.subject
     var source = Source(
-      reader: try file.stackReader(name: name), subject: subject, warnings: file.warnings)
+      reader: try file.stackReader(name: name), subject: subject,
+      provenance: try file.provenance(), warnings: file.warnings)
     guard isNPZ else { return source }
     source.outputName = name
     if file.arrayNames.contains(sizeName) {

@@ -18,7 +18,7 @@ final class NPYStackWriter: StackWriter {
 
   /// Creates `path` (truncating it) for an array of `frameCount` frames of `frameShape`.
   init(path: String, subject: String, dtype: DType, frameShape: [Int], frameCount: Int) throws {
-    let fd = Foundation.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(0o666))
+    let fd = openEmptiedForWriting(path, flags: O_WRONLY | O_CLOEXEC, mode: mode_t(0o666))
     guard fd >= 0 else { throw DeepCellError(.cannotCreate, subject, systemErrorText(errno)) }
     sink = FileSink(descriptor: fd, subject: subject, owns: true)
     shape = [frameCount] + frameShape

@@ -50,7 +50,7 @@ public final class NPZWriter {
 
   /// Creates (or truncates) the archive at `path`. Throws `cannotCreate` when it cannot.
   public convenience init(path: String, compressed: Bool = false) throws {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(0o666))
+    let fd = openEmptiedForWriting(path, flags: O_WRONLY | O_CLOEXEC, mode: mode_t(0o666))
     guard fd >= 0 else { throw DeepCellError(.cannotCreate, path, systemErrorText(errno)) }
     try self.init(
       sink: FileSink(descriptor: fd, subject: path, owns: true), compressed: compressed,

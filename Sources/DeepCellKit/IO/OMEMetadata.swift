@@ -10,7 +10,9 @@ import Foundation
 /// which IFD holds which plane.
 ///
 /// Only what the readers need is kept; every other element (instrument, channels' names,
-/// annotations) is skipped. Parsing uses Foundation's `XMLParser` with namespaces
+/// other annotations) is skipped. The one annotation kept is the dc tools' own provenance
+/// record (``StackProvenance``), which ``singleImageXML(dtype:height:width:channels:slices:timePoints:pixelSize:provenance:name:)``
+/// writes as a `MapAnnotation` the image refers to (``provenanceRecord``). Parsing uses Foundation's `XMLParser` with namespaces
 /// processed, so prefixed element names (`ome:Pixels`) are found too.
 public struct OMEMetadata: Sendable, Equatable {
   /// One `TiffData` element: `planeCount` planes starting at (`firstZ`, `firstC`, `firstT`)
@@ -46,6 +48,8 @@ public struct OMEMetadata: Sendable, Equatable {
     public var physicalSizeX: Double?, physicalSizeY: Double?, physicalSizeZ: Double?
     /// The `TiffData` elements in document order.
     public var tiffData: [TiffData]
+    /// The `ID`s of the image's `AnnotationRef` children, in document order.
+    public var annotationRefs: [String] = []
 
     /// Index of plane (z, c, t) in IFD order for ``dimensionOrder``, with `channels`
     /// channel planes (SizeC divided by the samples of a pixel).
@@ -69,6 +73,13 @@ public struct OMEMetadata: Sendable, Equatable {
   public var images: [Image]
   /// True when the root holds a `BinaryOnly` element: the metadata live in another file.
   public var isBinaryOnly: Bool
+  /// The text of the first image's provenance record: the `M` entry keyed
+  /// ``StackProvenance/descriptionKey`` (`dc_tools`) of a `MapAnnotation` in namespace
+  /// ``StackProvenance/omeNamespace`` that the image refers to with an `AnnotationRef`. nil
+  /// when there is none; annotations of other namespaces, unreferenced ones and references
+  /// to missing annotations are ignored. Not validated here: ``StackProvenance/decode(_:subject:)``
+  /// does that when a tool asks for the record.
+  public var provenanceRecord: String?
 
   /// Whether an ImageDescription is OME-XML: XML whose root element is `OME`.
   public static func isOMEXML(_ description: String) -> Bool {
@@ -123,6 +134,7 @@ public struct OMEMetadata: Sendable, Equatable {
     self.images = images
     uuid = collector.rootUUID
     isBinaryOnly = collector.binaryOnly
+    provenanceRecord = images[0].annotationRefs.lazy.compactMap { collector.provenance[$0] }.first
   }
 
   /// An ``Image`` from the attributes the collector gathered.
@@ -170,7 +182,7 @@ public struct OMEMetadata: Sendable, Equatable {
       id: raw.id, dimensionOrder: order, sizeX: try size("SizeX"), sizeY: try size("SizeY"),
       sizeZ: try size("SizeZ"), sizeC: try size("SizeC"), sizeT: try size("SizeT"),
       type: a["Type"] ?? "", physicalSizeX: physical("X"), physicalSizeY: physical("Y"),
-      physicalSizeZ: physical("Z"), tiffData: tiffData)
+      physicalSizeZ: physical("Z"), tiffData: tiffData, annotationRefs: raw.annotationRefs)
   }
 }
 
@@ -186,6 +198,7 @@ private final class OMEXMLCollector: NSObject, XMLParserDelegate {
     var pixels: [String: String] = [:]
     var hasPixels = false
     var tiffData: [RawTiffData] = []
+    var annotationRefs: [String] = []
   }
 
   var sawRoot = false
@@ -193,10 +206,18 @@ private final class OMEXMLCollector: NSObject, XMLParserDelegate {
   var binaryOnly = false
   var images: [RawImage] = []
   var failure: String?
+  /// The provenance record of each `MapAnnotation` in the dc tools' namespace, by its `ID`.
+  var provenance: [String: String] = [:]
   private var depth = 0
   private var inImage = false
   private var inTiffData = false
   private var uuidText: String?
+  private var inStructuredAnnotations = false
+  /// The `ID` of the dc tools' `MapAnnotation` being read, and whether its `Value` is open.
+  private var provenanceAnnotation: String?
+  private var inProvenanceValue = false
+  /// The text of its `M K="dc_tools"` entry being read.
+  private var recordText: String?
 
   func parser(
     _ parser: XMLParser, didStartElement name: String, namespaceURI: String?,
@@ -223,14 +244,27 @@ private final class OMEXMLCollector: NSObject, XMLParserDelegate {
       uuidText = ""
       let last = images[images.count - 1].tiffData.count - 1
       images[images.count - 1].tiffData[last].fileName = attributes["FileName"]
+    case "AnnotationRef" where inImage && depth == 3:
+      if let id = attributes["ID"] { images[images.count - 1].annotationRefs.append(id) }
     case "BinaryOnly" where depth == 2:
       binaryOnly = true
+    case "StructuredAnnotations" where depth == 2:
+      inStructuredAnnotations = true
+    case "MapAnnotation" where inStructuredAnnotations && depth == 3:
+      if attributes["Namespace"] == StackProvenance.omeNamespace, let id = attributes["ID"] {
+        provenanceAnnotation = id
+      }
+    case "Value" where provenanceAnnotation != nil && depth == 4:
+      inProvenanceValue = true
+    case "M" where inProvenanceValue && depth == 5:
+      if attributes["K"] == StackProvenance.descriptionKey { recordText = "" }
     default: break
     }
   }
 
   func parser(_ parser: XMLParser, foundCharacters string: String) {
     if uuidText != nil { uuidText! += string }
+    if recordText != nil { recordText! += string }
   }
 
   func parser(
@@ -244,6 +278,14 @@ private final class OMEXMLCollector: NSObject, XMLParserDelegate {
         parser.abortParsing()
       }
     case "TiffData" where depth == 4: inTiffData = false
+    case "StructuredAnnotations" where depth == 2: inStructuredAnnotations = false
+    case "MapAnnotation" where depth == 3: provenanceAnnotation = nil
+    case "Value" where depth == 4: inProvenanceValue = false
+    case "M" where depth == 5:
+      if let id = provenanceAnnotation, let text = recordText, provenance[id] == nil {
+        provenance[id] = text
+      }
+      recordText = nil
     case "UUID" where inTiffData:
       let last = images[images.count - 1].tiffData.count - 1
       images[images.count - 1].tiffData[last].uuid = uuidText?.trimmingCharacters(
@@ -272,9 +314,15 @@ extension OMEMetadata {
   /// plane in ImageJ's order (T, then Z, then C fastest: `DimensionOrder="XYCZT"`), with the
   /// pixel size in µm when known. No UUID, so equal stacks give equal files. Returns nil
   /// for a `dtype` OME cannot hold (``pixelType(_:)``).
+  ///
+  /// A `provenance` record goes where the OME schema puts data of other software: a
+  /// `MapAnnotation` (namespace ``StackProvenance/omeNamespace``, one entry `dc_tools` holding
+  /// the record's JSON) in the root's `StructuredAnnotations`, after the image, which refers
+  /// to it with an `AnnotationRef` after its `Pixels` (the order the schema's sequences
+  /// require). OME readers (tifffile, Bio-Formats, OMERO) show it as key–value metadata.
   public static func singleImageXML(
     dtype: DType, height: Int, width: Int, channels: Int, slices: Int, timePoints: Int,
-    pixelSize: PixelSize?, name: String = "Image0"
+    pixelSize: PixelSize?, provenance: StackProvenance? = nil, name: String = "Image0"
   ) -> String? {
     guard let type = pixelType(dtype) else { return nil }
     func escaped(_ text: String) -> String {
@@ -291,6 +339,12 @@ extension OMEMetadata {
       "<Channel ID=\"Channel:0:\($0)\" SamplesPerPixel=\"1\"/>"
     }.joined()
     let planes = channels * slices * timePoints
+    let annotationID = "Annotation:0"
+    let reference = provenance == nil ? "" : "<AnnotationRef ID=\"\(annotationID)\"/>"
+    let annotations =
+      provenance.map {
+        "<StructuredAnnotations><MapAnnotation ID=\"\(annotationID)\" Namespace=\"\(StackProvenance.omeNamespace)\"><Value><M K=\"\(StackProvenance.descriptionKey)\">\(escaped($0.json))</M></Value></MapAnnotation></StructuredAnnotations>"
+      } ?? ""
     return """
       <?xml version="1.0" encoding="UTF-8"?>\
       <OME xmlns="http://www.openmicroscopy.org/Schemas/OME/2016-06" \
@@ -298,7 +352,7 @@ extension OMEMetadata {
       xsi:schemaLocation="http://www.openmicroscopy.org/Schemas/OME/2016-06 http://www.openmicroscopy.org/Schemas/OME/2016-06/ome.xsd" \
       Creator="dc-tools">\
       <Image ID="Image:0" Name="\(escaped(name))"><Pixels \(pixels)>\(channelElements)\
-      <TiffData IFD="0" PlaneCount="\(planes)"/></Pixels></Image></OME>
+      <TiffData IFD="0" PlaneCount="\(planes)"/></Pixels>\(reference)</Image>\(annotations)</OME>
       """
   }
 }

@@ -161,7 +161,8 @@ private func singleArray(_ bundle: ArrayBundle, output: OutputFile) throws -> ND
 }
 
 private func writeScalarNPY(_ array: NDArray, output: OutputFile) throws {
-  let fd = open(output.temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(0o666))
+  let fd = openEmptiedForWriting(
+    output.temporaryPath, flags: O_WRONLY | O_CLOEXEC, mode: mode_t(0o666))
   guard fd >= 0 else { throw DeepCellError(.cannotCreate, output.subject, systemErrorText(errno)) }
   let sink = FileSink(descriptor: fd, subject: output.subject, owns: true)
   do {

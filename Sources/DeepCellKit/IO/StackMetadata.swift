@@ -12,7 +12,7 @@ public struct StackMetadata: Sendable, Equatable {
   /// Z slices a time point (1: the frames are a time series). Only OME-TIFF records it.
   public var slices: Int
   /// What the dc tools did to the stack (``StackProvenance``): TIFF descriptions (ImageJ and
-  /// shaped JSON) and NPZ members hold it.
+  /// shaped JSON), OME-XML annotations and NPZ members hold it.
   public var provenance: StackProvenance?
 
   /// Metadata stating `pixelSize`, `slices` Z slices a time point and `provenance`.

@@ -7,8 +7,13 @@ import Foundation
 ///
 /// Stored as compact JSON: in a TIFF as one more `dc_tools={…}` line of the ImageJ description
 /// (ImageJ, Fiji and tifffile ignore keys they do not know) or as a `"dc_tools"` key of
-/// tifffile's shaped JSON description; in an NPZ as the member `dc_tools.json` (numpy lists it
-/// among the files and returns its bytes, as for a model file's `model.json`).
+/// tifffile's shaped JSON description; in an OME-TIFF's OME-XML as a `MapAnnotation` of the
+/// image (namespace ``omeNamespace``, entry `dc_tools`; ``OMEMetadata/provenanceRecord``); in
+/// an NPZ as the member `dc_tools.json` (numpy lists it among the files and returns its
+/// bytes, as for a model file's `model.json`). Wherever it is stored, a record that is not
+/// valid makes the tools that consult it fail with exit 65 and one line, as they would for
+/// any malformed input, rather than guess what was done to the pixels; reading the pixels
+/// never depends on it.
 public struct StackProvenance: Codable, Sendable, Equatable {
   /// Normalization applied by dc-normalize: `clahe`, `zscore` or `percentile`; nil when the
   /// pixels were not normalized.
@@ -38,8 +43,10 @@ public struct StackProvenance: Codable, Sendable, Equatable {
 
   /// The NPZ member holding the record.
   public static let npzMember = "dc_tools.json"
-  /// The key of the record in TIFF descriptions.
+  /// The key of the record in TIFF descriptions (and of its entry in the OME annotation).
   public static let descriptionKey = "dc_tools"
+  /// The `Namespace` of the OME-XML `MapAnnotation` holding the record.
+  public static let omeNamespace = "dc-tools/provenance"
 
   /// The record as one line of JSON (sorted keys, no newline).
   public var json: String {
@@ -69,8 +76,15 @@ public struct StackProvenance: Codable, Sendable, Equatable {
   }
 
   /// The record in a TIFF's first ImageDescription, if any: a `dc_tools=` line of an ImageJ
-  /// description or the `dc_tools` key of a JSON description.
+  /// description, the `dc_tools` key of a JSON description, or the provenance annotation of
+  /// OME-XML (``OMEMetadata/provenanceRecord``).
   public static func parse(description text: String, subject: String) throws -> StackProvenance? {
+    if OMEMetadata.isOMEXML(text) {
+      guard let record = try OMEMetadata(xml: text, subject: subject).provenanceRecord else {
+        return nil
+      }
+      return try decode(Array(record.utf8), subject: subject)
+    }
     if let imageJ = ImageJMetadata(description: text) {
       guard let value = imageJ[descriptionKey] else { return nil }
       return try decode(Array(value.utf8), subject: subject)

@@ -44,8 +44,9 @@ public struct TIFFWriteOptions: Sendable, Equatable {
   /// The pixel size to record, if known: in the OME-XML, and in the resolution tags
   /// (pixels per µm with ImageJ's `unit=micron`, else pixels per centimetre).
   public var pixelSize: PixelSize?
-  /// What the tools did to the stack, written into the first page's description
-  /// (``StackProvenance``); nil writes none.
+  /// What the tools did to the stack, written into the first page's description: the
+  /// ImageJ or shaped JSON description, or the OME-XML's annotations (``StackProvenance``);
+  /// nil writes none.
   public var provenance: StackProvenance?
 
   /// Options with the defaults: uncompressed, ImageJ description, automatic BigTIFF.
@@ -79,9 +80,9 @@ public struct TIFFWriteOptions: Sendable, Equatable {
 /// ``TIFFDirectoryEditor/replicateLastDirectory(copies:)``) and the pixel data follow in
 /// page order, contiguous when uncompressed: the layout ImageJ writes and reads back as one
 /// block. Uncompressed pages get their strip entries filled in at once and their pixels go
-/// to the file without libtiff, several pages a write; deflated pages go through libtiff's
-/// codec. BigTIFF is chosen when the file could pass 4 GiB
-/// (``needsBigTIFF(dataBytes:pageCount:)``). The file is written to `path` directly;
+/// to the file without libtiff, one write a page from the frame appended (nothing kept, so a
+/// stream of frames reuses one frame's memory); deflated pages go through libtiff's codec.
+/// BigTIFF is chosen when the file could pass 4 GiB (``needsBigTIFF(dataBytes:pageCount:)``). The file is written to `path` directly;
 /// ``abort()`` deletes it.
 public final class TIFFStackWriter: StackWriter {
   /// The file written.
@@ -201,7 +202,7 @@ public final class TIFFStackWriter: StackWriter {
         let xml = OMEMetadata.singleImageXML(
           dtype: dtype, height: shape[0], width: shape[1], channels: shape[2],
           slices: options.slices, timePoints: frameCount / options.slices,
-          pixelSize: options.pixelSize)
+          pixelSize: options.pixelSize, provenance: options.provenance)
       else {
         throw DeepCellError(
           .usage, path, "OME-TIFF has no \(dtype) pixel type; convert with --dtype first")
@@ -379,22 +380,17 @@ public final class TIFFStackWriter: StackWriter {
   }
 
   /// Writes the pixels of the next page (`samples` chunky samples a pixel). Uncompressed,
-  /// they go to the page's place in the file, which its IFD already names; large pages are
-  /// handed over without a copy and written several at a time (``TIFFWriteBackFile/enqueue``).
+  /// they go straight to the page's place in the file, which its IFD already names.
   /// Deflated, libtiff encodes the strips and appends them to the file, then patches the
   /// IFD's deferred strip arrays in place.
   private func writePage(_ handle: TIFFHandle, _ pixels: [UInt8], samples: Int) throws {
     let h = frameShape[0]
     let rowBytes = frameShape[1] * samples * dtype.size
     if options.compression == .none {
-      let offset = dataStart + UInt64(page * pixels.count)
-      let ok =
-        pixels.count >= TIFFWriteBackFile.directWriteMinimum
-        ? file.enqueue(pixels, at: offset)
-        : pixels.withUnsafeBytes {
-          _ = file.seek(offset, SEEK_SET)
-          return file.write($0.baseAddress!, $0.count) == $0.count
-        }
+      let ok = pixels.withUnsafeBytes {
+        _ = file.seek(dataStart + UInt64(page * pixels.count), SEEK_SET)
+        return file.write($0.baseAddress!, $0.count) == $0.count
+      }
       guard ok else {
         throw DeepCellError(
           .io, path, "cannot write page \(page): \(file.failure ?? "write failed")")
@@ -449,7 +445,6 @@ public final class TIFFStackWriter: StackWriter {
 
   /// Closes and deletes the partial file.
   public func abort() {
-    file.discardQueue()
     handle?.close()
     handle = nil
     unlink(path)

@@ -4,12 +4,14 @@ import Foundation
 /// The file under a ``TIFFStackWriter``, handed to libtiff as client I/O (`TIFFClientOpenExt`):
 /// small writes that follow one another at the end of the file (compressed strips of
 /// consecutive pages) are gathered in a 16 MiB buffer and written with one `pwrite`, and
-/// large uncompressed pages are queued without a copy and written up to 64 MiB at a time
-/// with `pwritev` (``enqueue(_:at:)``), since many 512 KiB writes cost the kernel more than a
-/// few large ones. The file's head (header and IFDs, up to the first large write) is kept in
-/// memory: the many small reads and rewrites there (libtiff revisiting an IFD, strip arrays
-/// patched, IFDs copied) touch only that copy, which reaches the file in one write at close.
-/// Other reads and writes go straight to the file, flushing what they touch first.
+/// large uncompressed pages are written in place at once, from the caller's buffer, so a
+/// stream of frames reuses one frame's memory (holding 64 MiB of frames for one `pwritev`
+/// faulted 16,000 fresh pages into a 400-frame conversion and cost more than it saved:
+/// bench/results/convert.md). The file's head (header and
+/// IFDs, up to the first large write) is kept in memory: the many small reads and rewrites
+/// there (libtiff revisiting an IFD, strip arrays patched, IFDs copied) touch only that copy,
+/// which reaches the file in one write at close. Other reads and writes go straight to the
+/// file, flushing what they touch first.
 final class TIFFWriteBackFile {
   static let capacity = 16 << 20
   /// Writes at least this large go straight to the file.
@@ -35,21 +37,12 @@ final class TIFFWriteBackFile {
   /// small writes.
   private var mirrorDirty: Range<Int>?
   static let mirrorLimit = 64 << 20
-  /// Large pixel pages handed over by ``enqueue(_:at:)``, contiguous from `queuedStart`,
-  /// retained rather than copied and written together with `pwritev`: for a (100, 512, 512)
-  /// uint16 stack on ext4, 64 MiB batches wrote in 14.5 ms against 15.4–16.5 ms for 16 MiB
-  /// ones (bench/tiff_io.sh).
-  private var queued: [[UInt8]] = []
-  private var queuedStart: UInt64 = 0
-  private var queuedBytes = 0
-  /// The queue is written out when it would pass this many bytes.
-  static let queueLimit = 64 << 20
   /// The first system error, if a read, write or close failed.
   private(set) var failure: String?
 
   /// Creates (truncates) `path` for reading and writing.
   init(path: String) throws {
-    let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    let fd = openEmptiedForWriting(path, flags: O_RDWR | O_CLOEXEC, mode: 0o644)
     guard fd >= 0 else {
       throw DeepCellError(.cannotCreate, path, String(cString: strerror(errno)))
     }
@@ -102,51 +95,6 @@ final class TIFFWriteBackFile {
     let ok = writeFully(pending, pendingCount, at: pendingStart)
     pendingCount = 0
     return ok
-  }
-
-  /// Queues `bytes` to be written at `offset`: kept (a reference, not a copy) until the queue
-  /// holds 64 MiB, meets a page that does not follow on, or the file is read or closed.
-  /// Pages written this way lie past the file's head, which the mirror stops following.
-  func enqueue(_ bytes: [UInt8], at offset: UInt64) -> Bool {
-    mirrorFrozen = true
-    if !queued.isEmpty
-      && (offset != queuedStart + UInt64(queuedBytes)
-        || queuedBytes + bytes.count > Self.queueLimit)
-    {
-      guard flushQueue() else { return false }
-    }
-    if queued.isEmpty { queuedStart = offset }
-    queued.append(bytes)
-    queuedBytes += bytes.count
-    position = offset + UInt64(bytes.count)
-    size = max(size, position)
-    return true
-  }
-
-  /// Writes the queued pages with `pwritev`, resuming after partial writes; false on error.
-  private func flushQueue() -> Bool {
-    defer {
-      queued.removeAll(keepingCapacity: true)
-      queuedBytes = 0
-    }
-    return writeCompletely(queuedBytes) { done in
-      withIOVectors(queued[...], skipping: done) { vectors in
-        vectors.withUnsafeBufferPointer {
-          pwritev(fd, $0.baseAddress, Int32($0.count), off_t(queuedStart) + off_t(done))
-        }
-      }
-    }
-  }
-
-  /// Drops the queued pages unwritten (the file is being abandoned).
-  func discardQueue() {
-    queued.removeAll()
-    queuedBytes = 0
-  }
-
-  private func overlapsQueue(_ start: UInt64, _ count: Int) -> Bool {
-    queuedBytes > 0 && start < queuedStart + UInt64(queuedBytes)
-      && start + UInt64(count) > queuedStart
   }
 
   /// Writes the mirror's dirty range to the file; false on error.
@@ -212,7 +160,6 @@ final class TIFFWriteBackFile {
     }
     if overlapsPending(position, count) && !flush() { return -1 }
     if overlapsMirrorDirty(position, count) && !flushMirror() { return -1 }
-    if overlapsQueue(position, count) && !flushQueue() { return -1 }
     var done = 0
     while done < count {
       let n = pread(fd, buffer + done, count - done, off_t(position) + off_t(done))
@@ -229,7 +176,6 @@ final class TIFFWriteBackFile {
   }
 
   func write(_ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    if overlapsQueue(position, count) && !flushQueue() { return -1 }
     updateMirror(buffer, count, at: position)
     if count < Self.directWriteMinimum && insideMirror(position, count) {
       let range = Int(position)..<(Int(position) + count)
@@ -295,32 +241,11 @@ final class TIFFWriteBackFile {
   func close() -> Int32 {
     guard !isClosed else { return 0 }
     isClosed = true
-    let flushed = flushQueue() && flush() && flushMirror()
+    let flushed = flush() && flushMirror()
     let closed = Foundation.close(fd) == 0
     if !closed { record("close failed") }
     return flushed && closed ? 0 : -1
   }
-}
-
-/// Calls `body` with one `iovec` per array of `arrays`, leaving out their first `skip` bytes
-/// (at most 1,024 vectors, IOV_MAX); the arrays stay pinned while `body` runs.
-private func withIOVectors<R>(
-  _ arrays: ArraySlice<[UInt8]>, skipping skip: Int, _ body: ([iovec]) -> R
-) -> R {
-  var vectors: [iovec] = []
-  vectors.reserveCapacity(min(arrays.count, 1024))
-  func pin(_ rest: ArraySlice<[UInt8]>, skip: Int) -> R {
-    guard let first = rest.first, vectors.count < 1024 else { return body(vectors) }
-    if skip >= first.count { return pin(rest.dropFirst(), skip: skip - first.count) }
-    return first.withUnsafeBytes { raw in
-      vectors.append(
-        iovec(
-          iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress! + skip),
-          iov_len: raw.count - skip))
-      return pin(rest.dropFirst(), skip: 0)
-    }
-  }
-  return pin(arrays, skip: skip)
 }
 
 private func file(_ handle: thandle_t?) -> TIFFWriteBackFile {

@@ -55,7 +55,7 @@ final class NaturalPipeTests: XCTestCase {
     let raw = try rawStack()
     try run("dc-predict", [raw, "--model", m, "-o", path("direct.npz")])
     let direct = try maps(path("direct.npz"))
-    for ext in ["tif", "npz"] {
+    for ext in ["tif", "ome.tif", "npz"] {
       try run("dc-normalize", [raw, "-o", path("n.\(ext)")])
       XCTAssertEqual(try InputFile(path: path("n.\(ext)")).provenance()?.normalization, "clahe")
       try run("dc-predict", [path("n.\(ext)"), "--model", m, "-o", path("piped-\(ext).npz")])
@@ -65,6 +65,9 @@ final class NaturalPipeTests: XCTestCase {
     let normalized = try run("dc-normalize", [raw, "--format", "tiff"]).stdout
     try run("dc-predict", ["--model", m, "-o", path("stdin.npz")], stdin: normalized)
     XCTAssertEqual(try maps(path("stdin.npz")), direct)
+    let normalizedOME = try run("dc-normalize", [raw, "--format", "ome-tiff"]).stdout
+    try run("dc-predict", ["--model", m, "-o", path("stdin-ome.npz")], stdin: normalizedOME)
+    XCTAssertEqual(try maps(path("stdin-ome.npz")), direct)
     // --normalize forces a second normalization, which changes the maps.
     try run("dc-predict", [path("n.tif"), "--model", m, "--normalize", "-o", path("twice.npz")])
     XCTAssertNotEqual(try maps(path("twice.npz")), direct)
