@@ -17,7 +17,10 @@
 # 5. models/evaluate.sh scores the result on the held-out images and the CTC movies.
 #
 # Usage: models/train.sh [OUT_DIR]   (DATA, MORE, BIN=.build/release, PY=.venv/bin/python,
-#        WORK=/work/train: kept outside the work tree so a long run survives a new checkout)
+#        WORK=/work/train: kept outside the work tree so a long run survives a new checkout;
+#        INITIAL=models/nuclear-v1.npz: the weights a new run starts from, e.g.
+#        INITIAL=models/nuclear-v2-wip.npz to go on from the committed working file when
+#        $WORK's state is gone)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-models}
@@ -26,6 +29,7 @@ MORE=${MORE:-../shared/data/dsb2018-stage1-fluo-nuclei-more}
 BIN=${BIN:-.build/release}
 PY=${PY:-.venv/bin/python}
 WORK=${WORK:-/work/train}
+INITIAL=${INITIAL:-models/nuclear-v1.npz}
 mkdir -p "$WORK/normalized" "$OUT"
 
 : > "$WORK/labels.tsv"
@@ -61,7 +65,7 @@ mkdir -p "$WORK/snaps"
 snapshots=$!
 trap 'kill $snapshots 2> /dev/null' EXIT
 time nice "$BIN/dc-train" "$WORK/train.npz" --validation "$WORK/val.npz" --no-normalize \
-  --initial-weights models/nuclear-v1.npz --crop 128 --batch-size 8 --lr 2e-4 --zoom-min 0.6 \
+  --initial-weights "$INITIAL" --crop 128 --batch-size 8 --lr 2e-4 --zoom-min 0.6 \
   --epochs 300 --steps-per-epoch 50 --validation-steps 10 --seed 2 --diameter 17 \
   -o "$WORK/v2.npz" --log "$WORK/v2.csv" --state "$WORK/v2.state.npz" "${resume[@]}"
 
