@@ -1,24 +1,16 @@
 import Foundation
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// One output map's frames, spooled to a temporary file until every frame is predicted (an
 /// NPZ holds one array after another, and the maps are produced side by side).
 final class MapSpool {
   let name: String
-  let path: String
-  let handle: FileHandle
+  private let file: SpoolFile
+  private var path: String { file.path }
+  private var handle: FileHandle { file.handle }
 
   init(name: String) throws {
     self.name = name
-    path = NSTemporaryDirectory() + "/dc-predict-\(getpid())-\(UUID().uuidString)-\(name).f32"
-    guard FileManager.default.createFile(atPath: path, contents: nil),
-      let h = FileHandle(forUpdatingAtPath: path)
-    else { throw DeepCellError(.cannotCreate, path, "cannot create a spool file") }
-    handle = h
-    InterruptCleanup.track(path)
+    file = try SpoolFile(tool: "dc-predict", suffix: "-\(name).f32")
   }
 
   func append(_ values: [Float]) throws {
@@ -36,9 +28,5 @@ final class MapSpool {
     } catch let e as DeepCellError { throw e } catch { throw DeepCellError(.io, path, "\(error)") }
   }
 
-  func remove() {
-    try? handle.close()
-    unlink(path)
-    InterruptCleanup.untrack(path)
-  }
+  func remove() { file.remove() }
 }

@@ -8,26 +8,18 @@ import Foundation
 /// nuclei takes tens of kilobytes instead of 4 MiB), as its run count, then (label, length)
 /// pairs.
 final class TrackedFrameSpool {
-  private let path: String
-  private let handle: FileHandle
+  private let file: SpoolFile
   private let pixels: Int
+  private var path: String { file.path }
+  private var handle: FileHandle { file.handle }
 
   /// An empty spool for frames of `pixels` pixels.
   init(pixels: Int) throws {
     self.pixels = pixels
-    path = NSTemporaryDirectory() + "/dc-track-\(getpid())-\(UUID().uuidString).i32"
-    guard FileManager.default.createFile(atPath: path, contents: nil),
-      let h = FileHandle(forUpdatingAtPath: path)
-    else { throw DeepCellError(.cannotCreate, path, "cannot create a spool file") }
-    handle = h
-    InterruptCleanup.track(path)
+    file = try SpoolFile(tool: "dc-track", suffix: ".i32")
   }
 
-  deinit {
-    try? handle.close()
-    unlink(path)
-    InterruptCleanup.untrack(path)
-  }
+  deinit { file.remove() }
 
   /// Appends a frame's track labels, then its CTC labels.
   func append(_ frame: TrackedFrame) throws {
