@@ -30,11 +30,27 @@ public struct GapFilling {
   public static func centroids(_ trackLabels: [Int32], width: Int) -> [Int: (
     Double, Double, Int
   )] {
+    // Sums over each run of equal labels first, so the dictionary is touched once a run,
+    // not once a pixel (label frames are constant along most of a row).
     var sums = [Int: (Double, Double, Int)]()
-    for (p, v) in trackLabels.enumerated() where v != 0 {
-      let s = sums[Int(v)] ?? (0, 0, 0)
-      sums[Int(v)] = (s.0 + Double(p / width), s.1 + Double(p % width), s.2 + 1)
+    var run: (label: Int32, rows: Double, columns: Double, count: Int) = (0, 0, 0, 0)
+    func flush() {
+      guard run.label != 0 else { return }
+      let s = sums[Int(run.label)] ?? (0, 0, 0)
+      sums[Int(run.label)] = (s.0 + run.rows, s.1 + run.columns, s.2 + run.count)
     }
+    for (p, v) in trackLabels.enumerated() {
+      if v != run.label {
+        flush()
+        run = (v, 0, 0, 0)
+      }
+      if v != 0 {
+        run.rows += Double(p / width)
+        run.columns += Double(p % width)
+        run.count += 1
+      }
+    }
+    flush()
     return sums.mapValues { ($0.0 / Double($0.2), $0.1 / Double($0.2), $0.2) }
   }
 

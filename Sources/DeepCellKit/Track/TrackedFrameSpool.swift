@@ -65,9 +65,8 @@ final class TrackedFrameSpool {
       guard length > 0, p + length <= pixels else {
         throw DeepCellError(.io, path, "spool holds a bad run")
       }
-      if runs[2 * r] != 0 {
-        labels[p..<(p + length)] = ArraySlice(repeating: runs[2 * r], count: length)
-      }
+      let value = runs[2 * r]
+      if value != 0 { for q in p..<(p + length) { labels[q] = value } }
       p += length
     }
     guard p == pixels else { throw DeepCellError(.io, path, "spool holds a short frame") }

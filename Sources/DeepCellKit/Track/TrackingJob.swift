@@ -293,7 +293,11 @@ public final class TrackingJob {
       let tracker =
         converts ? nil : try spooled?.tracker ?? CellTracker(parameters: parameters)
       for t in 0..<frameCount {
-        let rawFrame = try raw?.readFrame(t)
+        // The raw frame is read only where it is used: by the .trk writer, and by a tracker
+        // that weighs intensities and is not replaced by the first pass's spooled frames.
+        let trackerNeedsRaw =
+          tracker != nil && spooled == nil && parameters.intensityWeight > 0
+        let rawFrame = trkWriter != nil || trackerNeedsRaw ? try raw?.readFrame(t) : nil
         var trackFrame: [Int32]
         var segmentFrame: [Int32]
         if let tracker {
@@ -302,7 +306,7 @@ public final class TrackingJob {
           } else {
             let result = try tracker.addFrame(
               labels: try labels.readFrame(t),
-              raw: parameters.intensityWeight > 0 ? rawFrame : nil, subject: subject)
+              raw: trackerNeedsRaw ? rawFrame : nil, subject: subject)
             trackFrame = result.trackLabels
             segmentFrame = result.segmentLabels
           }

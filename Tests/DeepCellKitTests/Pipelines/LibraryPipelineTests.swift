@@ -57,6 +57,15 @@ final class LibraryPipelineTests: XCTestCase {
     XCTAssertThrowsError(try two.imageArrayName("c")) {
       XCTAssertEqual(($0 as? DeepCellError)?.kind, .badData)
     }
+    // A metadata array (dc-normalize's pixel size) is no candidate when it is ignored.
+    let size = NDArray(shape: [2], values: [Float(0.65), 0.65])
+    let withSize = try InputFile(
+      path: try write(ArrayBundle([("raw", a), (StackMetadata.pixelSizeArrayName, size)]), "s.npz"))
+    XCTAssertEqual(
+      try withSize.imageArrayName(nil, ignoring: [StackMetadata.pixelSizeArrayName]), "raw")
+    XCTAssertThrowsError(try withSize.imageArrayName(nil)) {
+      XCTAssertEqual(($0 as? DeepCellError)?.kind, .badData)
+    }
   }
 
   // MARK: Augment
