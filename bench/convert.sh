@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Batch conversion (dc-normalize --method none) against tifffile + numpy doing the same
 # conversions on the same files, and peak memory of a long stack.
-#   1. throughput: a (FRAMES, 512, 512) uint16 microscopy-like TIFF converted to TIFF, NPZ,
+#   1. throughput: (N, 512, 512) uint16 microscopy-like TIFFs, one for each N of FRAMES
+#      (e.g. 400,2000: 200 MiB and 1 GiB, so the ~14 ms a process takes to start weighs
+#      less in the larger), converted to TIFF, NPZ,
 #      OME-TIFF and rescaled uint8 TIFF; ours is the whole dc-normalize process, tifffile's
 #      timed twice: the read + write calls inside a running Python (no interpreter start or
 #      imports: "in-process"), and the same as a command (`python -c`, as a user runs a
@@ -13,7 +15,7 @@
 # Same files and no compression on either side (uncompressed TIFF, stored NPZ: np.savez).
 # Threads (bench/record.sh): dc-normalize at --threads 1 and at all cores, tifffile at
 # REF_THREADS (maxworkers; it only matters for compressed pages, and there are none).
-# Usage: bench/convert.sh [REPEATS] [FRAMES]   (ORACLE=path of a Python env with tifffile;
+# Usage: bench/convert.sh [REPEATS] [FRAMES,...]   (ORACLE=path of a Python env with tifffile;
 # default .oracle, else .venv). Files: bench/out/convert/; result: bench/results/convert.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +36,7 @@ echo "tifffile $("$python" -c 'import tifffile; print(tifffile.__version__)'), n
 # A microscopy-like stack: nuclei-sized blobs over a background with shot noise.
 "$python" - "$out" "$frames" <<'PY'
 import sys, numpy as np, tifffile
-out, n = sys.argv[1], int(sys.argv[2])
+out, sizes = sys.argv[1], [int(n) for n in sys.argv[2].split(',')]
 def stack(n, h, w, seed=0):
     r = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:h, 0:w]
@@ -43,7 +45,10 @@ def stack(n, h, w, seed=0):
         cy, cx, s, a = r.uniform(0, h), r.uniform(0, w), r.uniform(5, 15), r.uniform(500, 3000)
         base += a * np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * s * s))
     return r.poisson(np.broadcast_to(base, (n, h, w)) * r.uniform(0.8, 1.2, (n, 1, 1))).astype(np.uint16)
-tifffile.imwrite(f'{out}/in.tif', stack(n, 512, 512), imagej=True, metadata={'axes': 'TYX'})
+first = stack(min(sizes), 512, 512)
+for n in sizes:  # the larger stacks repeat the first one's frames
+    tifffile.imwrite(f'{out}/in-{n}.tif', np.concatenate([first] * (n // len(first)) + [first[:n % len(first)]]),
+                     imagej=True, metadata={'axes': 'TYX'})
 small = stack(40, 256, 256, seed=1)
 for frames in (400, 4000):
     with tifffile.TiffWriter(f'{out}/long{frames}.tif', imagej=True) as w:
@@ -51,11 +56,12 @@ for frames in (400, 4000):
 PY
 
 # Throughput: each case as a dc-normalize command and the same conversion in Python.
-"$python" - "$tool" "$out" "$repeats" "$frames" $OURS_THREADS <<'PY'
+for n in ${frames//,/ }; do
+"$python" - "$tool" "$out" "$repeats" "$n" $OURS_THREADS <<'PY'
 import os, resource, subprocess, sys, time, numpy as np, tifffile
 tool, out, repeats, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 threads = sys.argv[5:]
-src = f'{out}/in.tif'
+src = f'{out}/in-{n}.tif'
 # The tifffile side, run in this process and, as source, in a fresh `python -c`.
 REF_SOURCE = """
 import sys, numpy as np, tifffile
@@ -119,6 +125,7 @@ for name, ext, extra, ref in cases:
         print(f'{name:26} {k:>3} {o:7.3f} {t:10.3f} {t / o:5.2f}x {c:12.3f} {c / o:5.2f}x {oc:10.3f} {tc:14.3f} {tc / oc:5.2f}x')
 print('(x = tifffile time / ours: above 1, ours is faster; best of each)')
 PY
+done
 
 # Memory: peak RSS of a 400- and a 4,000-frame conversion (same frames, 10x the length).
 printf '\n%-32s %12s %10s\n' "memory (256x256 u16 frames)" "max RSS MiB" "seconds"

@@ -44,6 +44,10 @@ public final class TIFFStackReader: StackReader {
   /// Whether the file is a BigTIFF.
   public let isBigTIFF: Bool
 
+  /// Whether planes are read straight from one run of planes after page 0's data (ImageJ's
+  /// layout, ``imageJPlanesStart(_:first:images:fileSize:)``) rather than page by page.
+  var readsPlanesDirectly: Bool { layout.contiguousPlanes }
+
   /// libtiff's warnings and the reader's notes about ignored descriptions.
   public var warnings: [String] { notes + handle.diagnostics.warnings }
   /// The reader's own notes on how it read the file: a description that did not fit the
@@ -97,10 +101,17 @@ public final class TIFFStackReader: StackReader {
     let ome = try description.flatMap {
       OMEMetadata.isOMEXML($0) ? try OMEMetadata(xml: $0, subject: path) : nil
     }
+    let imageJ = ome == nil ? description.flatMap { ImageJMetadata(description: $0) } : nil
+    // ImageJ's own reading of its stacks: `images=` planes back to back from page 0's data.
+    // When page 1 continues that run, the other IFDs are not walked (as ImageJ and tifffile
+    // read such files), so a 400-page stack costs two IFDs, not 400.
+    let imageJPlanes = imageJ.flatMap {
+      Self.imageJPlanesStart(handle, first: first, images: $0.images, fileSize: fileSize)
+    }
     var chain = [0]
     var index = 0
     var mismatched: [Int: String] = [:]  // page → why it is not like page 0
-    while TIFFReadDirectory(tif) != 0 {
+    while imageJPlanes == nil, TIFFReadDirectory(tif) != 0 {
       index += 1
       let g = try Self.pageGeometry(handle, page: index)
       if g.reduced { continue }
@@ -121,7 +132,7 @@ public final class TIFFStackReader: StackReader {
     }
     currentChain = index
     chainIndex = chain
-    pageCount = chain.count
+    pageCount = imageJPlanes != nil ? imageJ!.images : chain.count
     dtype = first.dtype
     samplesPerPage = first.samples
     pageHeight = first.height
@@ -131,11 +142,13 @@ public final class TIFFStackReader: StackReader {
 
     imageDescription = description
     self.ome = ome
-    imageJ = ome == nil ? description.flatMap { ImageJMetadata(description: $0) } : nil
+    self.imageJ = imageJ
     axesShape = ome == nil && imageJ == nil ? description.flatMap(Self.shapeFromJSON) : nil
 
-    let contiguous = imageJ != nil && pageCount == 1 ? Self.contiguousDataStart(handle) : nil
-    let (layout, warning): (TIFFFrameLayout, String?)
+    let contiguous =
+      imageJPlanes ?? (imageJ != nil && pageCount == 1 ? Self.contiguousDataStart(handle) : nil)
+    var layout: TIFFFrameLayout
+    let warning: String?
     if let ome {
       let pageOfIFD = Dictionary(uniqueKeysWithValues: chain.enumerated().map { ($1, $0) })
       (layout, warning) = try TIFFFrameLayout.ome(
@@ -169,6 +182,8 @@ public final class TIFFStackReader: StackReader {
       metadata = StackMetadata(pixelSize: pixelSize, slices: slices)
     }
     if let warning { notes.append(warning) }
+    // Planes read straight from the run: its pages' IFDs were never loaded.
+    if imageJPlanes != nil { layout.contiguousPlanes = true }
     if layout.contiguousPlanes, let contiguous {
       let planeBytes = UInt64(first.height * first.width * first.samples * first.dtype.size)
       let (end, overflow) = UInt64(imageJ!.images).multipliedReportingOverflow(by: planeBytes)
@@ -295,7 +310,8 @@ public final class TIFFStackReader: StackReader {
   static func contiguousDataStart(_ handle: TIFFHandle) -> UInt64? {
     let tif = handle.tif
     guard TIFFIsTiled(tif) == 0,
-      (handle.field(TIFFTAG_COMPRESSION, UInt16.self, defaulted: true) ?? 1) == 1
+      (handle.field(TIFFTAG_COMPRESSION, UInt16.self, defaulted: true) ?? 1) == 1,
+      (handle.field(TIFFTAG_FILLORDER, UInt16.self, defaulted: true) ?? 1) == 1
     else { return nil }
     let strips = TIFFNumberOfStrips(tif)
     guard strips >= 1, strips < 1 << 20 else { return nil }
@@ -306,6 +322,47 @@ public final class TIFFStackReader: StackReader {
       next &+= TIFFGetStrileByteCount(tif, s)
     }
     return start
+  }
+
+  /// Where ImageJ's `images` planes start when page 0 (loaded) and page 1 show the layout
+  /// ImageJ and tifffile write: page 0 uncompressed, one sample plane, its strips back to
+  /// back and exactly one plane long; page 1 of the same geometry, its data right after page
+  /// 0's; the file long enough for all planes. Else nil, and the pages are walked one by one.
+  /// Leaves page 0 loaded.
+  static func imageJPlanesStart(
+    _ handle: TIFFHandle, first: PageGeometry, images: Int, fileSize: UInt64
+  ) -> UInt64? {
+    let tif = handle.tif
+    let planeBytes = UInt64(first.height * first.width * first.samples * first.dtype.size)
+    guard images > 1, images <= 1 << 40, !first.reduced,
+      first.samples == 1
+        || Int32(handle.field(TIFFTAG_PLANARCONFIG, UInt16.self, defaulted: true) ?? 1)
+          == PLANARCONFIG_CONTIG,
+      let start = contiguousDataStart(handle), start > 0,
+      planeBytes == dataBytes(handle)
+    else { return nil }
+    let (total, o1) = UInt64(images).multipliedReportingOverflow(by: planeBytes)
+    let (end, o2) = start.addingReportingOverflow(total)
+    guard !o1, !o2, end <= fileSize else { return nil }
+    let knownErrors = handle.diagnostics.errors.count
+    defer { _ = TIFFSetDirectory(tif, 0) }
+    guard TIFFReadDirectory(tif) != 0, handle.diagnostics.errors.count == knownErrors,
+      let second = try? pageGeometry(handle, page: 1),
+      second.height == first.height, second.width == first.width,
+      second.samples == first.samples, second.dtype == first.dtype, !second.reduced,
+      contiguousDataStart(handle) == start + planeBytes, dataBytes(handle) == planeBytes
+    else {
+      // The walk that follows meets page 1 again and reports what is wrong with it.
+      handle.diagnostics.errors.removeSubrange(knownErrors...)
+      return nil
+    }
+    return start
+  }
+
+  /// Total bytes of the loaded page's strips.
+  private static func dataBytes(_ handle: TIFFHandle) -> UInt64 {
+    let strips = TIFFNumberOfStrips(handle.tif)
+    return (0..<strips).reduce(UInt64(0)) { $0 &+ TIFFGetStrileByteCount(handle.tif, $1) }
   }
 
   /// Reads frame `index` into a new (height, width, channels) array. Only that frame's

@@ -28,6 +28,14 @@ final class TIFFInteropTests: XCTestCase {
     a = ints('uint8', (2, 3, 2, 16, 16)); save('imagej_tzcyx', a.reshape(6, 2, 16, 16).transpose(0, 2, 3, 1), a, imagej=True, metadata={'axes': 'TZCYX'})
     a = r.random((2, 3, 16, 16), dtype='float32'); save('imagej_bigendian', a.transpose(0, 2, 3, 1), a, imagej=True, byteorder='>', metadata={'axes': 'TCYX'})
     a = ints('uint16', (4, 3, 16, 16)); save('imagej_contiguous', a.transpose(0, 2, 3, 1), a, imagej=True, truncate=True, metadata={'axes': 'TCYX'})
+    # An ImageJ description over pages that are not back to back (each page its own
+    # series: IFD, data, IFD, data): read page by page, never as one run of planes.
+    a = ints('uint16', (3, 16, 16))
+    with tifffile.TiffWriter(f'{d}/imagej_pages_apart.tif') as w:
+        w.write(a[0], description='ImageJ=1.11a\nimages=3\nframes=3\nloop=false\n', metadata=None)
+        for p in a[1:]:
+            w.write(p, metadata=None)
+    np.save(f'{d}/imagej_pages_apart.npy', stack(a))
     a = ints('uint16', (2, 40, 50)); save('tiled', stack(a), a, tile=(16, 16))
     a = ints('uint8', (5, 16, 16)); save('lzw', stack(a), a, compression='lzw')
     a = ints('int32', (2, 16, 16)); save('deflate_predictor', stack(a), a, compression='zlib', predictor=True)
@@ -55,7 +63,7 @@ final class TIFFInteropTests: XCTestCase {
     let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter {
       $0.hasSuffix(".tif")
     }.sorted()
-    XCTAssertEqual(names.count, 25)
+    XCTAssertEqual(names.count, 26)
     for name in names {
       let base = String(name.dropLast(4))
       let expected = try NPY.decode(
@@ -68,6 +76,11 @@ final class TIFFInteropTests: XCTestCase {
         XCTAssertTrue(got == expected, "\(base): values differ")
         XCTAssertEqual(reader.isBigTIFF, base == "bigtiff", base)
         XCTAssertEqual(reader.imageJ != nil, base.hasPrefix("imagej"), base)
+        // ImageJ stacks tifffile writes are read as ImageJ reads them: planes back to back
+        // from page 0's data, the other IFDs never loaded.
+        XCTAssertEqual(
+          reader.readsPlanesDirectly, base.hasPrefix("imagej") && base != "imagej_pages_apart",
+          base)
         XCTAssertTrue(reader.warnings.isEmpty, "\(base): \(reader.warnings)")
         // Frame by frame, last first: streaming reads give the same frames, and compressed
         // tiles, decoded by several workers, the same for any thread count.

@@ -78,6 +78,7 @@ final class TIFFStackTests: XCTestCase {
             let usesImageJ = imageJ && TIFFStackWriter.isImageJType(dtype)
             XCTAssertEqual(reader.imageJ != nil, usesImageJ, label)
             XCTAssertEqual(reader.pageCount, usesImageJ ? 3 * channels : 3, label)
+            XCTAssertEqual(reader.readsPlanesDirectly, usesImageJ && compression == .none, label)
             if !usesImageJ {
               XCTAssertEqual(
                 reader.axesShape, channels > 1 ? [3, 9, 7, channels] : [3, 9, 7], label)
