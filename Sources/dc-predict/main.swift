@@ -77,9 +77,9 @@ struct DCPredict: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Convolution arithmetic: fp32 (exact) or bf16 (bfloat16 inputs and weights, float32 sums; batch norm folded).",
+      "Convolution arithmetic: auto (bf16 where the CPU has native bfloat16 dot products, AVX512_BF16 or AMX, else fp32), fp32 (exact) or bf16 (bfloat16 inputs and weights, float32 sums; batch norm folded).",
       valueName: "p"))
-  var precision: String = "fp32"
+  var precision: String = "auto"
 
   @Flag(help: "Also write the fgbg (foreground/background softmax) head.")
   var allHeads = false
@@ -98,8 +98,8 @@ struct DCPredict: ParsableCommand {
     guard strideRatio > 0, strideRatio <= 1 else {
       throw ValidationError("--stride-ratio must lie in (0, 1]")
     }
-    guard NNPrecision(rawValue: precision) != nil else {
-      throw ValidationError("--precision must be fp32 or bf16")
+    guard precision == "auto" || NNPrecision(rawValue: precision) != nil else {
+      throw ValidationError("--precision must be auto, fp32 or bf16")
     }
     guard TilePadMode(rawValue: padMode) != nil else {
       throw ValidationError("--pad-mode must be reflect or constant")
@@ -119,7 +119,7 @@ struct DCPredict: ParsableCommand {
     settings.batchSize = batchSize
     settings.strideRatio = strideRatio
     settings.padMode = TilePadMode(rawValue: padMode)!
-    settings.precision = NNPrecision(rawValue: precision)!
+    settings.precision = NNPrecision(rawValue: precision) ?? .native
     settings.testTimeFlips = augment ?? description.testTimeFlips ?? false
     settings.normalize = MapPredictionJob.shouldNormalize(
       flag: normalize, provenance: try input.provenance(), description: description)

@@ -71,11 +71,17 @@ final class DNNLEngine {
     }
   }()
 
+  /// Whether oneDNN's instruction set includes all of `isa`'s (the `dnnl_cpu_isa_t` values
+  /// are sets of feature bits: AVX2-VNNI is not an AVX-512 level).
+  static func dispatches(_ isa: dnnl_cpu_isa_t) -> Bool {
+    dnnl_get_effective_cpu_isa().rawValue & isa.rawValue == isa.rawValue
+  }
+
   /// The instruction set oneDNN dispatches to.
   static var isaName: String {
-    let isa = dnnl_get_effective_cpu_isa()
-    if isa.rawValue >= dnnl_cpu_isa_avx512_core.rawValue { return "AVX-512" }
-    if isa.rawValue >= dnnl_cpu_isa_avx2.rawValue { return "AVX2" }
+    if dispatches(dnnl_cpu_isa_avx512_core_bf16) { return "AVX-512 with BF16" }
+    if dispatches(dnnl_cpu_isa_avx512_core) { return "AVX-512" }
+    if dispatches(dnnl_cpu_isa_avx2) { return "AVX2" }
     return "SSE4.1 or lower"
   }
 

@@ -93,7 +93,8 @@ final class PanopticPredictorTests: XCTestCase {
     try Data(NPY.encode(raw)).write(to: input)
     let out = dir.appendingPathComponent("maps.npz").path
     let run = try runTool(
-      "dc-predict", [input.path, "--model", model, "--all-heads", "-o", out, "--quiet"])
+      "dc-predict",
+      [input.path, "--model", model, "--all-heads", "--precision", "fp32", "-o", out, "--quiet"])
     XCTAssertEqual(run.status, 0, run.stderr)
     let reader = try NPZReader(path: out)
     XCTAssertEqual(reader.names, ["inner_distance", "outer_distance", "fgbg"])
@@ -107,6 +108,18 @@ final class PanopticPredictorTests: XCTestCase {
       frames, height: 40, width: 36, channels: 1)
     XCTAssertLessThanOrEqual(
       maxAbsDifference(inner.floats(), expected[0][0] + expected[1][0]), 1e-5)
+
+    // No --precision: auto, the CPU's native precision (bf16 with AVX512_BF16, else fp32).
+    let auto = dir.appendingPathComponent("auto.npz").path
+    let r1 = try runTool("dc-predict", [input.path, "--model", model, "-o", auto, "--quiet"])
+    XCTAssertEqual(r1.status, 0, r1.stderr)
+    net.precision = .native
+    let native = try PanopticPredictor(network: net).predict(
+      frames, height: 40, width: 36, channels: 1)
+    XCTAssertLessThanOrEqual(
+      maxAbsDifference(
+        try NPZReader(path: auto).readArray("inner_distance").floats(),
+        native[0][0] + native[1][0]), 1e-5)
 
     // --image-mpp: predicted at int(H · s) and resized back to the input's resolution; the
     // scale is recorded for dc-watershed.
