@@ -32,7 +32,8 @@ public struct GapFilling {
   private let width: Int
   private var gapsEndingAt: [Int: [Gap]] = [:]  // by `last`
   private var active: [(gap: Gap, pixels: [Int32], row: Double, column: Double)] = []
-  private var relabel: [Int32: Int32] = [:]  // CTC label of a run after a filled gap → the run's before
+  // CTC label of a run after a filled gap → the run's before.
+  private var relabel: [Int32: Int32] = [:]
   private var spans: [Int: [TrackSpan]] = [:]  // tracks with filled gaps: their joined runs
 
   /// Per-frame centroids and areas of the tracks in a relabelled frame (pixel = track id).
