@@ -10,7 +10,8 @@ Subcommands:
                                    input_seg.tif and the IoU linker's result on it.
   score GT_DIR RES_DIR [TRACKED]   py-ctcmetrics TRA/DET/AOGM/BC(0)/BC(1)/CT/TF of a CTC result
                                    folder and traccuracy's division precision/recall/F1 (CTC
-                                   matching, frame buffer 0), JSON on stdout; with a relabelled
+                                   matching, frame buffer 0; null where traccuracy refuses a
+                                   matching that is not one-to-one), JSON on stdout; with a relabelled
                                    stack TRACKED and OUT_DIR/dropped.json, also the share of
                                    ground-truth tracks that lost a detection and still carry a
                                    single id.
@@ -263,7 +264,10 @@ def traccuracy_divisions(gt, res):
                 m = tifffile.imread(f)
                 tifffile.imwrite(os.path.join(flat, os.path.basename(f)), m.reshape(m.shape[-3:-1] if m.ndim == 3 and m.shape[-1] == 1 else m.shape[-2:]))
             p = load_ctc_data(flat, os.path.join(res, "res_track.txt"))
-        out, _ = run_metrics(g, p, CTCMatcher(), [DivisionMetrics()])
+        try:
+            out, _ = run_metrics(g, p, CTCMatcher(), [DivisionMetrics()])
+        except TypeError:  # traccuracy refuses a matching that is not one-to-one (merges)
+            return {"div_precision": None, "div_recall": None, "div_f1": None}
     d = out[0]["results"]["Frame Buffer 0"]
     return {"div_precision": d["Division Precision"], "div_recall": d["Division Recall"],
             "div_f1": d["Division F1"]}

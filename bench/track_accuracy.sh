@@ -28,7 +28,7 @@ BIN=.build/release/dc-track
 read -r -a FLAGS <<< "${DCFLAGS:-}"
 mkdir -p "$OUT"
 if [ "${SKIP_BUILD:-0}" != 1 ]; then nice swift build -c release --product dc-track >&2; fi
-[ -d "$OUT/synthetic/synthetic-dividing" ] || "$PY" bench/track_synthetic.py "$OUT/synthetic" 7
+[ -s "$OUT/synthetic/synthetic-dividing/labels.tif" ] || "$PY" bench/track_synthetic.py "$OUT/synthetic" 7
 record_start track-accuracy md "$@"
 echo
 echo "SEED=$SEED, DCFLAGS=${DCFLAGS:-none}, SEG=$SEG; ms/frame: CPU time (user + system) per frame, dc-track at 1 thread / all cores (whole run, TIFF in/out), IoU-Hungarian linking only"
@@ -55,6 +55,7 @@ for seq in "$SHARED"/data/ctc-* "$OUT"/synthetic/synthetic-*; do
   work="$OUT/$name"
   gt="$seq/01_GT"
   seg="$SEG/$(basename "$seq")/labels.tif"
+  [ -s "$seq/labels.tif" ] && seg="$seq/labels.tif"  # synthetic movies' segmentation-like noise
   inputs="clean"
   case $name in synthetic-*) ;; *) inputs="clean drop" ;; esac
   if [ -s "$seg" ]; then

@@ -11,7 +11,18 @@ Writes OUT_DIR/<kind>/01_GT/TRA/man_track{TTT}.tif + man_track.txt for each kind
   fast      - nuclei moving 1.2-2 diameters per frame (no overlap between frames), with
               constant velocity, reflecting at the borders,
   border    - nuclei that leave the field and new ones that enter it near where others left.
-All movies are 40 frames of 256 x 256 (uint16 labels = track ids). The Swift test
+All movies are 40 frames of 256 x 256 (uint16 labels = track ids). The dividing and touching
+movies also get OUT_DIR/<kind>/labels.tif, the same movie as a segmentation might give it
+(segmentation-like noise, seeded; the truth stays 01_GT), which bench/track_accuracy.sh
+tracks as their "seg" input:
+  dividing  - each mitotic parent cut into two touching halves (perpendicular to the line
+              between its daughters) in its last 1-2 frames; a quarter of the divisions with
+              one daughter missing in its first frame (it appears a frame late); a quarter
+              with both daughters one mask in their first frame (merged, split a frame later),
+  touching  - a third of the touching pairs merged into one mask for 1-3 frames once,
+and 2 % of all cell-frames missed. The Swift test
+(Tests/DeepCellKitTests/Track/SegmentationNoiseTests.swift) makes noise of the same kinds.
+The Swift test
 (Tests/DeepCellKitTests/Track/CleanMaskLinkingTests.swift) builds the same kinds of movie
 itself; this script makes them for bench/track_accuracy.sh, where py-ctcmetrics scores them.
 """
@@ -191,6 +202,71 @@ def simulate(kind, rng):
     return frames, fixed
 
 
+def noisy(frames, rows, kind, rng):
+    """The movie as a segmentation might give it (see the module docstring)."""
+    out = frames.copy()
+    fresh = int(frames.max()) + 1
+    table = {l: (b, e, p) for l, b, e, p in rows}
+    children = {}
+    for l, (b, e, p) in table.items():
+        if p:
+            children.setdefault(p, []).append(l)
+    if kind == "dividing":
+        for parent, kids in sorted(children.items()):
+            if len(kids) != 2:
+                continue
+            e = table[parent][1]
+            first = table[kids[0]][0]
+            if first != e + 1 or first >= len(frames):
+                continue
+            (r1, c1), (r2, c2) = [np.argwhere(frames[first] == k).mean(axis=0) for k in kids]
+            for t in range(max(table[parent][0], e - int(rng.integers(1, 3)) + 1), e + 1):
+                pix = np.argwhere(frames[t] == parent)
+                if len(pix) == 0:
+                    continue
+                centre = pix.mean(axis=0)
+                side = (pix - centre) @ np.array([r2 - r1, c2 - c1]) > 0
+                out[t][tuple(pix[side].T)] = fresh
+                fresh += 1
+            u = rng.random()
+            if u < 0.25:
+                out[first][frames[first] == kids[int(rng.integers(0, 2))]] = 0
+            elif u < 0.5:
+                out[first][frames[first] == kids[1]] = kids[0]
+    if kind == "touching":
+        partners = {}
+        for t, f in enumerate(frames):
+            for l in np.unique(f):
+                if l == 0 or l in partners:
+                    continue
+                m = f == l
+                grown = np.zeros_like(m)
+                grown[1:] |= m[:-1]
+                grown[:-1] |= m[1:]
+                grown[:, 1:] |= m[:, :-1]
+                grown[:, :-1] |= m[:, 1:]
+                touching = [int(v) for v in np.unique(f[grown & ~m]) if v != 0]
+                if touching:
+                    partners[int(l)] = touching[0]
+        done = set()
+        for a, b in sorted(partners.items()):
+            if a in done or b in done or rng.random() > 1 / 3:
+                continue
+            done |= {a, b}
+            both = [t for t in range(len(frames)) if (frames[t] == a).any() and (frames[t] == b).any()]
+            if len(both) < 8:
+                continue
+            start = both[int(rng.integers(2, len(both) - 5))]
+            for t in range(start, start + int(rng.integers(1, 4))):
+                if t in both:
+                    out[t][frames[t] == b] = a
+    cells = [(t, int(l)) for t, f in enumerate(out) for l in np.unique(f) if l > 0]
+    for i in rng.choice(len(cells), size=int(0.02 * len(cells)), replace=False):
+        t, l = cells[i]
+        out[t][out[t] == l] = 0
+    return out
+
+
 def main():
     out = sys.argv[1]
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 7
@@ -203,6 +279,9 @@ def main():
         with open(os.path.join(d, "man_track.txt"), "w") as fh:
             for r in rows:
                 fh.write(" ".join(map(str, r)) + "\n")
+        if kind in ("dividing", "touching"):
+            labels = noisy(frames, rows, kind, np.random.default_rng(seed + 100 + k))
+            tifffile.imwrite(os.path.join(out, f"synthetic-{kind}", "labels.tif"), labels)
 
 
 if __name__ == "__main__":

@@ -18,10 +18,13 @@ struct DCTrack: ParsableCommand {
       one by an exact linear assignment on IoU, centroid distance and area change, with birth \
       and death costs; a track that ends next to two new cells of about half its area divides \
       (--division-cost: their midpoint near the parent, their areas adding up to its area; \
-      --division-gap: the parent may be missed for a frame); a cell missing for up to --max-gap \
-      frames keeps its track, and the missing frames get its interpolated mask \
-      (--no-fill-gaps to leave them empty). --min-track-length drops short tracks with no \
-      lineage (segmentation flicker).
+      --division-gap: the parent may be missed for a frame; --division-join: daughters that \
+      are still one blob cut in two stay their parent for up to 2 frames); a cell missing \
+      for up to --max-gap frames keeps its track, and the missing frames get its interpolated \
+      mask (--no-fill-gaps to leave them empty), or, where a neighbour's mask covered it (two \
+      nuclei merged into one mask, then split), their share of that mask (--no-split-merges to \
+      leave them empty). --min-track-length drops short tracks with no lineage (segmentation \
+      flicker).
 
       A CTC folder with res_track.txt/man_track.txt and a .trk already hold tracks: they are \
       converted as they are, unless --retrack.

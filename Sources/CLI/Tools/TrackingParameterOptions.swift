@@ -72,6 +72,27 @@ public struct TrackingParameterOptions: ParsableArguments {
   public var divisionGap: Int = TrackingParameters().divisionGap
 
   @Option(
+    name: .customLong("division-join"),
+    help: ArgumentHelp(
+      "Most frames two daughters that are still one blob cut in two (a mitotic nucleus split by the watershed) stay their parent before the division is reported (0: report at once).",
+      valueName: "frames"))
+  public var divisionJoin: Int = TrackingParameters().divisionJoin
+
+  @Option(
+    name: .customLong("division-join-contact"),
+    help: ArgumentHelp(
+      "Shortest boundary two such daughters share, in diameters of the smaller one.",
+      valueName: "ratio"))
+  public var divisionJoinContact: Double = TrackingParameters().divisionJoinContact
+
+  @Option(
+    name: .customLong("division-join-area"),
+    help: ArgumentHelp(
+      "Smallest area of two such daughters together, as a fraction of their parent's.",
+      valueName: "ratio"))
+  public var divisionJoinArea: Double = TrackingParameters().divisionJoinArea
+
+  @Option(
     name: .customLong("min-track-length"),
     help: ArgumentHelp(
       "Remove tracks of fewer frames that have no parent and no daughters (1: keep all).",
@@ -84,6 +105,13 @@ public struct TrackingParameterOptions: ParsableArguments {
       "Leave the frames of a closed gap empty (a CTC track per run) instead of filling them with the cell's interpolated mask."
   )
   public var noFillGaps = false
+
+  @Flag(
+    name: .customLong("no-split-merges"),
+    help:
+      "Leave a closed gap that a neighbour's mask covered (two nuclei merged into one mask, then split) empty instead of cutting that mask between the two tracks."
+  )
+  public var noSplitMerges = false
 
   @Flag(
     name: .customLong("no-motion"),
@@ -107,8 +135,12 @@ public struct TrackingParameterOptions: ParsableArguments {
     p.maxDaughterAreaRatio = maxDaughterAreaRatio
     p.maxDivisionCost = maxDivisionCost
     p.divisionGap = divisionGap
+    p.divisionJoin = divisionJoin
+    p.divisionJoinContact = divisionJoinContact
+    p.divisionJoinArea = divisionJoinArea
     p.minTrackLength = minTrackLength
     p.fillGaps = !noFillGaps
+    p.splitMerges = !noSplitMerges
     p.predictMotion = !noMotion
     return p
   }

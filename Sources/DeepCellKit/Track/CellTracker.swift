@@ -15,7 +15,9 @@ public struct TrackedFrame: Sendable, Equatable {
 /// track seen in the previous frame and, for gap closing, every undivided track last seen
 /// 2…`maxGap + 1` frames earlier and not predicted outside the frame (``LinkCost``); solve the birth/death assignment exactly
 /// (``FrameLinking``); detect divisions among the cells left unlinked, from parents seen up to
-/// `divisionGap + 1` frames earlier (``DivisionDetection``);
+/// `divisionGap + 1` frames earlier (``DivisionDetection``), keeping daughters that are
+/// still one blob cut in two as their parent for up to `divisionJoin` frames
+/// (``DivisionJoin``);
 /// then continue, resume, start or split tracks. Decisions about frame t are final once t is
 /// added, so the relabelled frame is returned at once, and memory holds only the last cell of
 /// each live track plus those of tracks ended within the last `maxGap` frames (their pixel
@@ -29,6 +31,14 @@ public final class CellTracker {
     var cell: CellFeatures
     var velocityRow: Double
     var velocityColumn: Double
+    /// Consecutive frames, up to the last, in which the track was two touching daughters
+    /// kept as one cell (``DivisionJoin``).
+    var joined = 0
+    /// The area of the track's last cell before it was joined (while `joined > 0`).
+    var areaBeforeJoin = 0
+    /// The track's cell in the frame before `lastFrame`, if it was there (a second reference
+    /// for divisions, ``DivisionDetection``).
+    var earlier: CellFeatures? = nil
   }
 
   /// The settings.
@@ -120,13 +130,30 @@ public final class CellTracker {
     for j in cellOfRow where j >= 0 { linked[j] = true }
     let parentRows = live.indices.filter { t - live[$0].lastFrame <= 1 + parameters.divisionGap }
     let divisions = DivisionDetection.detect(
-      parents: parentRows.map { live[$0].cell }, continuation: parentRows.map { cellOfRow[$0] },
+      parents: parentRows.map { live[$0].cell }, earlier: parentRows.map { live[$0].earlier },
+      continuation: parentRows.map { cellOfRow[$0] },
       cells: cells,
       isNewborn: linked.map { !$0 }, overlaps: parentRows.map { overlapsOfRow[$0] },
       parameters: parameters)
+    // Daughters that are still one blob cut in two stay their parent, one cell of both
+    // masks, for up to `divisionJoin` frames (``DivisionJoin``).
     var parentOfCell = [Int: Int]()  // cell → parent row
+    var partnerOfCell = [Int: Int]()  // cell linked to a track → the touching cell joined to it
     for d in divisions {
       let row = parentRows[d.parent]
+      let (a, b) = (d.daughters[0], d.daughters[1])
+      let before = live[row].joined > 0 ? live[row].areaBeforeJoin : live[row].cell.area
+      if live[row].joined < parameters.divisionJoin
+        && Double(cells[a].area + cells[b].area)
+          >= parameters.divisionJoinArea * Double(before)
+        && DivisionJoin.joined(
+          cells[a], aIndex: a, cells[b], bIndex: b, cellOfPixel: cellOfPixel, height: size.0,
+          width: size.1, contact: parameters.divisionJoinContact)
+      {
+        cellOfRow[row] = a
+        partnerOfCell[a] = b
+        continue
+      }
       cellOfRow[row] = -1
       for j in d.daughters { parentOfCell[j] = row }
     }
@@ -139,10 +166,18 @@ public final class CellTracker {
       let j = cellOfRow[row]
       guard j >= 0 else { continue }
       var updated = track
-      let cell = cells[j]
+      var cell = cells[j]
+      if let k = partnerOfCell[j] {
+        cell = DivisionJoin.union(cell, cells[k])
+        if track.joined == 0 { updated.areaBeforeJoin = track.cell.area }
+        updated.joined += 1
+      } else {
+        updated.joined = 0
+      }
       let elapsed = Double(t - track.lastFrame)
       updated.velocityRow = (cell.centroidRow - track.cell.centroidRow) / elapsed
       updated.velocityColumn = (cell.centroidColumn - track.cell.centroidColumn) / elapsed
+      updated.earlier = track.lastFrame == t - 1 ? track.cell : nil
       if track.lastFrame == t - 1 {
         let k = records[track.id]!.spans.count - 1
         records[track.id]!.spans[k].last = t
@@ -152,8 +187,10 @@ public final class CellTracker {
       }
       updated.lastFrame = t
       updated.cell = cell
-      trackOfCell[j] = track.id
-      segmentOfCell[j] = updated.segment
+      for k in [j] + (partnerOfCell[j].map { [$0] } ?? []) {
+        trackOfCell[k] = track.id
+        segmentOfCell[k] = updated.segment
+      }
       next.append(updated)
     }
     for (j, cell) in cells.enumerated() where trackOfCell[j] == 0 {

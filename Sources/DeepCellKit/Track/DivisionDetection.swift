@@ -22,18 +22,27 @@ public struct Division: Sendable, Equatable {
 /// continuation becomes the second daughter, §3.6). Among all candidate pairs the cheapest
 /// are accepted first, each parent and cell used once; ties go to the lower parent index,
 /// then the lower cell indices.
+///
+/// A parent's cell of the frame before its last (`earlier`) is a second reference for the
+/// area ratios, distances and cost: when segmentation misses one daughter in its first frame,
+/// the parent's track carries on into the other daughter (half its area) and the missing
+/// one appears a frame late, a division only when measured against the parent's last whole
+/// mask.
 public enum DivisionDetection {
   /// Detects divisions.
   ///
   /// - Parameters:
   ///   - parents: last cells of the candidate parent tracks.
+  ///   - earlier: for each parent, its track's cell in the frame before the last, if any
+  ///     (empty: none).
   ///   - continuation: for each parent, the index of the cell it was linked to, or -1.
   ///   - cells: the cells of the current frame.
   ///   - isNewborn: for each cell, whether linking left it without a track.
   ///   - overlaps: for each parent, pixels its last mask shares with each cell (by cell index);
   ///     empty: no overlaps known.
   public static func detect(
-    parents: [CellFeatures], continuation: [Int], cells: [CellFeatures], isNewborn: [Bool],
+    parents: [CellFeatures], earlier: [CellFeatures?] = [], continuation: [Int],
+    cells: [CellFeatures], isNewborn: [Bool],
     overlaps: [[Int: Int]] = [], parameters: TrackingParameters
   ) -> [Division] {
     struct Option {
@@ -46,18 +55,25 @@ public enum DivisionDetection {
     guard maxDistance > 0 else { return [] }
     var options: [Option] = []
     for (p, parent) in parents.enumerated() {
-      func eligible(_ j: Int) -> Bool {
+      var references = [parent]
+      if p < earlier.count, let e = earlier[p] { references.append(e) }
+      func eligible(_ j: Int, _ reference: CellFeatures) -> Bool {
         let cell = cells[j]
-        let ratio = Double(cell.area) / Double(parent.area)
+        let ratio = Double(cell.area) / Double(reference.area)
         guard ratio >= parameters.minDaughterAreaRatio, ratio <= parameters.maxDaughterAreaRatio
         else { return false }
-        let dr = cell.centroidRow - parent.centroidRow
-        let dc = cell.centroidColumn - parent.centroidColumn
+        let dr = cell.centroidRow - reference.centroidRow
+        let dc = cell.centroidColumn - reference.centroidColumn
         return dr * dr + dc * dc <= maxDistance * maxDistance
       }
+      func eligible(_ j: Int) -> Bool { references.contains { eligible(j, $0) } }
       let overlapping = p < overlaps.count ? overlaps[p] : [:]
       func consider(_ a: Int, _ b: Int) {
-        let cost = DivisionCost.cost(parent: parent, first: cells[a], second: cells[b])
+        var cost = Double.infinity
+        for r in references where eligible(a, r) && eligible(b, r) {
+          cost = min(cost, DivisionCost.cost(parent: r, first: cells[a], second: cells[b]))
+        }
+        guard cost < .infinity else { return }
         let onFootprint = [a, b].allSatisfy { !isNewborn[$0] || (overlapping[$0] ?? 0) > 0 }
         guard cost <= parameters.maxDivisionCost || onFootprint else { return }
         options.append(Option(cost: cost, parent: p, first: min(a, b), second: max(a, b)))

@@ -11,6 +11,11 @@
 /// open (the cell may have been out of view). At least one pixel is painted per
 /// filled frame (the one under the interpolated centroid, clamped to the frame) so that the
 /// run stays unbroken.
+///
+/// A gap whose frames are taken by one other track's cell, grown to hold both (two
+/// neighbours merged into one mask that later split again, ``MergeSplit``), is filled from
+/// that mask: it is cut between the two tracks, so both keep their identity and a detection
+/// through the merge (`splitMerges`, on unless `--no-split-merges`).
 public struct GapFilling {
   struct Gap {
     var track: Int
@@ -18,12 +23,17 @@ public struct GapFilling {
     var resume: Int  // first frame seen after it
     var resumeRow: Double
     var resumeColumn: Double
+    /// The track whose mask held this one's during the gap (a merge), with its centroids and
+    /// areas before and after it; nil for a gap filled on background.
+    var merged: (track: Int, before: (Double, Double, Int), after: (Double, Double, Int))?
+    var area = 0
   }
   private let height: Int
   private let width: Int
   private var gapsEndingAt: [Int: [Gap]] = [:]  // by `last`
   private var active: [(gap: Gap, pixels: [Int32], row: Double, column: Double)] = []
-  private var relabel: [Int32: Int32] = [:]  // CTC label of a run after a filled gap → the run's before
+  // CTC label of a run after a filled gap → the run's before.
+  private var relabel: [Int32: Int32] = [:]
   private var spans: [Int: [TrackSpan]] = [:]  // tracks with filled gaps: their joined runs
 
   /// Per-frame centroids and areas of the tracks in a relabelled frame (pixel = track id).
@@ -61,6 +71,7 @@ public struct GapFilling {
   public struct Occupancy {
     private var last: [Int32: (frame: Int, pixels: [Int32])] = [:]
     fileprivate var blocked = Set<[Int]>()  // [track, frame]
+    fileprivate var occupant = [[Int]: Int]()  // [track, frame] → track holding most of the rest
     private let maxGap: Int
 
     /// An empty record for gaps of up to `maxGap` frames.
@@ -77,8 +88,13 @@ public struct GapFilling {
           last[id] = nil
           continue
         }
-        let free = l.pixels.reduce(0) { $0 + (trackLabels[Int($1)] == 0 ? 1 : 0) }
-        if 2 * free < l.pixels.count { blocked.insert([Int(id), t]) }
+        var holders = [Int32: Int]()
+        for p in l.pixels { holders[trackLabels[Int(p)], default: 0] += 1 }
+        if 2 * (holders[0] ?? 0) < l.pixels.count { blocked.insert([Int(id), t]) }
+        holders[0] = nil
+        if let top = holders.max(by: { ($0.value, -$0.key) < ($1.value, -$1.key) }) {
+          occupant[[Int(id), t]] = Int(top.key)
+        }
       }
       for (id, p) in pixels { last[id] = (t, p) }
     }
@@ -88,10 +104,13 @@ public struct GapFilling {
   /// (`centroids[t][track]`). A gap is filled only when the cell, a disc of its area at the
   /// interpolated centroids, stays inside the frame from its last to its resuming frame (a
   /// cell at the edge may simply have been out of view), and its last mask is mostly
-  /// background in every missing frame (`occupancy`).
+  /// background in every missing frame (`occupancy`). With `splitMerges`, a gap whose
+  /// first missing frame holds its last mask under another track's cell, a track present
+  /// from just before the gap to just after it with a cell large enough to hold both in every
+  /// missing frame (``MergeSplit/holdsBoth``), is filled by cutting that cell instead.
   public init(
     history: TrackHistory, centroids: [[Int: (Double, Double, Int)]], occupancy: Occupancy,
-    height: Int, width: Int
+    height: Int, width: Int, splitMerges: Bool = true
   ) {
     self.height = height
     self.width = width
@@ -105,14 +124,32 @@ public struct GapFilling {
       for k in 1..<r.spans.count {
         let last = r.spans[k - 1].last
         let resume = r.spans[k].first
-        guard let a = centroids[last][id], let b = centroids[resume][id], inside(a), inside(b),
-          !((last + 1)..<resume).contains(where: { occupancy.blocked.contains([id, $0]) })
-        else {
+        guard let a = centroids[last][id], let b = centroids[resume][id] else {
           merged.append(r.spans[k])
           continue
         }
-        gapsEndingAt[last, default: []].append(
-          Gap(track: id, last: last, resume: resume, resumeRow: b.0, resumeColumn: b.1))
+        let missing = (last + 1)..<resume
+        var gap = Gap(track: id, last: last, resume: resume, resumeRow: b.0, resumeColumn: b.1)
+        gap.area = (a.2 + b.2) / 2
+        if !missing.contains(where: { occupancy.blocked.contains([id, $0]) }) {
+          guard inside(a), inside(b) else {
+            merged.append(r.spans[k])
+            continue
+          }
+        } else {
+          guard splitMerges, let holder = occupancy.occupant[[id, last + 1]],
+            let before = centroids[last][holder], let after = centroids[resume][holder],
+            missing.allSatisfy({
+              MergeSplit.holdsBoth(
+                area: centroids[$0][holder]?.2 ?? 0, first: before.2, second: a.2)
+            })
+          else {
+            merged.append(r.spans[k])
+            continue
+          }
+          gap.merged = (holder, before, after)
+        }
+        gapsEndingAt[last, default: []].append(gap)
         relabel[Int32(truncatingIfNeeded: r.spans[k].label)] = Int32(
           truncatingIfNeeded: merged[merged.count - 1].label)
         merged[merged.count - 1].last = r.spans[k].last
@@ -129,6 +166,22 @@ public struct GapFilling {
     active.removeAll { $0.gap.resume <= t }
     for a in active {
       let f = Double(t - a.gap.last) / Double(a.gap.resume - a.gap.last)
+      if let m = a.gap.merged {
+        let own = (
+          a.row + (a.gap.resumeRow - a.row) * f, a.column + (a.gap.resumeColumn - a.column) * f
+        )
+        let other = (
+          m.before.0 + (m.after.0 - m.before.0) * f, m.before.1 + (m.after.1 - m.before.1) * f
+        )
+        MergeSplit.cut(
+          trackLabels: &trackLabels, segmentLabels: &segmentLabels, width: width,
+          height: height, holder: Int32(truncatingIfNeeded: m.track), holderCentre: other,
+          holderArea: Double(m.before.2 + m.after.2) / 2,
+          taker: Int32(truncatingIfNeeded: a.gap.track),
+          takerLabel: segmentLabelBefore(a.gap), takerCentre: own,
+          takerArea: Double(a.gap.area))
+        continue
+      }
       let dr = Int(((a.gap.resumeRow - a.row) * f).rounded())
       let dc = Int(((a.gap.resumeColumn - a.column) * f).rounded())
       let id = Int32(truncatingIfNeeded: a.gap.track)

@@ -283,7 +283,8 @@ public final class TrackingJob {
         if parameters.fillGaps {
           filling = GapFilling(
             history: ShortTrackFilter.removing(removed, from: probe.history()),
-            centroids: centroids, occupancy: occupancy, height: height, width: width)
+            centroids: centroids, occupancy: occupancy, height: height, width: width,
+            splitMerges: parameters.splitMerges)
         }
         try spool.rewind()
         spooled = (probe, spool)

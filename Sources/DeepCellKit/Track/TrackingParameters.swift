@@ -31,12 +31,28 @@ public struct TrackingParameters: Sendable, Equatable {
   /// loses the mitotic cell); at most `maxGap` takes effect, as only tracks kept for gap
   /// closing can divide late.
   public var divisionGap: Int = 1
+  /// Most consecutive frames a dividing cell whose two daughters are still one blob cut in
+  /// two (a mitotic nucleus split by the watershed in ana- and telophase) is kept as its
+  /// parent, the two masks one cell, before the division is reported; it is reported as soon
+  /// as they no longer are (``DivisionJoin``; 0: at once).
+  public var divisionJoin: Int = 2
+  /// Shortest shared boundary of two daughters that are one blob cut in two, as a fraction
+  /// of the smaller one's equivalent diameter (``DivisionJoin``).
+  public var divisionJoinContact: Double = 0.5
+  /// Smallest area of two such daughters together, as a fraction of their parent's last area
+  /// before it was joined (``DivisionJoin``): the halves of one nucleus keep its whole area,
+  /// while a finished division's daughters often hold less.
+  public var divisionJoinArea: Double = 0.9
   /// Tracks present in fewer frames, with no parent and no daughters, are removed from the
   /// output (``ShortTrackFilter``; 1 keeps every track).
   public var minTrackLength: Int = 1
   /// Whether the frames of closed gaps get the cell's interpolated mask, so that its track
   /// stays one unbroken run (``GapFilling``; `dc-track` output only, not ``CellTracker``).
   public var fillGaps: Bool = true
+  /// Whether a closed gap spent inside another track's mask, grown to hold both (two
+  /// neighbours merged into one mask, then split again), is filled by cutting that mask
+  /// between the two tracks (``MergeSplit``; with `fillGaps` only).
+  public var splitMerges: Bool = true
   /// Whether the link distance is measured from the position extrapolated with the track's
   /// last velocity (constant-velocity model) rather than its last centroid.
   public var predictMotion: Bool = true
@@ -79,5 +95,14 @@ public struct TrackingParameters: Sendable, Equatable {
     try check(
       divisionGap >= 0 && divisionGap <= 1000, "--division-gap",
       "must be between 0 and 1000 frames")
+    try check(
+      divisionJoin >= 0 && divisionJoin <= 1000, "--division-join",
+      "must be between 0 and 1000 frames")
+    try check(
+      divisionJoinContact.isFinite && divisionJoinContact >= 0, "--division-join-contact",
+      "must be zero or positive")
+    try check(
+      divisionJoinArea.isFinite && divisionJoinArea >= 0, "--division-join-area",
+      "must be zero or positive")
   }
 }

@@ -261,19 +261,44 @@ enum CleanMovies {
     var tracks: [TrackRecord]
   }
 
-  /// dc-track's ``CellTracker`` on the movie with its ids scrambled per frame.
-  static func track(_ movie: Movie, parameters: TrackingParameters = TrackingParameters()) throws
+  /// dc-track's ``CellTracker`` on the movie (or on `input`, the movie as a segmentation
+  /// gives it) with its ids scrambled per frame.
+  static func track(
+    _ movie: Movie, input: [[Int]]? = nil, parameters: TrackingParameters = TrackingParameters()
+  ) throws
     -> Result
   {
     let tracker = try CellTracker(parameters: parameters)
     var frames: [[Int]] = []
-    for (t, f) in movie.frames.enumerated() {
+    for (t, f) in (input ?? movie.frames).enumerated() {
       let input = TrackFixtures.scrambled(f, seed: UInt64(7000 + t))
       let out = try tracker.addFrame(
         labels: TrackFixtures.frame(input, movie.height, movie.width))
       frames.append(out.segmentLabels.map { Int($0) })
     }
     return Result(frames: frames, tracks: tracker.history().trackTable(keepGapLinks: true).rows)
+  }
+
+  /// dc-track's whole ``TrackingJob`` (two passes: gap filling, merge splitting) on `input`
+  /// with its ids scrambled per frame, written as an NPY in `folder`; its CTC output read back.
+  static func trackJob(
+    _ movie: Movie, input: [[Int]], folder: URL,
+    parameters: TrackingParameters = TrackingParameters()
+  ) throws -> Result {
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let path = folder.appendingPathComponent("labels.npy").path
+    let values = input.enumerated().flatMap {
+      TrackFixtures.scrambled($1, seed: UInt64(9000 + $0)).map { UInt16($0) }
+    }
+    try Data(NPY.encode(NDArray(shape: [input.count, movie.height, movie.width], values: values)))
+      .write(to: URL(fileURLWithPath: path))
+    let res = folder.appendingPathComponent("RES").path
+    _ = try TrackingJob(input: path).run(
+      parameters: parameters, outputs: TrackingOutputs(ctcFolder: res))
+    let frames = try CTCFolderEvaluation.tiffFiles(in: res).map {
+      try TIFFStackReader(path: res + "/" + $0).readFrame(0).integerValues().map { Int($0) }
+    }
+    return Result(frames: frames, tracks: try CTCTrackTable.read(path: res + "/res_track.txt"))
   }
 
   /// The plain baseline of bench/track_accuracy.py: consecutive frames matched by a maximum
@@ -359,8 +384,11 @@ enum CleanMovies {
     return Result(frames: frames, tracks: tracks.values.sorted { $0.label < $1.label })
   }
 
-  /// The CTC measures of a result against the movie's ground truth (no SEG).
-  static func evaluate(_ result: Result, _ movie: Movie) throws -> TrackingEvaluation {
+  /// The CTC measures of a result against the movie's ground truth (no SEG), divisions with
+  /// BC(`divisionTolerance`).
+  static func evaluate(_ result: Result, _ movie: Movie, divisionTolerance: Int = 0) throws
+    -> TrackingEvaluation
+  {
     let shape = [movie.height, movie.width]
     let frames = try movie.frames.indices.map { t in
       CTCFrameMatch(
@@ -373,6 +401,6 @@ enum CleanMovies {
     }
     return try TrackingEvaluation(
       frames: frames, segmentationFrames: nil, referenceTracks: movie.tracks,
-      resultTracks: result.tracks)
+      resultTracks: result.tracks, divisionTolerance: divisionTolerance)
   }
 }
