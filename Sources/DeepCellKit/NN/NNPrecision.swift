@@ -15,7 +15,7 @@ public enum NNPrecision: String, Sendable, CaseIterable {
 
   /// bf16 where oneDNN runs bfloat16 dot products natively (AVX512_BF16 or AMX), else fp32:
   /// dc-predict's default (`--precision auto`). On the held-out split bf16 moved the plain
-  /// pipe's F1 and the CTC movies' TRA by at most 0.003 (models/README.md).
+  /// pipe's F1 and the CTC movies' TRA by at most 0.003 (bench/results/precision-accuracy.md).
   public static var native: NNPrecision {
     DNNLEngine.dispatches(dnnl_cpu_isa_avx512_core_bf16) ? .bf16 : .fp32
   }
