@@ -308,6 +308,12 @@ public final class TIFFStackReader: StackReader {
   /// Where the loaded page's data starts when it is uncompressed and its strips follow one
   /// another without gaps (the precondition of ImageJ's contiguous form); else nil.
   static func contiguousDataStart(_ handle: TIFFHandle) -> UInt64? {
+    contiguousData(handle)?.start
+  }
+
+  /// The loaded page's data as one run of the file (start and byte count) when it is
+  /// uncompressed, MSB-first, and its strips follow one another without gaps; else nil.
+  static func contiguousData(_ handle: TIFFHandle) -> (start: UInt64, count: UInt64)? {
     let tif = handle.tif
     guard TIFFIsTiled(tif) == 0,
       (handle.field(TIFFTAG_COMPRESSION, UInt16.self, defaulted: true) ?? 1) == 1,
@@ -321,7 +327,7 @@ public final class TIFFStackReader: StackReader {
       guard TIFFGetStrileOffset(tif, s) == next else { return nil }
       next &+= TIFFGetStrileByteCount(tif, s)
     }
-    return start
+    return (start, next &- start)
   }
 
   /// Where ImageJ's `images` planes start when page 0 (loaded) and page 1 show the layout
@@ -338,9 +344,9 @@ public final class TIFFStackReader: StackReader {
       first.samples == 1
         || Int32(handle.field(TIFFTAG_PLANARCONFIG, UInt16.self, defaulted: true) ?? 1)
           == PLANARCONFIG_CONTIG,
-      let start = contiguousDataStart(handle), start > 0,
-      planeBytes == dataBytes(handle)
+      let data = contiguousData(handle), data.start > 0, data.count == planeBytes
     else { return nil }
+    let start = data.start
     let (total, o1) = UInt64(images).multipliedReportingOverflow(by: planeBytes)
     let (end, o2) = start.addingReportingOverflow(total)
     guard !o1, !o2, end <= fileSize else { return nil }
@@ -350,19 +356,14 @@ public final class TIFFStackReader: StackReader {
       let second = try? pageGeometry(handle, page: 1),
       second.height == first.height, second.width == first.width,
       second.samples == first.samples, second.dtype == first.dtype, !second.reduced,
-      contiguousDataStart(handle) == start + planeBytes, dataBytes(handle) == planeBytes
+      let run = contiguousData(handle), run.start == start + planeBytes,
+      run.count == planeBytes
     else {
       // The walk that follows meets page 1 again and reports what is wrong with it.
       handle.diagnostics.errors.removeSubrange(knownErrors...)
       return nil
     }
     return start
-  }
-
-  /// Total bytes of the loaded page's strips.
-  private static func dataBytes(_ handle: TIFFHandle) -> UInt64 {
-    let strips = TIFFNumberOfStrips(handle.tif)
-    return (0..<strips).reduce(UInt64(0)) { $0 &+ TIFFGetStrileByteCount(handle.tif, $1) }
   }
 
   /// Reads frame `index` into a new (height, width, channels) array. Only that frame's

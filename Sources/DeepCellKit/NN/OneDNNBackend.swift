@@ -71,10 +71,16 @@ final class DNNLEngine {
     }
   }()
 
-  /// Whether oneDNN's instruction set includes all of `isa`'s (the `dnnl_cpu_isa_t` values
-  /// are sets of feature bits: AVX2-VNNI is not an AVX-512 level).
+  /// Whether oneDNN's instruction set includes all of `isa`'s.
   static func dispatches(_ isa: dnnl_cpu_isa_t) -> Bool {
-    dnnl_get_effective_cpu_isa().rawValue & isa.rawValue == isa.rawValue
+    includes(isa, in: dnnl_get_effective_cpu_isa())
+  }
+
+  /// Whether instruction set `effective` has every feature of `isa`: the `dnnl_cpu_isa_t`
+  /// values are sets of feature bits, not levels (AVX2-VNNI, 0x407, is numerically above
+  /// AVX-512 but has none of it).
+  static func includes(_ isa: dnnl_cpu_isa_t, in effective: dnnl_cpu_isa_t) -> Bool {
+    effective.rawValue & isa.rawValue == isa.rawValue
   }
 
   /// The instruction set oneDNN dispatches to.

@@ -88,10 +88,15 @@ public struct GapFilling {
           last[id] = nil
           continue
         }
+        let free = l.pixels.reduce(0) { $0 + (trackLabels[Int($1)] == 0 ? 1 : 0) }
+        if 2 * free < l.pixels.count { blocked.insert([Int(id), t]) }
+        // Which track covers the rest, tallied only when something does (most gaps lie on
+        // background: no per-pixel dictionary work there).
+        guard free < l.pixels.count else { continue }
         var holders = [Int32: Int]()
-        for p in l.pixels { holders[trackLabels[Int(p)], default: 0] += 1 }
-        if 2 * (holders[0] ?? 0) < l.pixels.count { blocked.insert([Int(id), t]) }
-        holders[0] = nil
+        for p in l.pixels where trackLabels[Int(p)] != 0 {
+          holders[trackLabels[Int(p)], default: 0] += 1
+        }
         if let top = holders.max(by: { ($0.value, -$0.key) < ($1.value, -$1.key) }) {
           occupant[[Int(id), t]] = Int(top.key)
         }

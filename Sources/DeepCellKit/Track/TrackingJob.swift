@@ -293,11 +293,10 @@ public final class TrackingJob {
       // Pass 2: track (or convert, or read the first pass's frames) frame by frame.
       let tracker =
         converts ? nil : try spooled?.tracker ?? CellTracker(parameters: parameters)
+      // The raw frame is read only where it is used: by the .trk writer, and by a tracker
+      // that weighs intensities and is not replaced by the first pass's spooled frames.
+      let trackerNeedsRaw = tracker != nil && spooled == nil && parameters.intensityWeight > 0
       for t in 0..<frameCount {
-        // The raw frame is read only where it is used: by the .trk writer, and by a tracker
-        // that weighs intensities and is not replaced by the first pass's spooled frames.
-        let trackerNeedsRaw =
-          tracker != nil && spooled == nil && parameters.intensityWeight > 0
         let rawFrame = trkWriter != nil || trackerNeedsRaw ? try raw?.readFrame(t) : nil
         var trackFrame: [Int32]
         var segmentFrame: [Int32]

@@ -1,3 +1,4 @@
+import CDNNL
 import Foundation
 import XCTest
 
@@ -31,6 +32,22 @@ final class PrecisionTests: XCTestCase {
   /// per map, the largest difference is at most 4 % of the map's range and the mean
   /// difference at most 0.5 % of it; the pixels above half the maximum agree on at least 99 %.
   /// (Measured on this frame: max 2.0–2.7 %, mean 0.1 % of the range.)
+  /// `--precision auto` picks bf16 by feature bits, not by the enum's order: AVX2-VNNI's
+  /// value lies above every AVX-512 level and has none of their features.
+  func testNativeBF16IsReadFromFeatureBits() {
+    XCTAssertTrue(
+      DNNLEngine.includes(dnnl_cpu_isa_avx512_core_bf16, in: dnnl_cpu_isa_avx512_core_bf16))
+    XCTAssertTrue(
+      DNNLEngine.includes(dnnl_cpu_isa_avx512_core_bf16, in: dnnl_cpu_isa_avx512_core_amx))
+    XCTAssertFalse(
+      DNNLEngine.includes(dnnl_cpu_isa_avx512_core_bf16, in: dnnl_cpu_isa_avx512_core_vnni))
+    XCTAssertFalse(DNNLEngine.includes(dnnl_cpu_isa_avx512_core_bf16, in: dnnl_cpu_isa_avx2_vnni))
+    XCTAssertFalse(DNNLEngine.includes(dnnl_cpu_isa_avx512_core, in: dnnl_cpu_isa_avx2_vnni))
+    XCTAssertTrue(DNNLEngine.includes(dnnl_cpu_isa_avx2, in: dnnl_cpu_isa_avx2_vnni))
+    XCTAssertEqual(
+      NNPrecision.native, DNNLEngine.dispatches(dnnl_cpu_isa_avx512_core_bf16) ? .bf16 : .fp32)
+  }
+
   func testBF16MapsAreCloseToFP32() throws {
     let exact = try shippedMaps(.fp32)
     let low = try shippedMaps(.bf16)
