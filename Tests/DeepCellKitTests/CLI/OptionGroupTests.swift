@@ -15,6 +15,25 @@ final class OptionGroupTests: XCTestCase {
     XCTAssertEqual(p.maxDistance, 40)
     XCTAssertEqual(p.maxGap, 2)
     XCTAssertFalse(p.predictMotion)
+    // The division join and merge repair (issue 18): flags map on, bad values are refused.
+    let j = try TrackingParameterOptions.parse([
+      "--division-join", "3", "--division-join-contact", "0.7", "--division-join-area", "0.8",
+      "--no-split-merges",
+    ]).parameters
+    XCTAssertEqual(j.divisionJoin, 3)
+    XCTAssertEqual(j.divisionJoinContact, 0.7)
+    XCTAssertEqual(j.divisionJoinArea, 0.8)
+    XCTAssertFalse(j.splitMerges)
+    XCTAssertTrue(TrackingParameters().splitMerges)
+    for (flag, value) in [
+      ("--division-join", "-1"), ("--division-join-contact", "-0.5"),
+      ("--division-join-area", "nan"),
+    ] {
+      let bad = try TrackingParameterOptions.parse(["\(flag)=\(value)"]).parameters
+      XCTAssertThrowsError(try bad.validate(), flag) {
+        XCTAssertEqual(($0 as? DeepCellError)?.subject, flag)
+      }
+    }
   }
 
   func testAugmentationOptionsMapOntoSettings() throws {

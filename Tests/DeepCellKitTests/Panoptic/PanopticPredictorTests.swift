@@ -149,6 +149,11 @@ final class PanopticPredictorTests: XCTestCase {
     try bytes.prefix(bytes.count - 100).write(to: URL(fileURLWithPath: bad))
     let one = dir.appendingPathComponent("x1.npy")
     try Data(NPY.encode(NDArray(zeros: [1, 40, 40], dtype: .float32))).write(to: one)
+    let r0 = try runTool(
+      "dc-predict", [one.path, "--model", model, "--precision", "fp16", "-o", out])
+    XCTAssertEqual(r0.status, 64, r0.stderr)
+    XCTAssertTrue(r0.stderr.contains("--precision must be auto, fp32 or bf16"), r0.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     let r2 = try runTool("dc-predict", [one.path, "--model", bad, "-o", out])
     XCTAssertEqual(r2.status, 65, r2.stderr)
     XCTAssertTrue(r2.stderr.contains("bad.npz"), r2.stderr)
