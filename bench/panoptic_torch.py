@@ -271,7 +271,8 @@ def main():
     ap.add_argument("--channels-last", action="store_true")
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--bf16", action="store_true",
-                    help="inference under torch.autocast('cpu', dtype=torch.bfloat16)")
+                    help="under torch.autocast('cpu', dtype=torch.bfloat16): inference, or "
+                         "training's forward pass and losses")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -295,9 +296,12 @@ def main():
         for i in range(a.warmup + a.steps):
             t0, c0 = time.perf_counter(), time.process_time()
             opt.zero_grad(set_to_none=True)
-            out = net(x)
-            losses = [F.mse_loss(out[0], targets[0]), F.mse_loss(out[1], targets[1]),
-                      weighted_cce(out[2], targets[2])]
+            # Mixed precision as PyTorch users do it: forward and loss under autocast (its
+            # convolutions in bf16), backward outside it, float32 parameters and Adam.
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16):
+                out = net(x)
+                losses = [F.mse_loss(out[0], targets[0]), F.mse_loss(out[1], targets[1]),
+                          weighted_cce(out[2], targets[2])]
             sum(losses).backward()
             clip_per_variable(net.parameters())
             opt.step()

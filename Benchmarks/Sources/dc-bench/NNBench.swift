@@ -452,10 +452,15 @@ struct PanopticTrain: ParsableCommand {
   @Option(help: "Untimed warm-up steps.") var warmup = 1
   @Option(help: "Threads (default: OMP_NUM_THREADS or all cores).") var threads: Int?
   @Flag(help: "Also time each layer alone, forward and backward.") var profile = false
+  @Option(help: "Convolution precision: fp32 or bf16 (dc-train --precision).")
+  var precision: String = "fp32"
 
   func validate() throws {
     guard batch >= 1, steps >= 1, warmup >= 0 else {
       throw ValidationError("--batch and --steps must be at least 1, --warmup at least 0")
+    }
+    guard NNPrecision(rawValue: precision) != nil else {
+      throw ValidationError("--precision must be fp32 or bf16")
     }
   }
 
@@ -466,12 +471,14 @@ struct PanopticTrain: ParsableCommand {
     let net = try PanopticNet(cfg, seed: 1)
     var settings = TrainingSettings()
     settings.batchSize = batch
+    settings.precision = NNPrecision(rawValue: precision)!
     let trainer = PanopticTrainer(network: net, settings: settings)
     let data = syntheticNuclei(batch: batch, size: size, seed: 5)
     print("engine: \(NNBackendInfo.description), threads \(NNThreads.count)")
     print(
       "panopticnet featurenet C1-C5 -> P1, heads \(cfg.semanticClasses): "
-        + "\(net.registry.elementCount) parameters, batch \(batch)x1x\(size)x\(size)")
+        + "\(net.registry.elementCount) parameters, batch \(batch)x1x\(size)x\(size), "
+        + "\(precision) convolutions")
     var times: [Double] = []
     var cpuTimes: [Double] = []
     for step in 0..<(warmup + steps) {

@@ -20,6 +20,11 @@ public struct TrainingOptions: ParsableArguments {
     var stepsPerEpoch: Int?
   @Option(help: "Validation steps (default: validation samples // batch size).")
   public var validationSteps: Int?
+  @Option(
+    help: ArgumentHelp(
+      "Convolution arithmetic: fp32 (exact), bf16 (mixed precision: bfloat16 inputs, weights and output gradients, float32 sums, gradients and master weights; batch norm, losses and Adam in float32) or auto (bf16 where the CPU has native bfloat16 dot products, AVX512_BF16 or AMX, else fp32).",
+      valueName: "p"))
+  public var precision: String = "fp32"
   @Flag(
     help:
       "X is already normalized with histogram_normalization: skip it here (automatic for dc-normalize output). The model still expects normalized input."
@@ -41,6 +46,9 @@ public struct TrainingOptions: ParsableArguments {
       throw ValidationError("--validation-split must lie in (0, 1)")
     }
     guard zoomMin > 0, zoomMin <= 1 else { throw ValidationError("--zoom-min must lie in (0, 1]") }
+    guard precision == "auto" || NNPrecision(rawValue: precision) != nil else {
+      throw ValidationError("--precision must be auto, fp32 or bf16")
+    }
   }
 
   /// The ``TrainingSettings`` of the flags.
@@ -52,6 +60,7 @@ public struct TrainingOptions: ParsableArguments {
     settings.seed = seed
     settings.stepsPerEpoch = stepsPerEpoch
     settings.validationSteps = validationSteps
+    settings.precision = NNPrecision(rawValue: precision) ?? .native
     return settings
   }
 }

@@ -22,6 +22,13 @@ public final class Conv2D: Layer {
   public let bias: Parameter?
   /// When false, `backward` skips ∂L/∂input (a first layer) and returns zeros.
   public var computesInputGradient = true
+  /// Precision of training-mode passes on oneDNN (``NNPrecision``): at `.bf16` the forward
+  /// pass reads the input and kernel in bfloat16 and both backward passes read the output
+  /// gradient (and the kernel or the saved input) in bfloat16, accumulating and writing
+  /// every result in float32, so the float32 kernel stays the master copy (mixed-precision
+  /// training, Micikevicius et al., ICLR 2018). 1×1 convolutions run as OpenBLAS GEMMs stay
+  /// float32.
+  public var trainingPrecision: NNPrecision = .fp32
 
   private var savedInput: Tensor?
   private var output = TensorSlot()
@@ -69,7 +76,8 @@ public final class Conv2D: Layer {
     return ConvolutionKey(
       input: s, outputChannels: outputChannels, kernel: kernelSize, stride: stride, padBefore: pb,
       padAfter: pa, bias: bias != nil, inputLayout: input.layout,
-      outputLayout: .preferred(channels: outputChannels), training: training)
+      outputLayout: .preferred(channels: outputChannels), training: training,
+      precision: training ? trainingPrecision : .fp32)
   }
 
   private func validate(_ input: Tensor) throws {

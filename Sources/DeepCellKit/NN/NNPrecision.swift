@@ -1,6 +1,6 @@
 import CDNNL
 
-/// Arithmetic precision of the network's inference convolutions (issue 15).
+/// Arithmetic precision of the network's convolutions (issue 15).
 ///
 /// `fp32`: every layer in float32, the engine as it has always run (bit-identical results).
 /// `bf16`: at inference, convolutions read bfloat16 activations and weights (8-bit mantissa,
@@ -8,7 +8,9 @@ import CDNNL
 /// batch normalization is folded into the convolution before it (W' = s·W, b' = s·b + t with
 /// s = γ/√(σ² + ε), t = β − μ·s) and the ReLU after it runs as the convolution's post-op. The
 /// first and last layers (`conv_channels`, the heads' `conv_1_semantic_*`) stay float32.
-/// Training always runs in float32.
+/// In training (``PanopticNet/trainingPrecision``, dc-train `--precision`) the same
+/// convolutions read bfloat16 inputs, kernels and output gradients and write float32 outputs
+/// and gradients; nothing is folded, and batch normalization, losses and Adam stay float32.
 public enum NNPrecision: String, Sendable, CaseIterable {
   case fp32
   case bf16

@@ -259,7 +259,8 @@ struct ConvolutionKey: Hashable {
   var inputLayout: TensorLayout
   var outputLayout: TensorLayout
   var training: Bool
-  /// Precision of source activations and weights (inference only; destination and bias stay
+  /// Precision of source activations and weights, and in training of the output gradient
+  /// read by both backward passes (destination, input and weight gradients and bias stay
   /// float32, accumulation is float32).
   var precision: NNPrecision = .fp32
   /// ReLU applied to the output as a oneDNN post-op (inference only).
@@ -378,9 +379,10 @@ final class OneDNNConvolution {
     let wDims = [key.outputChannels, key.input.c, key.kernel, key.kernel]
     let userSrc = try memoryDesc(inDims, tag(for: key.inputLayout))
     let userDst = try memoryDesc(outDims, tag(for: key.outputLayout))
-    guard !key.training || (key.precision == .fp32 && !key.postReLU && !key.pinnedLayouts) else {
+    guard !key.training || (!key.postReLU && !key.pinnedLayouts) else {
       throw DeepCellError(
-        .usage, "convolution", "bf16 and fused ReLU are for inference-mode primitives only")
+        .usage, "convolution",
+        "fused ReLU and pinned layouts are for inference-mode primitives only")
     }
     let low = key.precision == .bf16 ? dnnl_bf16 : dnnl_f32
     let pin = key.pinnedLayouts
@@ -446,9 +448,11 @@ final class OneDNNConvolution {
       diffWeightsToPlain = nil
       return
     }
+    // Mixed precision: the backward passes read the output gradient, the weights and the
+    // saved input at `low` and write the input and weight gradients in float32.
     var anySrc2 = try memoryDesc(inDims, dnnl_format_tag_any)
-    var anyDst2 = try memoryDesc(outDims, dnnl_format_tag_any)
-    var anyW2 = try memoryDesc(wDims, dnnl_format_tag_any)
+    var anyDst2 = try memoryDesc(outDims, dnnl_format_tag_any, low)
+    var anyW2 = try memoryDesc(wDims, dnnl_format_tag_any, low)
     var bdesc = dnnl_convolution_desc_t()
     try check(
       dnnl_convolution_backward_data_desc_init(
@@ -467,8 +471,8 @@ final class OneDNNConvolution {
     bdDiffSrc = try StagedArgument(
       user: userSrc, primitive: bdp.queryMD(dnnl_query_diff_src_md), isOutput: true)
 
-    var anySrc3 = try memoryDesc(inDims, dnnl_format_tag_any)
-    var anyDst3 = try memoryDesc(outDims, dnnl_format_tag_any)
+    var anySrc3 = try memoryDesc(inDims, dnnl_format_tag_any, low)
+    var anyDst3 = try memoryDesc(outDims, dnnl_format_tag_any, low)
     var anyW3 = try memoryDesc(wDims, dnnl_format_tag_any)
     var wdesc = dnnl_convolution_desc_t()
     try withOptionalPointer(key.bias ? biasMD : nil) { b in

@@ -24,8 +24,23 @@ public final class PanopticNet {
     backbone.blocks.flatMap { [$0.normA, $0.normB] } + heads.map(\.norm0)
   }
   private var lastHeads: [Int] = []
-  /// Precision of inference-mode forward passes (``NNPrecision``; training is always fp32).
+  /// Precision of inference-mode forward passes (``NNPrecision``).
   public var precision: NNPrecision = .fp32
+  /// Precision of training-mode convolutions (``Conv2D/trainingPrecision``): as at inference,
+  /// every convolution but the first (`conv_channels`) and the heads' last
+  /// (`conv_1_semantic_*`); batch normalization, activations, losses and Adam stay float32.
+  public var trainingPrecision: NNPrecision = .fp32 {
+    didSet {
+      for conv in reducedPrecisionConvolutions { conv.trainingPrecision = trainingPrecision }
+    }
+  }
+
+  /// The convolutions that run at reduced precision when asked: all but the first and the
+  /// heads' last.
+  var reducedPrecisionConvolutions: [Conv2D] {
+    backbone.blocks.flatMap { [$0.convA, $0.convB] } + pyramid.reduced + [pyramid.output]
+      + heads.flatMap { $0.upsampleConvs + [$0.conv0] }
+  }
 
   /// Channels `conv_channels` produces (`required_channels` of the reference).
   public static let requiredChannels = 3

@@ -45,10 +45,11 @@ public final class PanopticTrainer {
   private var mse: [MeanSquaredError]
   private var cce: [WeightedCategoricalCrossEntropy]
 
-  /// A trainer for `network`.
+  /// A trainer for `network`; sets the network's training precision to the settings'.
   public init(network: PanopticNet, settings: TrainingSettings) {
     self.network = network
     self.settings = settings
+    network.trainingPrecision = settings.precision
     optimizer = Adam(learningRate: settings.learningRate, clipNorm: settings.clipNorm)
     let heads = network.configuration.semanticClasses.count
     mse = Array(repeating: MeanSquaredError(), count: heads)

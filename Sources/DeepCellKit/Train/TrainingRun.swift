@@ -69,9 +69,10 @@ public struct TrainingRun {
   /// The log file in use.
   public var resolvedLogPath: String { logPath ?? outputStem + ".csv" }
 
-  /// The settings a resumed run must share with the run it resumes.
+  /// The settings a resumed run must share with the run it resumes (the precision only when
+  /// not fp32, so states written before it was a setting still resume).
   public var resumeSettings: [String: String] {
-    [
+    var recorded = [
       "input": input, "validation": validation ?? "split \(validationSplit)",
       "batch_size": "\(settings.batchSize)", "lr": "\(settings.learningRate)",
       "crop": "\(architecture.inputSize)", "zoom_min": "\(zoomMin)",
@@ -80,6 +81,8 @@ public struct TrainingRun {
       "validation_steps": settings.validationSteps.map(String.init) ?? "auto",
       "normalize": normalize ? "yes" : "no",
     ]
+    if settings.precision != .fp32 { recorded["precision"] = settings.precision.rawValue }
+    return recorded
   }
 
   /// A batch source for `data`: augmentation for images (`training`: the seed's random

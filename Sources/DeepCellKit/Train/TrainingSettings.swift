@@ -24,6 +24,9 @@ public struct TrainingSettings: Sendable, Equatable {
   public var validationSteps: Int?
   /// Seed of weights and augmentation.
   public var seed: UInt64 = 0
+  /// Precision of the convolutions (``PanopticNet/trainingPrecision``): float32, or bfloat16
+  /// inputs with float32 accumulation, gradients and master weights.
+  public var precision: NNPrecision = .fp32
 
   /// The notebook's defaults.
   public init() {}

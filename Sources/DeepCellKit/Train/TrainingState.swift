@@ -104,10 +104,12 @@ public enum TrainingStateFile {
       throw DeepCellError(
         .badData, path, "the state is of another architecture than the flags describe")
     }
-    for key in settings.keys.sorted() where header.settings[key] != settings[key] {
+    // Both ways: a setting recorded only when not its default (precision) is absent on one side.
+    let keys = Set(settings.keys).union(header.settings.keys)
+    for key in keys.sorted() where header.settings[key] != settings[key] {
       throw DeepCellError(
         .usage, path,
-        "the run was started with \(key) \(header.settings[key] ?? "unset"), not \(settings[key]!): resume with the same flags"
+        "the run was started with \(key) \(header.settings[key] ?? "default"), not \(settings[key] ?? "default"): resume with the same flags"
       )
     }
     func floats(_ name: String, _ count: Int) throws -> [Float] {

@@ -67,6 +67,38 @@ final class TrainingResumeTests: XCTestCase {
     XCTAssertEqual(none.status, 66, none.stderr)
   }
 
+  /// A run started in one precision is not resumed in the other (either way round), and an
+  /// unknown precision is refused before anything is written.
+  func testResumeInTheOtherPrecisionIsRefused() throws {
+    let dir = try TestPaths.temporaryFolder(self)
+    let data = try writeDataset(dir, count: 3)
+    for (first, second) in [("fp32", "bf16"), ("bf16", "fp32")] {
+      let model = dir.appendingPathComponent("\(first).npz").path
+      let flags = tinyFlags + ["--steps-per-epoch", "1", "--validation-steps", "1"]
+      let a = try runTool(
+        "dc-train", [data, "-o", model, "--epochs", "1", "--precision", first] + flags)
+      XCTAssertEqual(a.status, 0, a.stderr)
+      let before = try Data(contentsOf: URL(fileURLWithPath: model))
+      let b = try runTool(
+        "dc-train",
+        [data, "-o", model, "--epochs", "2", "--resume", "--precision", second] + flags)
+      XCTAssertEqual(b.status, 64, b.stderr)
+      XCTAssertTrue(b.stderr.contains("precision"), b.stderr)
+      XCTAssertEqual(b.stderr.split(separator: "\n").count, 1, b.stderr)
+      XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: model)), before)
+      let c = try runTool(
+        "dc-train", [data, "-o", model, "--epochs", "2", "--resume", "--precision", first] + flags)
+      XCTAssertEqual(c.status, 0, c.stderr)
+    }
+    let bad = try runTool(
+      "dc-train",
+      [data, "-o", dir.appendingPathComponent("x.npz").path, "--precision", "fp16"]
+        + tinyFlags)
+    XCTAssertEqual(bad.status, 64, bad.stderr)
+    XCTAssertTrue(bad.stderr.contains("--precision"), bad.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.npz").path))
+  }
+
   func testInterruptKeepsBestModelAndLogAndResumes() throws {
     let dir = try TestPaths.temporaryFolder(self)
     let data = try writeDataset(dir)
