@@ -292,10 +292,11 @@ func panopticLayers(
     try Conv2D(name: "c", inputChannels: cin, outputChannels: cout, kernelSize: k, rng: &rng)
   }
   // A convolution as the network runs it at `precision` (bf16: with the following batch
-  // normalization folded in and its ReLU fused, when `norm`; not for the fp32 last layers).
+  // normalization folded in and its ReLU fused, when `norm`; not for the fp32 last layers,
+  // which at bf16 read the blocked input directly when `projection`).
   func addConv(
     _ label: String, _ count: Int, _ c: Conv2D, _ shape: TensorShape, norm: Bool = false,
-    lowPrecision: Bool = true, _ rng: inout RandomGenerator
+    lowPrecision: Bool = true, projection: Bool = false, _ rng: inout RandomGenerator
   ) throws {
     let x = try randomTensor(shape, &rng)
     let p = lowPrecision ? precision : .fp32
@@ -304,7 +305,8 @@ func panopticLayers(
       ProfiledLayer(
         label: "\(label) @\(shape.c)x\(shape.h)", count: count,
         forward: { training in
-          training || p == .fp32
+          if projection && !training && precision != .fp32 { return try c.forwardProjection(x) }
+          return training || p == .fp32
             ? try c.forward(x, training: training)
             : try c.forwardInference(x, precision: p, folding: bn, relu: norm)
         },
@@ -364,7 +366,7 @@ func panopticLayers(
   }) {
     try addConv(
       "head conv_1 1x1 128>\(c)", count, conv(128, c, 1, &rng), at(128, s), lowPrecision: false,
-      &rng)
+      projection: true, &rng)
     try add(
       c == 1 ? "head relu out" : "head softmax out", count,
       c == 1 ? ReLU(name: "relu") as Layer : Softmax(name: "softmax"), at(c, s), &rng)

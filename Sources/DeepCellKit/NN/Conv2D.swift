@@ -169,6 +169,22 @@ public final class Conv2D: Layer {
     return y
   }
 
+  /// The inference output of a 1×1 convolution to a few channels (fewer than a channel
+  /// block, output plain) from a channel-blocked input, computed by ``PointwiseProjection``
+  /// without reordering the input; any other case is `forward(_:training: false)`.
+  public func forwardProjection(_ input: Tensor) throws -> Tensor {
+    guard usesGEMM, input.layout == .blocked,
+      TensorLayout.preferred(channels: outputChannels) == .nchw
+    else { return try forward(input, training: false) }
+    try validate(input)
+    let y = try output.get(outputShape(input.shape), .nchw)
+    PointwiseProjection.run(
+      input: input, weights: kernel.value.pointer, bias: bias?.value.pointer,
+      outputChannels: outputChannels, output: y)
+    savedInput = nil
+    return y
+  }
+
   private var foldedKernel: FloatBuffer?
   private var foldedBias: FloatBuffer?
 

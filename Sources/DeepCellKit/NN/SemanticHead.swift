@@ -63,7 +63,8 @@ public final class SemanticHead {
 
   /// The head output (N, classes, H, W) from the pyramid feature; at inference with
   /// `precision` bf16 the convolutions but the last run in bf16, `batch_normalization_0`
-  /// folded into `conv_0` and its ReLU fused (``NNPrecision``).
+  /// folded into `conv_0` and its ReLU fused (``NNPrecision``), and the last (float32) reads
+  /// `conv_0`'s blocked output directly (``Conv2D/forwardProjection(_:)``).
   public func forward(_ x: Tensor, training: Bool, precision: NNPrecision = .fp32) throws
     -> Tensor
   {
@@ -74,7 +75,7 @@ public final class SemanticHead {
         if j < upsamples.count { t = try upsamples[j].forward(t, training: false) }
       }
       t = try conv0.forwardInference(t, precision: precision, folding: norm0, relu: true)
-      t = try conv1.forward(t, training: false)
+      t = try conv1.forwardProjection(t)
       return try activation.forward(t, training: false)
     }
     var t = x

@@ -61,6 +61,53 @@ final class NNConvolutionTests: XCTestCase {
     try check(n: 2, ic: b, oc: 1, h: 6, w: 6, k: 1, stride: 1, bias: true, layout: .blocked)
   }
 
+  /// ``Conv2D/forwardProjection(_:)`` (a head's last layer read from the blocked layout)
+  /// against the float64 reference: 1 and 2 output channels, channels not a whole number of
+  /// blocks (padding lanes hold garbage), and the same bits at 1 and 2 threads.
+  func testProjectionFromBlockedInputMatchesReference() throws {
+    let b = TensorLayout.channelBlock
+    try XCTSkipIf(b == 1, "oneDNN prefers plain tensors on this CPU")
+    for (ic, oc) in [(8 * b, 1), (2 * b, 2), (b + 3, 1)] {
+      var data = TestData(UInt64(ic * 7 + oc))
+      var rng = RandomGenerator(seed: 5)
+      let conv = try Conv2D(
+        name: "c", inputChannels: ic, outputChannels: oc, kernelSize: 1, rng: &rng)
+      for i in 0..<oc { conv.bias!.value.pointer[i] = Float(data.values(1)[0]) }
+      let xs = Ref.Shape(n: 2, c: ic, h: 5, w: 7)
+      let x = data.values(xs.count)
+      let input = try Tensor.of(x, xs, layout: .blocked)
+      // Garbage in the padding lanes of the last block must not reach the output.
+      let padded = input.channelBlocks * b
+      if padded > ic {
+        for n in 0..<2 {
+          for c in ic..<padded {
+            for h in 0..<5 {
+              for w in 0..<7 {
+                input.data[((n * input.channelBlocks + c / b) * 5 + h) * 7 * b + w * b + c % b] =
+                  1e6
+              }
+            }
+          }
+        }
+      }
+      let kernel = conv.kernel.value.values.map(Double.init)
+      let (yr, _) = Ref.conv(
+        x, xs, kernel, oc: oc, k: 1, stride: 1, bias: conv.bias!.value.values.map(Double.init))
+      var outputs: [[Float]] = []
+      let before = NNThreads.count
+      for threads in [1, 2] {
+        NNThreads.set(threads)
+        let y = try conv.forwardProjection(input)
+        XCTAssertEqual(y.layout, .nchw)
+        XCTAssertEqual(y.shape, TensorShape(2, oc, 5, 7))
+        XCTAssertLessThan(maxDiff(y.doubles, yr), 1e-4, "\(ic) → \(oc)")
+        outputs.append(y.nchwValues())
+      }
+      NNThreads.set(before)
+      XCTAssertEqual(outputs[0], outputs[1])
+    }
+  }
+
   func testReferenceConvolutionGradientsMatchFiniteDifferences() {
     var data = TestData(11)
     for (k, stride) in [(3, 1), (3, 2), (1, 1)] {
