@@ -92,6 +92,8 @@ struct DCTrain: ParsableCommand {
     job.validation = validation
     job.validationSplit = training.validationSplit
     job.zoomMin = training.zoomMin
+    job.dimmedObjectFraction = training.dimNuclei
+    job.dimmedObjectMinFactor = training.dimFactorMin
     job.normalize = !training.noNormalize
     job.diameter = training.diameter
     job.statePath = state

@@ -264,6 +264,14 @@ public struct AugmentationGenerator {
       }
     }
     renderPlanes(params: params, source: j, image: image, targets: targets)
+    if settings.dimmedObjectFraction > 0 {
+      // Its own stream (kind 3), so samples without dimming are drawn as before.
+      var dimming = AugmentationRandom(seed: seed, stream: 3, index: UInt64(s))
+      NucleusDimming.apply(
+        image: image, labels: UnsafeBufferPointer(labelOut), channels: channels,
+        fraction: settings.dimmedObjectFraction, minFactor: settings.dimmedObjectMinFactor,
+        random: &dimming)
+    }
   }
 
   /// Renders the image and every target of kept image `j` under `params` (the labels are

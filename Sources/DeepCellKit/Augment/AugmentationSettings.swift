@@ -40,6 +40,11 @@ public struct AugmentationSettings: Sendable, Equatable {
   public var maxDraws = 100
   /// A fresh random sample order for every pass over the data.
   public var shuffle = true
+  /// Probability that each object of a sample is dimmed (``NucleusDimming``); 0, the
+  /// reference's recipe, disables it.
+  public var dimmedObjectFraction: Double = 0
+  /// Smallest factor a dimmed object's intensities are multiplied by (drawn in [this, 1]).
+  public var dimmedObjectMinFactor: Double = 0.1
 
   /// The seed notebook's recipe (the defaults).
   public init() {}
@@ -80,6 +85,13 @@ public struct AugmentationSettings: Sendable, Equatable {
       throw bad("interpolation order", "must be 0 or 1, got \(interpolationOrder)")
     }
     guard cval.isFinite else { throw bad("cval", "must be finite") }
+    guard dimmedObjectFraction.isFinite, (0...1).contains(dimmedObjectFraction) else {
+      throw bad("dimmed object fraction", "must lie in [0, 1], got \(dimmedObjectFraction)")
+    }
+    guard dimmedObjectMinFactor.isFinite, dimmedObjectMinFactor > 0, dimmedObjectMinFactor <= 1
+    else {
+      throw bad("dimmed object factor", "must lie in (0, 1], got \(dimmedObjectMinFactor)")
+    }
     guard minObjects >= 0 else { throw bad("min objects", "must be ≥ 0, got \(minObjects)") }
     guard maxDraws >= 1 else { throw bad("max draws", "must be ≥ 1, got \(maxDraws)") }
     var names = Set<String>()

@@ -23,6 +23,10 @@ public struct TrainingRun {
   public var settings: TrainingSettings
   /// Smallest zoom of the augmentation (range [zoomMin, 1/zoomMin]).
   public var zoomMin = 0.75
+  /// Probability that each nucleus of a training sample is dimmed, and the smallest factor
+  /// (``NucleusDimming``; 0 = the reference recipe).
+  public var dimmedObjectFraction = 0.0
+  public var dimmedObjectMinFactor = 0.1
   /// Normalize X with histogram_normalization (unless dc-normalize did).
   public var normalize = true
   /// Nucleus diameter the training images were resized to, recorded in the model.
@@ -69,8 +73,9 @@ public struct TrainingRun {
   /// The log file in use.
   public var resolvedLogPath: String { logPath ?? outputStem + ".csv" }
 
-  /// The settings a resumed run must share with the run it resumes (the precision only when
-  /// not fp32, so states written before it was a setting still resume).
+  /// The settings a resumed run must share with the run it resumes (the precision and the
+  /// dimming only when not their defaults, so states written before they were settings
+  /// still resume).
   public var resumeSettings: [String: String] {
     var recorded = [
       "input": input, "validation": validation ?? "split \(validationSplit)",
@@ -82,6 +87,10 @@ public struct TrainingRun {
       "normalize": normalize ? "yes" : "no",
     ]
     if settings.precision != .fp32 { recorded["precision"] = settings.precision.rawValue }
+    if dimmedObjectFraction > 0 {
+      recorded["dim_nuclei"] = "\(dimmedObjectFraction)"
+      recorded["dim_factor_min"] = "\(dimmedObjectMinFactor)"
+    }
     return recorded
   }
 
@@ -98,6 +107,8 @@ public struct TrainingRun {
       if training {
         augmentation = AugmentationSettings()
         augmentation.zoomRange = [zoomMin, 1 / zoomMin]
+        augmentation.dimmedObjectFraction = dimmedObjectFraction
+        augmentation.dimmedObjectMinFactor = dimmedObjectMinFactor
       } else {
         augmentation.shuffle = false
       }

@@ -150,6 +150,54 @@ final class AugmentationGeneratorTests: XCTestCase {
     XCTAssertEqual(b[ArrayName.outerDistance], try TargetTransform.notebookOuter.apply(to: y))
   }
 
+  /// Nucleus dimming (``NucleusDimming``): with fraction 1 every object's pixels are scaled by
+  /// one factor in [min, 1] per object and background and targets are untouched; with fraction
+  /// 0 the samples are those of the reference recipe; the same seed gives the same bytes;
+  /// out-of-range settings are refused.
+  func testDimmingScalesWholeObjectsAndLeavesTargets() throws {
+    let (x, y) = smallDataset(frames: 3)
+    var s = AugmentationSettings.cropOnly
+    s.cropSize = nil
+    s.shuffle = false
+    var plain = try AugmentationGenerator(images: x, labels: y, settings: s, seed: 3)
+    let reference = try plain.nextSamples(3)
+    s.dimmedObjectFraction = 1
+    s.dimmedObjectMinFactor = 0.2
+    var dimmed = try AugmentationGenerator(images: x, labels: y, settings: s, seed: 3)
+    let b = try dimmed.nextSamples(3)
+    XCTAssertEqual(b.labels, reference.labels)
+    XCTAssertEqual(b[ArrayName.innerDistance], reference[ArrayName.innerDistance])
+    let before = reference.images.floats()
+    let after = b.images.floats()
+    let labels = b.labels.values(Int32.self).map(Int64.init)
+    var factors: [Int64: Set<Float>] = [:]
+    for i in before.indices {
+      if labels[i] == 0 {
+        XCTAssertEqual(after[i], before[i], "background at \(i)")
+      } else if before[i] != 0 {
+        let frame = Int64(i / (48 * 40))
+        factors[frame * 1000 + labels[i], default: []].insert(
+          (after[i] / before[i] * 1e4).rounded() / 1e4)
+      }
+    }
+    XCTAssertEqual(factors.count, 1 + 2 + 3)
+    for (object, f) in factors {
+      XCTAssertEqual(f.count, 1, "object \(object) has one factor")
+      XCTAssertTrue((0.2...1).contains(f.first!), "object \(object): \(f)")
+    }
+    var again = try AugmentationGenerator(images: x, labels: y, settings: s, seed: 3)
+    XCTAssertEqual(try again.nextSamples(3).images, b.images)
+    s.dimmedObjectFraction = 0
+    var off = try AugmentationGenerator(images: x, labels: y, settings: s, seed: 3)
+    XCTAssertEqual(try off.nextSamples(3).images, reference.images)
+    for (fraction, minimum) in [(1.5, 0.1), (-0.1, 0.1), (0.5, 0.0), (0.5, 1.5), (.nan, 0.1)] {
+      s.dimmedObjectFraction = fraction
+      s.dimmedObjectMinFactor = minimum
+      XCTAssertThrowsError(
+        try AugmentationGenerator(images: x, labels: y, settings: s, seed: 3), "\(fraction)")
+    }
+  }
+
   func testMinObjectsFilterAndRedraw() throws {
     // Frame 0 has no object, frame 1 one object: min_objects 1 keeps frame 1 only.
     var (x, y) = smallDataset(frames: 2)
