@@ -28,6 +28,15 @@ public struct AugmentationOptions: ParsableArguments {
   @Flag(name: .customLong("no-flips"), help: "No random flips at all.")
   public var noFlips = false
 
+  @Option(
+    help: ArgumentHelp(
+      "Probability that each object of a sample is dimmed (its pixels multiplied by a factor in [--dim-factor-min, 1], targets unchanged); 0 (the reference recipe) disables.",
+      valueName: "p"))
+  public var dimNuclei: Double = 0
+
+  @Option(help: ArgumentHelp("Smallest dimming factor.", valueName: "f"))
+  public var dimFactorMin: Double = 0.1
+
   @Option(help: ArgumentHelp("Crop size, N or ROWS,COLS.", valueName: "n|r,c"))
   public var crop: String = "256"
 
@@ -165,6 +174,8 @@ public struct AugmentationOptions: ParsableArguments {
     s.maxDraws = maxDraws
     s.redrawSparseSamples = !noRedraw
     s.shuffle = !noShuffle
+    s.dimmedObjectFraction = dimNuclei
+    s.dimmedObjectMinFactor = dimFactorMin
     try s.validate()
     return s
   }

@@ -153,5 +153,11 @@ final class AugmentToolTests: ToolTestCase {
     try assertFails(
       [good, "--targets", "inner,fgbg", "-o", path("o.npz")], status: 64,
       mentioning: "unknown target")
+    try assertFails(
+      [good, "--crop", "16", "--dim-nuclei", "1.5", "-o", path("o.npz")], status: 64,
+      mentioning: "dimmed object fraction")
+    try assertFails(
+      [good, "--crop", "16", "--dim-nuclei", "0.5", "--dim-factor-min", "0", "-o", path("o.npz")],
+      status: 64, mentioning: "dimmed object factor")
   }
 }
