@@ -29,6 +29,10 @@ public final class Conv2D: Layer {
   /// training, Micikevicius et al., ICLR 2018). 1×1 convolutions run as OpenBLAS GEMMs stay
   /// float32.
   public var trainingPrecision: NNPrecision = .fp32
+  /// In training, run a 1×1 convolution from a blocked input to a few plain output channels
+  /// through ``PointwiseProjection`` (float32, no NHWC reorders of the input) instead of
+  /// oneDNN. Off by default: oneDNN's sums reproduce recorded float32 runs bit for bit.
+  public var projectsInTraining = false
 
   private var savedInput: Tensor?
   private var output = TensorSlot()
@@ -106,12 +110,27 @@ public final class Conv2D: Layer {
     return try OneDNNConvolution.cached(key(input, training: true)).implementations
   }
 
+  /// Whether this is a 1×1 convolution from a blocked input to a plain output of a few
+  /// channels, which ``PointwiseProjection`` computes without reordering the input.
+  private func projects(_ input: Tensor) -> Bool {
+    usesGEMM && input.layout == .blocked
+      && TensorLayout.preferred(channels: outputChannels) == .nchw
+  }
+
+  /// The last training-mode forward pass ran through ``PointwiseProjection``.
+  private var projectedForward = false
+
   public func forward(_ input: Tensor, training: Bool) throws -> Tensor {
     try validate(input)
     let outShape = outputShape(input.shape)
     let outLayout = TensorLayout.preferred(channels: outputChannels)
     let y = try output.get(outShape, outLayout)
-    if usesGEMM && input.layout == .nchw && outLayout == .nchw {
+    projectedForward = training && projectsInTraining && projects(input)
+    if projectedForward {
+      PointwiseProjection.run(
+        input: input, weights: kernel.value.pointer, bias: bias?.value.pointer,
+        outputChannels: outputChannels, output: y)
+    } else if usesGEMM && input.layout == .nchw && outLayout == .nchw {
       try gemmForward(input, y)
     } else {
       let conv = try OneDNNConvolution.cached(key(input, training: training))
@@ -173,9 +192,7 @@ public final class Conv2D: Layer {
   /// block, output plain) from a channel-blocked input, computed by ``PointwiseProjection``
   /// without reordering the input; any other case is `forward(_:training: false)`.
   public func forwardProjection(_ input: Tensor) throws -> Tensor {
-    guard usesGEMM, input.layout == .blocked,
-      TensorLayout.preferred(channels: outputChannels) == .nchw
-    else { return try forward(input, training: false) }
+    guard projects(input) else { return try forward(input, training: false) }
     try validate(input)
     let y = try output.get(outputShape(input.shape), .nchw)
     PointwiseProjection.run(
@@ -198,7 +215,12 @@ public final class Conv2D: Layer {
     let dx = try inputGradient.get(x.shape, x.layout)
     let dw = try kernel.gradientBuffer()
     let db = try bias?.gradientBuffer()
-    if usesGEMM && x.layout == .nchw && outLayout == .nchw {
+    if projectedForward {
+      PointwiseProjection.backward(
+        input: x, outputGradient: dy, weights: kernel.value.pointer,
+        outputChannels: outputChannels, inputGradient: computesInputGradient ? dx : nil,
+        weightGradient: dw.pointer, biasGradient: db?.pointer)
+    } else if usesGEMM && x.layout == .nchw && outLayout == .nchw {
       try gemmBackward(x, dy, dx, dw, db)
     } else {
       let conv = try OneDNNConvolution.cached(key(x, training: true))

@@ -28,10 +28,14 @@ public final class PanopticNet {
   public var precision: NNPrecision = .fp32
   /// Precision of training-mode convolutions (``Conv2D/trainingPrecision``): as at inference,
   /// every convolution but the first (`conv_channels`) and the heads' last
-  /// (`conv_1_semantic_*`); batch normalization, activations, losses and Adam stay float32.
+  /// (`conv_1_semantic_*`, which at bf16 runs as a float32 ``PointwiseProjection``); batch
+  /// normalization, activations, losses and Adam stay float32.
   public var trainingPrecision: NNPrecision = .fp32 {
     didSet {
       for conv in reducedPrecisionConvolutions { conv.trainingPrecision = trainingPrecision }
+      // The heads' last layer stays float32; in mixed precision it also skips oneDNN's
+      // reorders (float32 keeps oneDNN's sums, which reproduce recorded runs bit for bit).
+      for head in heads { head.conv1.projectsInTraining = trainingPrecision != .fp32 }
     }
   }
 

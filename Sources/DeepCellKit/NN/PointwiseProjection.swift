@@ -7,7 +7,10 @@
 /// oneDNN runs an output this narrow on an NHWC input, so it first reorders the whole
 /// 128-channel full-resolution tensor (the largest activation of the pass) and then reads it
 /// again: about 14 % of a bf16 inference pass at one thread. This reads it once, in the
-/// engine's layout.
+/// engine's layout. In training, ``backward`` gives ∂L/∂x[n, c, p] = Σ_o W[o, c] · dy[n, o, p],
+/// ∂L/∂W[o, c] = Σ_{n,p} dy[n, o, p] · x[n, c, p] and ∂L/∂b[o] = Σ_{n,p} dy[n, o, p]; the
+/// sums over pixels are taken per fixed chunk of pixels and the chunks added in order (in
+/// float64), so they too are the same at any thread count.
 enum PointwiseProjection {
   /// Writes `output` (N, O, H, W) plain from `input` (N, C, H, W) in the blocked layout;
   /// `weights` O×C (a 1×1 OIHW kernel), `bias` O values or nil.
@@ -58,6 +61,100 @@ enum PointwiseProjection {
             }
             y[(n * o + oc) * hw + p] = sum + (bias?[oc] ?? 0)
           }
+        }
+      }
+    }
+  }
+
+  /// Pixels per work item of the weight-gradient reduction (fixed, for thread-count
+  /// independent sums).
+  static let gradientChunk = 4096
+
+  /// Writes the input gradient `inputGradient` (blocked, as `input`; nil skips it) and the
+  /// kernel and bias gradients (`weightGradient` O×C, `biasGradient` O values or nil) from
+  /// the output gradient `outputGradient` (N, O, H, W) plain.
+  static func backward(
+    input: Tensor, outputGradient: Tensor, weights: UnsafePointer<Float>,
+    outputChannels o: Int, inputGradient: Tensor?, weightGradient: UnsafeMutablePointer<Float>,
+    biasGradient: UnsafeMutablePointer<Float>?
+  ) {
+    let s = input.shape
+    let b = input.layout.blockSize
+    let blocks = input.channelBlocks
+    let width = blocks * b
+    let hw = s.h * s.w
+    let x = input.data
+    let dy = outputGradient.data
+    var padded = [Float](repeating: 0, count: o * width)
+    for oc in 0..<o {
+      for c in 0..<s.c { padded[oc * width + c] = weights[oc * s.c + c] }
+    }
+    // Per chunk of one image's pixels: partial Σ dy·x (o × width) and Σ dy (o).
+    let chunksPerImage = (hw + gradientChunk - 1) / gradientChunk
+    let items = s.n * chunksPerImage
+    let stride = o * width + o
+    var partial = [Float](repeating: 0, count: items * stride)
+    partial.withUnsafeMutableBufferPointer { pp in
+      let part = pp.baseAddress!
+      padded.withUnsafeBufferPointer { wp in
+        let w = wp.baseAddress!
+        NNThreads.parallelFor(items) { item in
+          let n = item / chunksPerImage
+          let start = (item - n * chunksPerImage) * gradientChunk
+          let end = min(hw, start + gradientChunk)
+          let out = part + item * stride
+          for oc in 0..<o {
+            let g = dy + (n * o + oc) * hw
+            var bias: Float = 0
+            for p in start..<end { bias += g[p] }
+            out[o * width + oc] = bias
+            for j in 0..<blocks {
+              let xb = x + (n * blocks + j) * hw * b
+              if b == 16 {
+                var acc = Vec16(repeating: 0)
+                for p in start..<end { acc += Vec16.load(xb + p * 16) * g[p] }
+                acc.store(out + oc * width + j * 16)
+              } else {
+                for l in 0..<b {
+                  var acc: Float = 0
+                  for p in start..<end { acc += xb[p * b + l] * g[p] }
+                  out[oc * width + j * b + l] = acc
+                }
+              }
+            }
+          }
+          if let dx = inputGradient?.data {
+            for j in 0..<blocks {
+              let db = dx + (n * blocks + j) * hw * b
+              for p in start..<end {
+                if b == 16 {
+                  var acc = Vec16(repeating: 0)
+                  for oc in 0..<o {
+                    acc += Vec16.load(w + oc * width + j * 16) * dy[(n * o + oc) * hw + p]
+                  }
+                  acc.store(db + p * 16)
+                } else {
+                  for l in 0..<b {
+                    var acc: Float = 0
+                    for oc in 0..<o { acc += w[oc * width + j * b + l] * dy[(n * o + oc) * hw + p] }
+                    db[p * b + l] = acc
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+      for oc in 0..<o {
+        for c in 0..<s.c {
+          var sum = 0.0
+          for item in 0..<items { sum += Double(part[item * stride + oc * width + c]) }
+          weightGradient[oc * s.c + c] = Float(sum)
+        }
+        if let biasGradient {
+          var sum = 0.0
+          for item in 0..<items { sum += Double(part[item * stride + o * width + oc]) }
+          biasGradient[oc] = Float(sum)
         }
       }
     }

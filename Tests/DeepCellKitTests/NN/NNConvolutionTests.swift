@@ -108,6 +108,48 @@ final class NNConvolutionTests: XCTestCase {
     }
   }
 
+  /// A 1×1 convolution with ``Conv2D/projectsInTraining`` (the heads' last layer in mixed
+  /// precision) trains as the reference: output, input, kernel and bias gradients, channel
+  /// counts that do not fill the last block, the same bits at 1 and 2 threads, and several
+  /// pixel chunks of the weight-gradient reduction.
+  func testProjectionTrainingMatchesReference() throws {
+    let b = TensorLayout.channelBlock
+    try XCTSkipIf(b == 1, "oneDNN prefers plain tensors on this CPU")
+    for (ic, oc, h) in [(8 * b, 1, 5), (b + 3, 2, 5), (2 * b, 1, 70)] {
+      var data = TestData(UInt64(ic * 13 + oc + h))
+      let xs = Ref.Shape(n: 2, c: ic, h: h, w: 64)
+      let x = data.values(xs.count)
+      let dyValues = data.values(2 * oc * h * 64)
+      var results: [[Float]] = []
+      let before = NNThreads.count
+      for threads in [1, 2] {
+        NNThreads.set(threads)
+        var rng = RandomGenerator(seed: 5)
+        let conv = try Conv2D(
+          name: "c", inputChannels: ic, outputChannels: oc, kernelSize: 1, rng: &rng)
+        for i in 0..<oc { conv.bias!.value.pointer[i] = 0.1 * Float(i + 1) }
+        conv.projectsInTraining = true
+        let y = try conv.forward(Tensor.of(x, xs, layout: .blocked), training: true)
+        let kernel = conv.kernel.value.values.map(Double.init)
+        let (yr, ys) = Ref.conv(
+          x, xs, kernel, oc: oc, k: 1, stride: 1, bias: conv.bias!.value.values.map(Double.init))
+        XCTAssertEqual(y.layout, .nchw)
+        XCTAssertLessThan(maxDiff(y.doubles, yr), 1e-4, "forward \(ic) → \(oc)")
+        let dx = try conv.backward(Tensor.of(dyValues, ys))
+        let (dxr, dwr, dbr) = Ref.convBackward(x, xs, kernel, oc: oc, k: 1, stride: 1, dy: dyValues)
+        XCTAssertEqual(dx.layout, .blocked)
+        XCTAssertLessThan(maxDiff(dx.doubles, dxr), 1e-4, "input gradient \(ic) → \(oc)")
+        let dw = conv.kernel.gradient!.values
+        let db = conv.bias!.gradient!.values
+        XCTAssertLessThan(maxDiff(dw.map(Double.init), dwr), 1e-3, "kernel gradient")
+        XCTAssertLessThan(maxDiff(db.map(Double.init), dbr), 1e-3, "bias gradient")
+        results.append(y.nchwValues() + dx.nchwValues() + dw + db)
+      }
+      NNThreads.set(before)
+      XCTAssertEqual(results[0], results[1], "\(ic) → \(oc): same bits at 1 and 2 threads")
+    }
+  }
+
   func testReferenceConvolutionGradientsMatchFiniteDifferences() {
     var data = TestData(11)
     for (k, stride) in [(3, 1), (3, 2), (1, 1)] {

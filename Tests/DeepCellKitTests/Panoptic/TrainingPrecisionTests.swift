@@ -108,6 +108,11 @@ final class TrainingPrecisionTests: XCTestCase {
     XCTAssertTrue(reduced.contains("conv_0_semantic_0"))
     XCTAssertEqual(net.convChannels.trainingPrecision, .fp32)
     XCTAssertEqual(net.heads[0].conv1.trainingPrecision, .fp32)
+    XCTAssertTrue(net.heads.allSatisfy(\.conv1.projectsInTraining))
+    net.trainingPrecision = .fp32
+    XCTAssertFalse(net.heads.contains(where: \.conv1.projectsInTraining))
+    XCTAssertFalse(net.reducedPrecisionConvolutions.contains { $0.trainingPrecision != .fp32 })
+    net.trainingPrecision = .bf16
     for conv in net.reducedPrecisionConvolutions {
       XCTAssertEqual(conv.trainingPrecision, .bf16, conv.name)
     }
