@@ -9,11 +9,11 @@ public final class FeatureNetBackbone {
   /// One featurenet block: two conv/BN/ReLU stages and a 2×2 max-pool.
   final class Block {
     let convA: Conv2D
+    /// Batch normalization with the ReLU after it fused into its pass (one pass over the
+    /// activation each way instead of two; the same values).
     let normA: BatchNormalization
-    let reluA: ReLU
     let convB: Conv2D
     let normB: BatchNormalization
-    let reluB: ReLU
     let pool: MaxPooling2D
 
     init(index k: Int, inputChannels: Int, filters: Int, rng: inout RandomGenerator) throws {
@@ -21,14 +21,13 @@ public final class FeatureNetBackbone {
       convA = try Conv2D(
         name: keras("conv2d", 2 * k), inputChannels: inputChannels, outputChannels: filters,
         kernelSize: 3, rng: &rng)
-      normA = try BatchNormalization(name: keras("batch_normalization", 2 * k), channels: filters)
-      reluA = ReLU(name: "featurenet_relu_\(2 * k)")
+      normA = try BatchNormalization(
+        name: keras("batch_normalization", 2 * k), channels: filters, fusedReLU: true)
       convB = try Conv2D(
         name: keras("conv2d", 2 * k + 1), inputChannels: filters, outputChannels: filters,
         kernelSize: 3, rng: &rng)
       normB = try BatchNormalization(
-        name: keras("batch_normalization", 2 * k + 1), channels: filters)
-      reluB = ReLU(name: "featurenet_relu_\(2 * k + 1)")
+        name: keras("batch_normalization", 2 * k + 1), channels: filters, fusedReLU: true)
       pool = MaxPooling2D(name: "featurenet_pool_\(k)")
     }
 
@@ -42,17 +41,15 @@ public final class FeatureNetBackbone {
         let b = try convB.forwardInference(a, precision: precision, folding: normB, relu: true)
         return try pool.forward(b, training: false)
       }
-      var t = try convA.forward(x, training: training)
-      t = try reluA.forward(try normA.forward(t, training: training), training: training)
-      t = try convB.forward(t, training: training)
-      t = try reluB.forward(try normB.forward(t, training: training), training: training)
+      var t = try normA.forward(try convA.forward(x, training: training), training: training)
+      t = try normB.forward(try convB.forward(t, training: training), training: training)
       return try pool.forward(t, training: training)
     }
 
     func backward(_ dy: Tensor) throws -> Tensor {
       var g = try pool.backward(dy)
-      g = try convB.backward(try normB.backward(try reluB.backward(g)))
-      return try convA.backward(try normA.backward(try reluA.backward(g)))
+      g = try convB.backward(try normB.backward(g))
+      return try convA.backward(try normA.backward(g))
     }
   }
 

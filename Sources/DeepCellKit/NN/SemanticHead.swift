@@ -12,8 +12,8 @@ public final class SemanticHead {
   let upsampleConvs: [Conv2D]
   let upsamples: [UpSampling2D]
   let conv0: Conv2D
+  /// `batch_normalization_0_semantic_{i}` with the ReLU after it fused into its pass.
   let norm0: BatchNormalization
-  let relu0: ReLU
   let conv1: Conv2D
   let activation: Layer
 
@@ -48,8 +48,8 @@ public final class SemanticHead {
     conv0 = try Conv2D(
       name: "conv_0_semantic_\(i)", inputChannels: c, outputChannels: filters, kernelSize: 1,
       rng: &rng)
-    norm0 = try BatchNormalization(name: "batch_normalization_0_semantic_\(i)", channels: filters)
-    relu0 = ReLU(name: "relu_0_semantic_\(i)")
+    norm0 = try BatchNormalization(
+      name: "batch_normalization_0_semantic_\(i)", channels: filters, fusedReLU: true)
     conv1 = try Conv2D(
       name: "conv_1_semantic_\(i)", inputChannels: filters, outputChannels: classes,
       kernelSize: 1, rng: &rng)
@@ -84,7 +84,7 @@ public final class SemanticHead {
       if j < upsamples.count { t = try upsamples[j].forward(t, training: training) }
     }
     t = try conv0.forward(t, training: training)
-    t = try relu0.forward(try norm0.forward(t, training: training), training: training)
+    t = try norm0.forward(t, training: training)
     t = try conv1.forward(t, training: training)
     return try activation.forward(t, training: training)
   }
@@ -93,7 +93,7 @@ public final class SemanticHead {
   public func backward(_ dy: Tensor) throws -> Tensor {
     var g = try activation.backward(dy)
     g = try conv1.backward(g)
-    g = try conv0.backward(try norm0.backward(try relu0.backward(g)))
+    g = try conv0.backward(try norm0.backward(g))
     for j in stride(from: upsampleConvs.count - 1, through: 0, by: -1) {
       if j < upsamples.count { g = try upsamples[j].backward(g) }
       g = try upsampleConvs[j].backward(g)
