@@ -17,7 +17,7 @@ public struct TrainingOptions: ParsableArguments {
   @Option(help: "Smallest zoom (range [zoom-min, 1/zoom-min]).") public var zoomMin: Double = 0.75
   @Option(
     help: ArgumentHelp(
-      "Probability that each nucleus of a training sample is dimmed (its pixels multiplied by a factor in [--dim-factor-min, 1], targets unchanged), so the model finds dim nuclei beside bright ones; 0 (the reference recipe) disables.",
+      "Probability that each nucleus of a training sample is dimmed (its pixels multiplied by a factor in [--dim-factor-min, 1], targets unchanged), so the model finds dim nuclei beside bright ones; 0 (the reference recipe) disables. For dc-augment batches use dc-augment --dim-nuclei.",
       valueName: "p"))
   public var dimNuclei: Double = 0
   @Option(help: ArgumentHelp("Smallest dimming factor.", valueName: "f"))

@@ -117,6 +117,12 @@ public struct TrainingRun {
         images: x, labels: y, settings: augmentation,
         seed: seed ?? (training ? settings.seed : settings.seed &+ 1), threads: threads)
     case .batches(let x, let targets, let y):
+      if training && dimmedObjectFraction > 0 {
+        throw DeepCellError(
+          .usage, "--dim-nuclei",
+          "\(subject) holds finished batches; dim their nuclei when making them (dc-augment --dim-nuclei)"
+        )
+      }
       guard x.shape[1] == crop, x.shape[2] == crop else {
         throw DeepCellError(
           .badData, subject,

@@ -165,6 +165,12 @@ final class TrainingResumeTests: XCTestCase {
     XCTAssertEqual(bad.status, 65, bad.stderr)
     XCTAssertTrue(bad.stderr.contains("32×32"), bad.stderr)
     XCTAssertFalse(FileManager.default.fileExists(atPath: other))
+    // Dimming is done when the batches are made, not on finished batches.
+    let dimmed = try runTool(
+      "dc-train", [batches, "-o", other, "--epochs", "1", "--dim-nuclei", "0.3"] + tinyFlags)
+    XCTAssertEqual(dimmed.status, 64, dimmed.stderr)
+    XCTAssertTrue(dimmed.stderr.contains("dc-augment --dim-nuclei"), dimmed.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: other))
   }
 
   func testBadTrainingInputsAreRefusedAndWriteNothing() throws {
