@@ -92,8 +92,8 @@ struct DCTrain: ParsableCommand {
     job.validation = validation
     job.validationSplit = training.validationSplit
     job.zoomMin = training.zoomMin
-    job.dimmedObjectFraction = training.dimNuclei
-    job.dimmedObjectMinFactor = training.dimFactorMin
+    job.dimmedObjectFraction = training.dimming.dimNuclei
+    job.dimmedObjectMinFactor = training.dimming.dimFactorMin
     job.normalize = !training.noNormalize
     job.diameter = training.diameter
     job.statePath = state

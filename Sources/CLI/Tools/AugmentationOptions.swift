@@ -28,14 +28,7 @@ public struct AugmentationOptions: ParsableArguments {
   @Flag(name: .customLong("no-flips"), help: "No random flips at all.")
   public var noFlips = false
 
-  @Option(
-    help: ArgumentHelp(
-      "Probability that each object of a sample is dimmed (its pixels multiplied by a factor in [--dim-factor-min, 1], targets unchanged); 0 (the reference recipe) disables.",
-      valueName: "p"))
-  public var dimNuclei: Double = 0
-
-  @Option(help: ArgumentHelp("Smallest dimming factor.", valueName: "f"))
-  public var dimFactorMin: Double = 0.1
+  @OptionGroup public var dimming: DimmingOptions
 
   @Option(help: ArgumentHelp("Crop size, N or ROWS,COLS.", valueName: "n|r,c"))
   public var crop: String = "256"
@@ -174,8 +167,8 @@ public struct AugmentationOptions: ParsableArguments {
     s.maxDraws = maxDraws
     s.redrawSparseSamples = !noRedraw
     s.shuffle = !noShuffle
-    s.dimmedObjectFraction = dimNuclei
-    s.dimmedObjectMinFactor = dimFactorMin
+    s.dimmedObjectFraction = dimming.dimNuclei
+    s.dimmedObjectMinFactor = dimming.dimFactorMin
     try s.validate()
     return s
   }

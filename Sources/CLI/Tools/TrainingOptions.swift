@@ -15,13 +15,7 @@ public struct TrainingOptions: ParsableArguments {
   @Option(help: "Initial learning rate.") public var lr: Float = 1e-4
   @Option(help: "Square crop size = model input size (a power of two).") public var crop: Int = 256
   @Option(help: "Smallest zoom (range [zoom-min, 1/zoom-min]).") public var zoomMin: Double = 0.75
-  @Option(
-    help: ArgumentHelp(
-      "Probability that each nucleus of a training sample is dimmed (its pixels multiplied by a factor in [--dim-factor-min, 1], targets unchanged), so the model finds dim nuclei beside bright ones; 0 (the reference recipe) disables. For dc-augment batches use dc-augment --dim-nuclei.",
-      valueName: "p"))
-  public var dimNuclei: Double = 0
-  @Option(help: ArgumentHelp("Smallest dimming factor.", valueName: "f"))
-  public var dimFactorMin: Double = 0.1
+  @OptionGroup public var dimming: DimmingOptions
   @Option(help: "Seed of weights, split and augmentation.") public var seed: UInt64 = 0
   @Option(help: "Steps per epoch (default: training samples // batch size).") public
     var stepsPerEpoch: Int?
@@ -53,12 +47,6 @@ public struct TrainingOptions: ParsableArguments {
       throw ValidationError("--validation-split must lie in (0, 1)")
     }
     guard zoomMin > 0, zoomMin <= 1 else { throw ValidationError("--zoom-min must lie in (0, 1]") }
-    guard dimNuclei.isFinite, (0...1).contains(dimNuclei) else {
-      throw ValidationError("--dim-nuclei must lie in [0, 1]")
-    }
-    guard dimFactorMin.isFinite, dimFactorMin > 0, dimFactorMin <= 1 else {
-      throw ValidationError("--dim-factor-min must lie in (0, 1]")
-    }
     guard precision == "auto" || NNPrecision(rawValue: precision) != nil else {
       throw ValidationError("--precision must be auto, fp32 or bf16")
     }

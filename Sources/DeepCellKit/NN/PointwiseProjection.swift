@@ -22,11 +22,7 @@ enum PointwiseProjection {
     let b = input.layout.blockSize
     let blocks = input.channelBlocks
     let hw = s.h * s.w
-    // Weights padded to whole blocks (padding channels weigh 0, whatever they hold).
-    var padded = [Float](repeating: 0, count: o * blocks * b)
-    for oc in 0..<o {
-      for c in 0..<s.c { padded[oc * blocks * b + c] = weights[oc * s.c + c] }
-    }
+    let padded = paddedWeights(weights, outputChannels: o, channels: s.c, width: blocks * b)
     let x = input.data
     let y = output.data
     let total = s.n * hw
@@ -66,6 +62,18 @@ enum PointwiseProjection {
     }
   }
 
+  /// The O×C kernel as O rows of `width` (whole channel blocks): padding channels weigh 0,
+  /// whatever the input holds there.
+  private static func paddedWeights(
+    _ weights: UnsafePointer<Float>, outputChannels o: Int, channels: Int, width: Int
+  ) -> [Float] {
+    var padded = [Float](repeating: 0, count: o * width)
+    for oc in 0..<o {
+      for c in 0..<channels { padded[oc * width + c] = weights[oc * channels + c] }
+    }
+    return padded
+  }
+
   /// Pixels per work item of the weight-gradient reduction (fixed, for thread-count
   /// independent sums).
   static let gradientChunk = 4096
@@ -85,10 +93,7 @@ enum PointwiseProjection {
     let hw = s.h * s.w
     let x = input.data
     let dy = outputGradient.data
-    var padded = [Float](repeating: 0, count: o * width)
-    for oc in 0..<o {
-      for c in 0..<s.c { padded[oc * width + c] = weights[oc * s.c + c] }
-    }
+    let padded = paddedWeights(weights, outputChannels: o, channels: s.c, width: width)
     // Per chunk of one image's pixels: partial Σ dy·x (o × width) and Σ dy (o).
     let chunksPerImage = (hw + gradientChunk - 1) / gradientChunk
     let items = s.n * chunksPerImage

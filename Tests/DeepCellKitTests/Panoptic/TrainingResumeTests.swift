@@ -192,6 +192,9 @@ final class TrainingResumeTests: XCTestCase {
     try w.write("inner_distance", x)
     try w.finish()
     try refused([partial], 65, "outer_distance")
+    // Dimming settings out of range (checked where dc-augment checks them).
+    try refused([data, "--dim-nuclei", "1.5"], 64, "dimmed object fraction")
+    try refused([data, "--dim-nuclei", "0.3", "--dim-factor-min", "0"], 64, "dimmed object factor")
     // --epochs 0 trains nothing without weights to start from.
     try refused([data, "--epochs", "0", "--recalibrate-bn", "1"], 64, "--initial-weights")
     // Initial weights of another architecture.
