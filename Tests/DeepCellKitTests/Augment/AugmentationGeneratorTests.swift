@@ -138,12 +138,17 @@ final class AugmentationGeneratorTests: XCTestCase {
     XCTAssertTrue(sample[ArrayName.innerDistance]!.floats().allSatisfy { $0 >= 0 && $0 <= 1 })
   }
 
-  func testNoTransformReproducesImagesAndTargets() throws {
-    let (x, y) = smallDataset(frames: 2)
+  /// No transform, no crop, frames in order: each sample is its source frame.
+  func wholeFrames() -> AugmentationSettings {
     var s = AugmentationSettings.cropOnly
     s.cropSize = nil
     s.shuffle = false
-    var g = try AugmentationGenerator(images: x, labels: y, settings: s, seed: 3)
+    return s
+  }
+
+  func testNoTransformReproducesImagesAndTargets() throws {
+    let (x, y) = smallDataset(frames: 2)
+    var g = try AugmentationGenerator(images: x, labels: y, settings: wholeFrames(), seed: 3)
     let b = try g.nextSamples(2)
     XCTAssertEqual(b.images, x)
     XCTAssertEqual(b.labels, y)
@@ -156,9 +161,7 @@ final class AugmentationGeneratorTests: XCTestCase {
   /// out-of-range settings are refused.
   func testDimmingScalesWholeObjectsAndLeavesTargets() throws {
     let (x, y) = smallDataset(frames: 3)
-    var s = AugmentationSettings.cropOnly
-    s.cropSize = nil
-    s.shuffle = false
+    var s = wholeFrames()
     var plain = try AugmentationGenerator(images: x, labels: y, settings: s, seed: 3)
     let reference = try plain.nextSamples(3)
     s.dimmedObjectFraction = 1
