@@ -1,9 +1,10 @@
 """Writes a dc-tools model file from a training state or another model, with model.json's
-recorded settings (training diameter, watershed settings, test-time flips) set.
+recorded settings (training diameter, watershed settings, test-time flips, the input's
+intensity transform) set.
 
     python models/model_file.py TEMPLATE.npz OUT.npz [--state STATE.npz] [--diameter 17]
         [--watershed '{"radius": 3, "interiorThreshold": 0.05}'] [--flips yes|no]
-        [--training KEY=VALUE ...]
+        [--transform none|sqrt] [--training KEY=VALUE ...]
 
 TEMPLATE gives the member names, shapes and model.json (architecture); --state takes the
 weights of a dc-train state file instead (its `weights/NAME` arrays are flat, kernels
@@ -28,6 +29,8 @@ def main():
     p.add_argument("--calibration", type=float, help="diameterCalibration of --diameter auto")
     p.add_argument("--watershed", help="JSON object of WatershedSettings fields")
     p.add_argument("--flips", choices=["yes", "no"])
+    p.add_argument("--transform", choices=["none", "sqrt"],
+                   help="inputTransform: the intensity transform the training images had")
     p.add_argument("--training", nargs="*", default=[], help="KEY=VALUE entries to record")
     a = p.parse_args()
     template = np.load(a.template)
@@ -54,6 +57,10 @@ def main():
         description["watershed"] = json.loads(a.watershed)
     if a.flips is not None:
         description["testTimeFlips"] = a.flips == "yes"
+    if a.transform == "none":
+        description.pop("inputTransform", None)
+    elif a.transform is not None:
+        description["inputTransform"] = a.transform
     for entry in a.training:
         key, value = entry.split("=", 1)
         description.setdefault("training", {})[key] = value

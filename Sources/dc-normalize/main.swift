@@ -13,7 +13,9 @@ struct DCNormalize: ParsableCommand {
       input's shape. The default method is DeepCell's histogram_normalization: min-max \
       rescaling, then contrast-limited adaptive histogram equalization (CLAHE) as \
       scikit-image computes it, with contextual regions of 1/8 of the frame unless \
-      --kernel-size is given; a constant plane becomes zeros. 'zscore' subtracts the mean \
+      --kernel-size is given; a constant plane becomes zeros. With --transform sqrt each \
+      plane is first replaced by √(x − min); the default, auto, does so when the model \
+      (--model, else the shipped one) records that its inputs had it. 'zscore' subtracts the mean \
       and divides by the standard deviation plus 1e-7 (deepcell_toolbox.processing.normalize); \
       'percentile' clips values above the given percentile of the nonzero pixels \
       (percentile_threshold).
@@ -102,6 +104,7 @@ struct DCNormalize: ParsableCommand {
       conversion.configure(&run)
       run.normalization = method.normalization
       run.normalizationName = method.normalization == nil ? nil : method.method.rawValue
+      run.transform = method.normalization == nil ? .none : try method.resolvedTransform()
       run.compressed = compress
       run.threads = runtime.workerCount
       let destination: ConversionDestination
@@ -126,6 +129,7 @@ struct DCNormalize: ParsableCommand {
       if !runtime.quiet { for warning in input.warnings { warn(warning) } }
       var filter = NormalizingFilter(
         normalization: method.normalization!, methodName: method.method.rawValue)
+      filter.transform = try method.resolvedTransform()
       filter.arrayName = array
       filter.channels = channel.channels
       filter.compressed = compress

@@ -12,7 +12,8 @@ struct DCPredict: ParsableCommand {
       Each frame is normalized with DeepCell's histogram_normalization (CLAHE) unless it is \
       already normalized (dc-normalize records that in its output, so `dc-normalize | \
       dc-predict` gives exactly the maps of `dc-predict` alone; --normalize/--no-normalize \
-      force either way), resized so its nuclei are as large as the model's training nuclei, \
+      force either way; a model that records an intensity transform, such as sqrt, has it \
+      applied first, and dc-normalize applies it by default too), resized so its nuclei are as large as the model's training nuclei, \
       cut into model-sized tiles with stride 0.75 of a tile, predicted in batches of \
       --batch-size tiles, blended back with spline windows and resized back: the maps \
       (float32 inner_distance and outer_distance, plus fgbg with --all-heads) are at the \
@@ -61,6 +62,9 @@ struct DCPredict: ParsableCommand {
       "Normalize the input with histogram_normalization (default: unless dc-normalize already did, or the model takes raw input)."
   )
   var normalize: Bool?
+
+  @Option(help: IntensityTransformChoice.help(automatic: "the default: the one the model records"))
+  var transform: IntensityTransformChoice = .auto
 
   @Option(help: ArgumentHelp("Tiles per forward pass.", valueName: "n"))
   var batchSize: Int = 4
@@ -121,8 +125,16 @@ struct DCPredict: ParsableCommand {
     settings.padMode = TilePadMode(rawValue: padMode)!
     settings.precision = NNPrecision(rawValue: precision) ?? .native
     settings.testTimeFlips = augment ?? description.testTimeFlips ?? false
+    let provenance = try input.provenance()
     settings.normalize = MapPredictionJob.shouldNormalize(
-      flag: normalize, provenance: try input.provenance(), description: description)
+      flag: normalize, provenance: provenance, description: description)
+    settings.transform = MapPredictionJob.transform(flag: transform.fixed, description: description)
+    if normalize == nil, !runtime.quiet,
+      let mismatch = MapPredictionJob.transformMismatch(
+        provenance: provenance, expected: settings.transform)
+    {
+      FileHandle.standardError.write(Data("dc-predict: warning: \(mismatch)\n".utf8))
+    }
     var job = MapPredictionJob(network: network, description: description, settings: settings)
     job.scale = try scale.scale()
     job.modelDiameter = scale.modelDiameter

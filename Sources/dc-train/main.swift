@@ -95,6 +95,7 @@ struct DCTrain: ParsableCommand {
     job.dimmedObjectFraction = training.dimming.dimNuclei
     job.dimmedObjectMinFactor = training.dimming.dimFactorMin
     job.normalize = !training.noNormalize
+    job.inputTransform = training.transform
     job.diameter = training.diameter
     job.statePath = state
     job.resume = resume

@@ -34,11 +34,27 @@ public struct NormalizationOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Added to the standard deviation (zscore method).", valueName: "eps"))
   public var epsilon: Double = 1e-7
 
+  @Option(
+    help: IntensityTransformChoice.help(
+      automatic:
+        "the default: for the clahe method, the transform the model records, so that dc-predict gets the input it would make itself"
+    ))
+  public var transform: IntensityTransformChoice = .auto
+
+  @Option(
+    help: ArgumentHelp(
+      "Model whose recorded transform --transform auto applies (default: the shipped nuclear model, or $DC_MODEL; none installed: no transform).",
+      valueName: "file"))
+  public var model: String?
+
   public init() {}
 
   public func validate() throws {
     if method != .clahe, kernelSize != nil {
       throw ValidationError("--kernel-size applies to the clahe method only")
+    }
+    if method == .none, transform.fixed != nil, transform != .none {
+      throw ValidationError("--transform \(transform.rawValue) needs a normalization method")
     }
     guard percentile >= 0, percentile <= 100 else {
       throw ValidationError("--percentile must lie in [0, 100], not \(percentile)")
@@ -46,6 +62,14 @@ public struct NormalizationOptions: ParsableArguments {
     guard epsilon.isFinite, epsilon >= 0 else {
       throw ValidationError("--epsilon must be a finite number ≥ 0, not \(epsilon)")
     }
+  }
+
+  /// The intensity transform to apply before the normalization: the given one, or for `auto`
+  /// the model's (``DefaultModel/inputTransform(model:executable:environment:)``) with the
+  /// clahe method and none with the others.
+  public func resolvedTransform() throws -> IntensityTransform {
+    if let fixed = transform.fixed { return fixed }
+    return method == .clahe ? try DefaultModel.inputTransform(model: model) : .none
   }
 
   /// The per-plane normalization the options select (nil for `none`).

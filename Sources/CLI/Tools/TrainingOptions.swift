@@ -30,6 +30,11 @@ public struct TrainingOptions: ParsableArguments {
     help:
       "X is already normalized with histogram_normalization: skip it here (automatic for dc-normalize output). The model still expects normalized input."
   ) public var noNormalize = false
+  @Option(
+    help: ArgumentHelp(
+      "Intensity transform before the normalization: none (DeepCell's) or sqrt (√(x − min)); recorded in the model, so dc-predict and dc-normalize apply it too. With --no-normalize or dc-normalize output: the transform the data already had.",
+      valueName: "t"))
+  public var transform: IntensityTransform = .none
 
   @Option(
     help: ArgumentHelp(

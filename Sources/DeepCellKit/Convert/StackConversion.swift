@@ -51,6 +51,8 @@ public struct StackConversion {
   /// The normalization's name recorded in the output (`clahe`, `zscore`, `percentile`;
   /// ``StackProvenance/normalization``); nil records none.
   public var normalizationName: String?
+  /// Intensity transform applied before ``normalization``, and recorded with it.
+  public var transform: IntensityTransform = .none
   /// Deflate-compress TIFF and NPZ outputs.
   public var compressed = false
   /// Worker threads for normalization (nil: ``Parallel/defaultThreads``).
@@ -117,14 +119,17 @@ public struct StackConversion {
     metadata.pixelSize = metadata.pixelSize ?? source.pixelSize
     if normalization != nil {
       metadata.provenance = normalizationName.map {
-        StackProvenance(normalization: $0, tool: "dc-normalize")
+        StackProvenance(
+          normalization: $0, transform: transform == .none ? nil : transform.rawValue,
+          tool: "dc-normalize")
       }
     } else if rescale == nil {
       metadata.provenance = source.provenance
     }
     let stages = Stages(
       reader: reader, conversion: conversion,
-      normalizer: normalization.map { StackNormalizer($0) }, subject: source.subject,
+      normalizer: normalization.map { StackNormalizer(transform.applied(to: $0)) },
+      subject: source.subject,
       threads: threads)
     switch destination {
     case .file(let output):

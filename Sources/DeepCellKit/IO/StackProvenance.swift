@@ -18,6 +18,9 @@ public struct StackProvenance: Codable, Sendable, Equatable {
   /// Normalization applied by dc-normalize: `clahe`, `zscore` or `percentile`; nil when the
   /// pixels were not normalized.
   public var normalization: String?
+  /// Intensity transform dc-normalize applied before the normalization (``IntensityTransform``
+  /// raw value, `sqrt`); nil: none.
+  public var transform: String?
   /// Model pixels per input pixel the maps were predicted at (dc-predict; 1 when the frames
   /// were not rescaled). The maps themselves are at the input's resolution.
   public var scale: Double?
@@ -31,10 +34,11 @@ public struct StackProvenance: Codable, Sendable, Equatable {
 
   /// An empty record.
   public init(
-    normalization: String? = nil, scale: Double? = nil, diameter: Double? = nil,
-    watershed: WatershedSettings? = nil, tool: String? = nil
+    normalization: String? = nil, transform: String? = nil, scale: Double? = nil,
+    diameter: Double? = nil, watershed: WatershedSettings? = nil, tool: String? = nil
   ) {
     self.normalization = normalization
+    self.transform = transform
     self.scale = scale
     self.diameter = diameter
     self.watershed = watershed
@@ -70,6 +74,10 @@ public struct StackProvenance: Codable, Sendable, Equatable {
         throw DeepCellError(
           .badData, subject, "\(descriptionKey) metadata: \(name) must be a positive number")
       }
+    }
+    if let transform = record.transform, IntensityTransform(rawValue: transform) == nil {
+      throw DeepCellError(
+        .badData, subject, "\(descriptionKey) metadata: unknown transform '\(transform)'")
     }
     try record.watershed?.validate(subject: subject)
     return record

@@ -15,6 +15,9 @@ public struct ModelDescription: Codable, Sendable, Equatable {
   /// Input normalization the model was trained with: `"histogram_normalization"` (CLAHE,
   /// normalize.md §1) or `"none"`.
   public var normalization: String = "histogram_normalization"
+  /// Intensity transform the training images had before their normalization, which
+  /// dc-predict applies too; nil: none (DeepCell's recipe).
+  public var inputTransform: IntensityTransform?
   /// Pixel size in µm the model was trained at (`model_mpp`, predict.md §1).
   public var modelMPP: Double = 0.65
   /// Training settings and results, as text (flags, epochs run, best val_loss, …).

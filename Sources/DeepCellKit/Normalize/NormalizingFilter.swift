@@ -9,6 +9,8 @@ public struct NormalizingFilter {
   public var normalization: any PlaneNormalization
   /// Its name as recorded in the output (`clahe`, `zscore`, `percentile`).
   public var methodName: String
+  /// Intensity transform applied before the normalization, and recorded with it.
+  public var transform: IntensityTransform = .none
   /// The image array of an NPZ input (nil: ``InputFile/imageArrayName(_:)``'s choice).
   public var arrayName: String?
   /// Channels to keep (0-based; nil: all).
@@ -59,10 +61,12 @@ public struct NormalizingFilter {
       frameCount: reader.frameCount, passThrough: passThrough, compressed: compressed,
       metadata: StackMetadata(
         pixelSize: reader.metadata.pixelSize, slices: reader.metadata.slices,
-        provenance: StackProvenance(normalization: methodName, tool: "dc-normalize")))
+        provenance: StackProvenance(
+          normalization: methodName, transform: transform == .none ? nil : transform.rawValue,
+          tool: "dc-normalize")))
     do {
       start(reader.frameCount)
-      let normalizer = StackNormalizer(normalization)
+      let normalizer = StackNormalizer(transform.applied(to: normalization))
       let batch = batchSize(frameShape: reader.frameShape)
       var first = 0
       while first < reader.frameCount {

@@ -46,4 +46,22 @@ public enum DefaultModel {
       "no --model given and the shipped model is not at \(paths.first ?? "?") nor beside the tool (set DC_MODEL or give --model)"
     )
   }
+
+  /// The intensity transform that the model at `model`, or else the shipped model, records
+  /// (``ModelDescription/inputTransform``): what dc-normalize applies by default so that its
+  /// output is what dc-predict would make of the raw stack. `.none` when no model is given and
+  /// none is installed. Throws as ``ModelFile/readDescription(_:)`` for a given or found file
+  /// that is not a model.
+  public static func inputTransform(
+    model: String?, executable: String = runningExecutable(),
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) throws -> IntensityTransform {
+    let path =
+      model
+      ?? candidates(executable: executable, environment: environment).first {
+        FileManager.default.fileExists(atPath: $0)
+      }
+    guard let path else { return .none }
+    return try ModelFile.readDescription(path).inputTransform ?? .none
+  }
 }

@@ -68,6 +68,27 @@ public struct MapPredictionJob {
     return description.normalization != "none"
   }
 
+  /// The intensity transform to apply when normalizing: `flag` (`--transform`) wins, else the
+  /// model's ``ModelDescription/inputTransform``.
+  public static func transform(flag: IntensityTransform?, description: ModelDescription)
+    -> IntensityTransform
+  {
+    flag ?? description.inputTransform ?? .none
+  }
+
+  /// A warning when input that dc-normalize already normalized had another intensity
+  /// transform than `expected` (the model's): the maps are predicted from it as it is, since
+  /// a normalization cannot be undone, but the model was trained on other inputs.
+  public static func transformMismatch(
+    provenance: StackProvenance?, expected: IntensityTransform
+  ) -> String? {
+    guard let provenance, provenance.normalization != nil else { return nil }
+    let had = provenance.transform ?? IntensityTransform.none.rawValue
+    guard had != expected.rawValue else { return nil }
+    return
+      "the input was normalized with --transform \(had), the model expects \(expected.rawValue): rerun dc-normalize with --transform \(expected.rawValue) (or give dc-predict the raw stack)"
+  }
+
   /// Heads' array names: inner_distance, outer_distance, fgbg, semantic_N (the heads of
   /// ``MapPredictionSettings/heads``, else the one-class heads, as ``PanopticPredictor``).
   public var arrayNames: [String] {

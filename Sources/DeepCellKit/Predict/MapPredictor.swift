@@ -13,11 +13,14 @@ public struct MapPredictionSettings: Sendable, Equatable {
   /// Normalize frames with histogram_normalization before predicting (false when the input
   /// is already normalized).
   public var normalize: Bool = true
+  /// Intensity transform before the normalization (the model's
+  /// ``ModelDescription/inputTransform``).
+  public var transform: IntensityTransform = .none
   /// Arithmetic of the network's convolutions (``NNPrecision``; fp32 is exact).
   public var precision: NNPrecision = .fp32
 
   /// DeepCell's settings: one-class heads, 4 tiles a pass, stride 0.75, reflect, no flips,
-  /// normalization on.
+  /// normalization on, no intensity transform.
   public init() {}
 }
 
@@ -36,11 +39,12 @@ public final class MapPredictor {
   public let predictor: PanopticPredictor
   /// The settings in force.
   public let settings: MapPredictionSettings
-  private let normalizer = StackNormalizer(HistogramNormalization())
+  private let normalizer: StackNormalizer
 
   /// A predictor of `network` with `settings`.
   public init(network: PanopticNet, settings: MapPredictionSettings) {
     self.settings = settings
+    normalizer = StackNormalizer(settings.transform.applied(to: HistogramNormalization()))
     network.precision = settings.precision
     predictor = PanopticPredictor(
       network: network, heads: settings.heads, batchSize: settings.batchSize,

@@ -29,6 +29,9 @@ public struct TrainingRun {
   public var dimmedObjectMinFactor = 0.1
   /// Normalize X with histogram_normalization (unless dc-normalize did).
   public var normalize = true
+  /// Intensity transform before the normalization (applied when this run normalizes; else
+  /// the one the data had), recorded in the model (``ModelDescription/inputTransform``).
+  public var inputTransform: IntensityTransform = .none
   /// Nucleus diameter the training images were resized to, recorded in the model.
   public var diameter: Double?
   /// Resumable state file (nil: the model path with .state.npz).
@@ -87,6 +90,7 @@ public struct TrainingRun {
       "normalize": normalize ? "yes" : "no",
     ]
     if settings.precision != .fp32 { recorded["precision"] = settings.precision.rawValue }
+    if inputTransform != .none { recorded["transform"] = inputTransform.rawValue }
     if dimmedObjectFraction > 0 {
       recorded["dim_nuclei"] = "\(dimmedObjectFraction)"
       recorded["dim_factor_min"] = "\(dimmedObjectMinFactor)"
@@ -161,7 +165,8 @@ public struct TrainingRun {
       throw DeepCellError(.noInput, statePath, "no training state to resume (see --state)")
     }
     let heads = architecture.semanticClasses.count
-    let normalizer = normalize ? StackNormalizer(HistogramNormalization()) : nil
+    let normalizer =
+      normalize ? StackNormalizer(inputTransform.applied(to: HistogramNormalization())) : nil
     var trainData = try TrainingDataset.read(input, normalizer: normalizer, heads: heads)
     let valData: TrainingDataset
     if let validation {
@@ -185,6 +190,7 @@ public struct TrainingRun {
       resume ? try TrainingStateFile.load(statePath, into: trainer, settings: resumeSettings) : nil
     var description = ModelDescription(architecture: architecture)
     description.normalization = "histogram_normalization"
+    description.inputTransform = inputTransform == .none ? nil : inputTransform
     description.diameter = diameter
     description.training = resumeSettings.merging(
       ["epochs": "\(settings.epochs)", "train": input]) { $1 }

@@ -99,6 +99,28 @@ final class TrainingResumeTests: XCTestCase {
     XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.npz").path))
   }
 
+  /// `--transform sqrt` normalizes √(x − min), is recorded in the model for dc-predict, and
+  /// a run is not resumed without it.
+  func testIntensityTransformIsAppliedRecordedAndKeptOnResume() throws {
+    let dir = try TestPaths.temporaryFolder(self)
+    let data = try writeDataset(dir, count: 3)
+    let flags = tinyFlags + ["--steps-per-epoch", "1", "--validation-steps", "1", "--epochs", "1"]
+    let plain = dir.appendingPathComponent("plain.npz").path
+    let rooted = dir.appendingPathComponent("sqrt.npz").path
+    XCTAssertEqual(try runTool("dc-train", [data, "-o", plain] + flags).status, 0)
+    let a = try runTool("dc-train", [data, "-o", rooted, "--transform", "sqrt"] + flags)
+    XCTAssertEqual(a.status, 0, a.stderr)
+    XCTAssertNil(try ModelFile.readDescription(plain).inputTransform)
+    XCTAssertEqual(try ModelFile.readDescription(rooted).inputTransform, .sqrt)
+    XCTAssertNotEqual(try weights(plain), try weights(rooted), "the inputs differ")
+    let before = try Data(contentsOf: URL(fileURLWithPath: rooted))
+    let b = try runTool(
+      "dc-train", [data, "-o", rooted, "--resume"] + flags.dropLast(2) + ["--epochs", "2"])
+    XCTAssertEqual(b.status, 64, b.stderr)
+    XCTAssertTrue(b.stderr.contains("transform"), b.stderr)
+    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: rooted)), before)
+  }
+
   func testInterruptKeepsBestModelAndLogAndResumes() throws {
     let dir = try TestPaths.temporaryFolder(self)
     let data = try writeDataset(dir)

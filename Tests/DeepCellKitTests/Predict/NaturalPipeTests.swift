@@ -14,14 +14,18 @@ final class NaturalPipeTests: XCTestCase {
 
   private func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
 
-  /// A tiny model file, with a training diameter and watershed settings when given.
-  private func model(diameter: Double? = nil, watershed: WatershedSettings? = nil) throws -> String
-  {
+  /// A tiny model file, with a training diameter, watershed settings and an input transform
+  /// when given.
+  private func model(
+    diameter: Double? = nil, watershed: WatershedSettings? = nil,
+    transform: IntensityTransform? = nil
+  ) throws -> String {
     let net = try PanopticNet(PanopticNetTests.tinyConfiguration(size: 32), seed: 8)
     var description = ModelDescription(architecture: net.configuration)
     description.diameter = diameter
     description.watershed = watershed
-    let file = path("m-\(diameter ?? 0).npz")
+    description.inputTransform = transform
+    let file = path("m-\(diameter ?? 0)-\(transform?.rawValue ?? "plain").npz")
     try ModelFile.save(net, description: description, to: file)
     return file
   }
@@ -74,6 +78,48 @@ final class NaturalPipeTests: XCTestCase {
     // --no-normalize on raw input predicts on raw values.
     try run("dc-predict", [raw, "--model", m, "--no-normalize", "-o", path("raw.npz")])
     XCTAssertNotEqual(try maps(path("raw.npz")), direct)
+  }
+
+  func testTheModelsIntensityTransformIsAppliedOnceInThePipe() throws {
+    let m = try model(transform: .sqrt)
+    let raw = try rawStack()
+    try run("dc-predict", [raw, "--model", m, "-o", path("direct.npz")])
+    let direct = try maps(path("direct.npz"))
+    // dc-normalize --transform auto takes the model's transform and records it.
+    try run("dc-normalize", [raw, "--model", m, "-o", path("n.tif")])
+    XCTAssertEqual(try InputFile(path: path("n.tif")).provenance()?.transform, "sqrt")
+    try run("dc-predict", [path("n.tif"), "--model", m, "-o", path("piped.npz")])
+    XCTAssertEqual(try maps(path("piped.npz")), direct)
+    try run("dc-normalize", [raw, "--transform", "sqrt", "-o", path("s.tif")])
+    XCTAssertEqual(
+      try Data(contentsOf: URL(fileURLWithPath: path("s.tif"))),
+      try Data(contentsOf: URL(fileURLWithPath: path("n.tif"))))
+    // The transform changes the maps; --transform none on dc-predict turns it off.
+    try run("dc-predict", [raw, "--model", m, "--transform", "none", "-o", path("off.npz")])
+    XCTAssertNotEqual(try maps(path("off.npz")), direct)
+    try run("dc-predict", [raw, "--model", try model(), "-o", path("plain.npz")])
+    XCTAssertEqual(try maps(path("plain.npz")), try maps(path("off.npz")))
+    // Input normalized without the model's transform is predicted as it is, with a warning.
+    try run("dc-normalize", [raw, "--transform", "none", "-o", path("n0.tif")])
+    XCTAssertNil(try InputFile(path: path("n0.tif")).provenance()?.transform)
+    let r = try runTool("dc-predict", [path("n0.tif"), "--model", m, "-o", path("mismatch.npz")])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertTrue(
+      r.stderr.contains(
+        "warning: the input was normalized with --transform none, the model expects sqrt"), r.stderr
+    )
+    XCTAssertEqual(try maps(path("mismatch.npz")), try maps(path("off.npz")))
+    // Bad values: usage errors, nothing written.
+    for (tool, args) in [
+      ("dc-normalize", [raw, "--method", "none", "--transform", "sqrt"]),
+      ("dc-normalize", [raw, "--transform", "log"]),
+      ("dc-predict", [raw, "--model", m, "--transform", "log"]),
+    ] {
+      let bad = try runTool(tool, args + ["-o", path("bad.tif")])
+      XCTAssertEqual(bad.status, 64, "\(args): \(bad.stderr)")
+      XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, bad.stderr)
+      XCTAssertFalse(FileManager.default.fileExists(atPath: path("bad.tif")))
+    }
   }
 
   func testNumpyAndTifffileReadTheRecordCleanly() throws {
@@ -186,7 +232,10 @@ final class NaturalPipeTests: XCTestCase {
       (ArrayName.innerDistance, NDArray(zeros: [1, 8, 8, 1], dtype: .float32)),
       (ArrayName.outerDistance, NDArray(zeros: [1, 8, 8, 1], dtype: .float32)),
     ])
-    for record in ["{not json", "{\"scale\": -2}", "{\"watershed\": {\"radius\": -1}}"] {
+    for record in [
+      "{not json", "{\"scale\": -2}", "{\"watershed\": {\"radius\": -1}}",
+      "{\"transform\": \"log\"}",
+    ] {
       let file = path("bad.npz")
       try? FileManager.default.removeItem(atPath: file)
       let writer = try NPZWriter(path: file)
