@@ -8,7 +8,7 @@
 # IoU > 0.6), counts pooled over the images (models/pool_metrics.py), plus F1 at IoU 0.5 and
 # StarDist-style AP = TP / (TP + FP + FN) at IoU 0.5 and 0.9.
 # CTC rows: each raw movie in ../shared/data through
-#   dc-normalize raw.tif | dc-predict | dc-watershed | dc-track --ctc RES
+#   dc-normalize raw.tif [--model M] | dc-predict | dc-watershed | dc-track --ctc RES
 # scored by dc-metrics track (TRA, DET, SEG) against the sequence's 01_GT.
 #
 # Usage: models/evaluate.sh [MODEL]     (default models/nuclear.npz)
@@ -67,7 +67,7 @@ tifffile.imwrite(sys.argv[2], numpy.stack([tifffile.imread(f) for f in files]))'
   local start end
   start=$(date +%s.%N)
   # shellcheck disable=SC2086
-  "$BIN/dc-normalize" "$dir/raw.tif" --quiet \
+  "$BIN/dc-normalize" "$dir/raw.tif" --model "$model" --quiet \
     | "$BIN/dc-predict" --model "$model" $PREDICT_FLAGS 2> "$dir/predict.log" \
     | "$BIN/dc-watershed" --quiet \
     | "$BIN/dc-track" --ctc "$dir/01_RES" --quiet

@@ -4,7 +4,7 @@ intensity transform) set.
 
     python models/model_file.py TEMPLATE.npz OUT.npz [--state STATE.npz] [--diameter 17]
         [--watershed '{"radius": 3, "interiorThreshold": 0.05}'] [--flips yes|no]
-        [--transform none|sqrt] [--training KEY=VALUE ...]
+        [--transform none|sqrt] [--settings-from MODEL.npz] [--training KEY=VALUE ...]
 
 TEMPLATE gives the member names, shapes and model.json (architecture); --state takes the
 weights of a dc-train state file instead (its `weights/NAME` arrays are flat, kernels
@@ -29,6 +29,8 @@ def main():
     p.add_argument("--calibration", type=float, help="diameterCalibration of --diameter auto")
     p.add_argument("--watershed", help="JSON object of WatershedSettings fields")
     p.add_argument("--flips", choices=["yes", "no"])
+    p.add_argument("--settings-from", help="model file whose recorded settings (diameter, "
+                   "calibration, watershed, test-time flips) to copy; the flags above win")
     p.add_argument("--transform", choices=["none", "sqrt"],
                    help="inputTransform: the intensity transform the training images had")
     p.add_argument("--training", nargs="*", default=[], help="KEY=VALUE entries to record")
@@ -49,6 +51,11 @@ def main():
             else:
                 value = flat.reshape(value.shape)
         arrays[name] = value
+    if a.settings_from:
+        source = json.loads(np.load(a.settings_from)["model.json"])
+        for key in ("diameter", "diameterCalibration", "watershed", "testTimeFlips"):
+            if key in source:
+                description[key] = source[key]
     if a.diameter is not None:
         description["diameter"] = a.diameter
     if a.calibration is not None:

@@ -18,12 +18,18 @@
 # 4. models/tune.py chooses the --diameter auto calibration and the watershed settings on the
 #    validation images; the model file keeps whichever of those and the previously recorded
 #    settings (RECORDED) gives the higher plain-pipe F1 on the same images (tune.py --score).
-# 5. models/evaluate.sh scores the result on the held-out images and the CTC movies.
+# 5. Stage v6 (session 10, the shipped file): the same images square-rooted before the
+#    normalization (`dc-normalize --transform sqrt`), the same tiles and validation images;
+#    dc-train goes on from step 4's file for 24 epochs with lr 1e-4, seed 6, mixed precision
+#    and dimmed nuclei (--dim-nuclei 0.15 --dim-factor-min 0.25), and the state after the 24th
+#    epoch becomes the model, with step 4's settings and inputTransform sqrt (the checkpoint
+#    rule and its scores: models/README.md).
+# 6. models/evaluate.sh scores the result on the held-out images and the CTC movies.
 #
 # Usage: models/train.sh [OUT_DIR]   (DATA, MORE, BIN=.build/release, PY=.venv/bin/python,
 #        WORK=/work/train: kept outside the work tree so a long run survives a new checkout;
 #        INITIAL=models/nuclear-v1.npz: the weights a new run starts from, e.g.
-#        INITIAL=models/nuclear.npz to go on from the shipped weights when $WORK's state is
+#        INITIAL=models/nuclear-v2.npz to go on from the v2 weights when $WORK's state is
 #        gone; EPOCHS=30; RECORDED: the settings JSON compared with the re-tuned ones)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -93,7 +99,30 @@ for candidate in "$WORK/tuned.npz" "$WORK/recorded.npz"; do
     best=$candidate best_f1=$f1
   fi
 done
-cp "$best" "$OUT/nuclear.npz"
-cp "$WORK/v2.csv" "$OUT/nuclear.csv"
-models/learning_curve.sh "$OUT/nuclear.npz" | tee "$OUT/nuclear-learning-curve.md"
+cp "$best" "$OUT/nuclear-v2.npz"
+cp "$WORK/v2.csv" "$OUT/nuclear-v2.csv"
+models/learning_curve.sh "$OUT/nuclear-v2.npz" | tee "$OUT/nuclear-v2-learning-curve.md"
+
+# Stage v6: square-rooted inputs, dimmed nuclei, from the v2 file.
+mkdir -p "$WORK/normalized-sqrt"
+while IFS=$'\t' read -r id labels; do
+  image=${labels%.tif}.png channel=()
+  if [ ! -f "$image" ]; then image=$DATA/$id/images/$id.png channel=(--channel 0); fi
+  [ -f "$WORK/normalized-sqrt/$id.tif" ] || "$BIN/dc-normalize" "$image" "${channel[@]}" \
+    --transform sqrt --quiet -o "$WORK/normalized-sqrt/$id.tif"
+done < "$WORK/labels.tsv"
+[ -f "$WORK/train-sqrt.npz" ] || "$PY" models/dsb_dataset.py "$WORK/normalized-sqrt" \
+  "$WORK/labels.tsv" --held-out models/held-out.txt --diameter 17 -o "$WORK/train-sqrt.npz" \
+  --val "$WORK/val-sqrt.npz" --val-ids "$WORK/val-ids-sqrt.txt"
+cmp "$WORK/val-ids.txt" "$WORK/val-ids-sqrt.txt"
+resume=()
+[ -f "$WORK/v6.state.npz" ] && resume=(--resume)
+time nice "$BIN/dc-train" "$WORK/train-sqrt.npz" --validation "$WORK/val-sqrt.npz" --no-normalize \
+  --transform sqrt --initial-weights "$OUT/nuclear-v2.npz" --crop 128 --batch-size 8 --lr 1e-4 \
+  --zoom-min 0.6 --epochs 24 --steps-per-epoch 50 --validation-steps 10 --seed 6 --diameter 17 \
+  --precision bf16 --dim-nuclei 0.15 --dim-factor-min 0.25 \
+  -o "$WORK/v6.npz" --log "$WORK/v6.csv" --state "$WORK/v6.state.npz" "${resume[@]}"
+"$PY" models/model_file.py "$WORK/v6.npz" "$OUT/nuclear.npz" --state "$WORK/v6.state.npz" \
+  --settings-from "$OUT/nuclear-v2.npz" --transform sqrt
+cp "$WORK/v6.csv" "$OUT/nuclear.csv"
 models/evaluate.sh "$OUT/nuclear.npz"

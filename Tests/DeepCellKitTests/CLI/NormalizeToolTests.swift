@@ -3,7 +3,9 @@ import XCTest
 
 @testable import DeepCellKit
 
-/// dc-normalize end to end (issue 2: basic forms, pass-through, threads, bad input).
+/// dc-normalize end to end (issue 2: basic forms, pass-through, threads, bad input). DeepCell's
+/// histogram_normalization is `--transform none`; the default, `auto`, takes the shipped
+/// model's input transform (`testDefaultTransformIsTheShippedModels`).
 final class NormalizeToolTests: ToolTestCase {
   override var tool: String { "dc-normalize" }
 
@@ -12,9 +14,25 @@ final class NormalizeToolTests: ToolTestCase {
 
   // MARK: Basic forms
 
+  func testDefaultTransformIsTheShippedModels() throws {
+    let input = try write(ArrayBundle([("arr_0", try goldenInput())]), "raw.npy")
+    XCTAssertEqual(try runTool("dc-normalize", [input, "-o", path("auto.tif")]).status, 0)
+    let shipped = TestPaths.packageRoot.appendingPathComponent("models/nuclear.npz").path
+    let expected = try ModelFile.readDescription(shipped).inputTransform ?? IntensityTransform.none
+    XCTAssertEqual(
+      try InputFile(path: path("auto.tif")).provenance()?.transform,
+      expected == .none ? nil : expected.rawValue)
+    let flag = try runTool(
+      "dc-normalize", [input, "--transform", expected.rawValue, "-o", path("flag.tif")])
+    XCTAssertEqual(flag.status, 0, flag.stderr)
+    XCTAssertEqual(
+      try InputFile(path: path("auto.tif")).readArray().floats(),
+      try InputFile(path: path("flag.tif")).readArray().floats())
+  }
+
   func testFileToFileMatchesGolden() throws {
     let input = try write(ArrayBundle([("arr_0", try goldenInput())]), "raw.npy")
-    let run = try runTool("dc-normalize", [input, "-o", path("norm.npy")])
+    let run = try runTool("dc-normalize", ["--transform", "none", input, "-o", path("norm.npy")])
     XCTAssertEqual(run.status, 0, run.stderr)
     XCTAssertEqual(run.stderr, "")
     let out = try read(path("norm.npy"))["arr_0"]!
@@ -28,7 +46,8 @@ final class NormalizeToolTests: ToolTestCase {
     let y = NDArray(shape: x.shape, values: x.floats().map { Int32($0 > 600 ? 1 : 0) })
     let extra = NDArray(shape: [3], values: [1.5, 2.5, 3.5] as [Double])
     let input = try write(ArrayBundle([("X", x), ("y", y), ("meta", extra)]), "train.npz")
-    let run = try runTool("dc-normalize", [input, "-o", path("train-norm.npz")])
+    let run = try runTool(
+      "dc-normalize", ["--transform", "none", input, "-o", path("train-norm.npz")])
     XCTAssertEqual(run.status, 0, run.stderr)
     let out = try read(path("train-norm.npz"))
     XCTAssertEqual(Set(out.names), ["X", "y", "meta"])
@@ -41,14 +60,15 @@ final class NormalizeToolTests: ToolTestCase {
   func testStdinToStdout() throws {
     let input = try write(ArrayBundle([("arr_0", try goldenInput())]), "raw.npy")
     let bytes = try Data(contentsOf: URL(fileURLWithPath: input))
-    let run = try runTool("dc-normalize", ["--format", "npy"], stdin: bytes)
+    let run = try runTool("dc-normalize", ["--transform", "none", "--format", "npy"], stdin: bytes)
     XCTAssertEqual(run.status, 0, run.stderr)
     let out = try NPY.decode([UInt8](run.stdout), subject: "stdout")
     XCTAssertLessThanOrEqual(maxAbsDifference(out.floats(), try goldenOutput().floats()), 1e-6)
     // `-` names stdin and stdout explicitly; an NPZ streams to the pipe.
     let npz = try write(ArrayBundle([("X", try goldenInput()), ("y", try goldenInput())]), "t.npz")
     let piped = try runTool(
-      "dc-normalize", ["-", "-o", "-"], stdin: try Data(contentsOf: URL(fileURLWithPath: npz)))
+      "dc-normalize", ["--transform", "none", "-", "-o", "-"],
+      stdin: try Data(contentsOf: URL(fileURLWithPath: npz)))
     XCTAssertEqual(piped.status, 0, piped.stderr)
     try piped.stdout.write(to: URL(fileURLWithPath: path("piped.npz")))
     XCTAssertEqual(try read(path("piped.npz"))["y"], try goldenInput())
@@ -59,7 +79,8 @@ final class NormalizeToolTests: ToolTestCase {
     var outputs: [Data] = []
     for threads in ["1", "2", "5"] {
       let run = try runTool(
-        "dc-normalize", [input, "--threads", threads, "-o", path("o\(threads).npz")])
+        "dc-normalize",
+        ["--transform", "none", input, "--threads", threads, "-o", path("o\(threads).npz")])
       XCTAssertEqual(run.status, 0, run.stderr)
       outputs.append(try Data(contentsOf: URL(fileURLWithPath: path("o\(threads).npz"))))
     }
@@ -70,26 +91,32 @@ final class NormalizeToolTests: ToolTestCase {
   func testMethodsAndOptions() throws {
     let x = try loadFixtureNPY("normalize/norm_in_f32.npy")
     let input = try write(ArrayBundle([("data", x)]), "in.npz")
-    var run = try runTool("dc-normalize", [input, "--method", "percentile", "-o", path("p.npz")])
+    var run = try runTool(
+      "dc-normalize", ["--transform", "none", input, "--method", "percentile", "-o", path("p.npz")])
     XCTAssertEqual(run.status, 0, run.stderr)
     XCTAssertEqual(
       try read(path("p.npz"))["data"]?.floats(),
       try loadFixtureNPY("normalize/percentile_out_99.9.npy").floats())
     run = try runTool(
       "dc-normalize",
-      [input, "--method", "percentile", "--percentile", "90", "-o", path("p90.npz")])
+      [
+        "--transform", "none", input, "--method", "percentile", "--percentile", "90", "-o",
+        path("p90.npz"),
+      ])
     XCTAssertEqual(
       try read(path("p90.npz"))["data"]?.floats(),
       try loadFixtureNPY("normalize/percentile_out_90.npy").floats())
     run = try runTool(
-      "dc-normalize", [input, "--method", "zscore", "--array", "data", "-o", path("z.npz")])
+      "dc-normalize",
+      ["--transform", "none", input, "--method", "zscore", "--array", "data", "-o", path("z.npz")])
     XCTAssertEqual(run.status, 0, run.stderr)
     let z = try read(path("z.npz"))["data"]!.floats()
     XCTAssertLessThanOrEqual(
       maxAbsDifference(z, try loadFixtureNPY("normalize/zscore_out.npy").floats()), 1e-4)
     // --kernel-size 16 reproduces the golden kernel-16 output.
     let raw = try write(ArrayBundle([("arr_0", try goldenInput())]), "raw.npy")
-    run = try runTool("dc-normalize", [raw, "--kernel-size", "16", "-o", path("k16.npy")])
+    run = try runTool(
+      "dc-normalize", ["--transform", "none", raw, "--kernel-size", "16", "-o", path("k16.npy")])
     XCTAssertEqual(run.status, 0, run.stderr)
     XCTAssertLessThanOrEqual(
       maxAbsDifference(
@@ -101,7 +128,7 @@ final class NormalizeToolTests: ToolTestCase {
   /// The three forms of the issue with TIFF: file to file, stdin to stdout (TIFF by default).
   func testTIFFFileAndPipe() throws {
     let input = try write(ArrayBundle([("arr_0", try goldenInput())]), "raw.tif")
-    let run = try runTool("dc-normalize", [input, "-o", path("norm.tif")])
+    let run = try runTool("dc-normalize", ["--transform", "none", input, "-o", path("norm.tif")])
     XCTAssertEqual(run.status, 0, run.stderr)
     let out = try read(path("norm.tif"))["arr_0"]!
     XCTAssertEqual(out.dtype, .float32)
@@ -109,13 +136,15 @@ final class NormalizeToolTests: ToolTestCase {
     XCTAssertLessThanOrEqual(maxAbsDifference(out.floats(), try goldenOutput().floats()), 1e-6)
 
     let piped = try runTool(
-      "dc-normalize", [], stdin: try Data(contentsOf: URL(fileURLWithPath: input)))
+      "dc-normalize", ["--transform", "none"],
+      stdin: try Data(contentsOf: URL(fileURLWithPath: input)))
     XCTAssertEqual(piped.status, 0, piped.stderr)
     XCTAssertEqual(FileFormat.sniff([UInt8](piped.stdout.prefix(8))), .tiff)
     XCTAssertEqual(piped.stdout, try Data(contentsOf: URL(fileURLWithPath: path("norm.tif"))))
 
     // A TIFF in, an NPZ out: the stack is named X.
-    XCTAssertEqual(try runTool("dc-normalize", [input, "-o", path("norm.npz")]).status, 0)
+    XCTAssertEqual(
+      try runTool("dc-normalize", ["--transform", "none", input, "-o", path("norm.npz")]).status, 0)
     XCTAssertEqual(try read(path("norm.npz")).names, ["X"])
   }
 
@@ -123,7 +152,8 @@ final class NormalizeToolTests: ToolTestCase {
   func testSamplePNGMatchesReference() throws {
     let sample = TestPaths.packageRoot.appendingPathComponent(
       "samples/dsb2018/images/0bf4b144167694b6846d584cf52c458f34f28fcae75328a2a096c8214e01c0d0.png")
-    let run = try runTool("dc-normalize", [sample.path, "-o", path("sample.tif")])
+    let run = try runTool(
+      "dc-normalize", ["--transform", "none", sample.path, "-o", path("sample.tif")])
     XCTAssertEqual(run.status, 0, run.stderr)
     let out = try read(path("sample.tif"))["arr_0"]!
     XCTAssertEqual(out.count, 256 * 256)

@@ -60,16 +60,16 @@ final class NaturalPipeTests: XCTestCase {
     try run("dc-predict", [raw, "--model", m, "-o", path("direct.npz")])
     let direct = try maps(path("direct.npz"))
     for ext in ["tif", "ome.tif", "npz"] {
-      try run("dc-normalize", [raw, "-o", path("n.\(ext)")])
+      try run("dc-normalize", [raw, "--model", m, "-o", path("n.\(ext)")])
       XCTAssertEqual(try InputFile(path: path("n.\(ext)")).provenance()?.normalization, "clahe")
       try run("dc-predict", [path("n.\(ext)"), "--model", m, "-o", path("piped-\(ext).npz")])
       XCTAssertEqual(try maps(path("piped-\(ext).npz")), direct, ext)
     }
     // Through a real pipe (stdin), as the README writes it.
-    let normalized = try run("dc-normalize", [raw, "--format", "tiff"]).stdout
+    let normalized = try run("dc-normalize", [raw, "--model", m, "--format", "tiff"]).stdout
     try run("dc-predict", ["--model", m, "-o", path("stdin.npz")], stdin: normalized)
     XCTAssertEqual(try maps(path("stdin.npz")), direct)
-    let normalizedOME = try run("dc-normalize", [raw, "--format", "ome-tiff"]).stdout
+    let normalizedOME = try run("dc-normalize", [raw, "--model", m, "--format", "ome-tiff"]).stdout
     try run("dc-predict", ["--model", m, "-o", path("stdin-ome.npz")], stdin: normalizedOME)
     XCTAssertEqual(try maps(path("stdin-ome.npz")), direct)
     // --normalize forces a second normalization, which changes the maps.
