@@ -32,7 +32,7 @@ for n in $OURS_THREADS; do
   tools=()
   for _ in 1 2 3; do
     start=$(date +%s.%N)
-    "$BIN/dc-normalize" "$OUT/clahe16.npy" -o "$OUT/tool.npy" --threads "$n" --quiet
+    "$BIN/dc-normalize" "$OUT/clahe16.npy" --transform none -o "$OUT/tool.npy" --threads "$n" --quiet
     tools+=("$(echo "$(date +%s.%N) - $start" | bc)")
   done
   tool=$(printf '%s\n' "${tools[@]}" | sort -g | head -1)
@@ -46,7 +46,7 @@ echo "== streaming memory: dc-normalize on 128x128 frames (npy -> npy)"
 for n in 500 4000; do
   [ -f "$OUT/stream$n.npy" ] || "$PY" "$DRIVER" input "$OUT/stream$n.npy" "$n" 128 128
   start=$(date +%s.%N)
-  rss=$("$PY" "$DRIVER" rss -- "$BIN/dc-normalize" "$OUT/stream$n.npy" -o "$OUT/stream$n-norm.npy" --quiet)
+  rss=$("$PY" "$DRIVER" rss -- "$BIN/dc-normalize" "$OUT/stream$n.npy" --transform none -o "$OUT/stream$n-norm.npy" --quiet)
   secs=$(echo "$(date +%s.%N) - $start" | bc)
   size=$(du -m "$OUT/stream$n.npy" | cut -f1)
   printf "%5d frames (%4d MB in): peak RSS %6.1f MB, %.1f s\n" "$n" "$size" "$(echo "$rss / 1024" | bc -l)" "$secs"

@@ -76,7 +76,7 @@ for r in $(seq 0 "$runs"); do
     loads+=("$(cut -d' ' -f1 /proc/loadavg)")
     keep=$([ "$r" = 0 ] && echo warm || echo run)
     for n in $OURS_THREADS; do
-        timed "normalize-ours$n-$keep" "$BIN/dc-normalize" "$OUT/clahe16.npz" -o "$OUT/ours-norm.npz" --quiet --threads "$n"
+        timed "normalize-ours$n-$keep" "$BIN/dc-normalize" "$OUT/clahe16.npz" --transform none -o "$OUT/ours-norm.npz" --quiet --threads "$n"
     done
     timed "normalize-ref-$keep" "$PY" -c "$ref_normalize"
     [ -n "${BEFORE_BIN:-}" ] && timed "normalize-before-$keep" "$BEFORE_BIN/dc-normalize" "$OUT/clahe16.npz" -o "$OUT/before-norm.npz" --quiet
