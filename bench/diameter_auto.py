@@ -27,10 +27,9 @@ import numpy as np
 import tifffile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models"))
-import tune  # noqa: E402  (image_path: where a label file's image is)
+import tune  # noqa: E402  (training_side, image_path, median_diameter)
 
 BIN = os.environ.get("BIN", ".build/release")
-HELD_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models", "held-out.txt")
 
 
 def estimate(stderr):
@@ -101,11 +100,7 @@ def main():
     ap.add_argument("--factors", default="0.6,0.75,0.9,1.1,1.25,1.5")
     a = ap.parse_args()
     factors = [float(f) for f in a.factors.split(",")]
-    paths = dict(line.rstrip("\n").split("\t") for line in open(a.labels_tsv) if line.strip())
-    ids = [i.strip() for i in open(a.val_ids) if i.strip()]
-    held = {i.strip() for i in open(HELD_OUT) if i.strip()}
-    if held & set(ids):
-        sys.exit(f"{a.val_ids} lists held-out ids; use the training-side validation ids")
+    paths, ids = tune.training_side(a.labels_tsv, a.val_ids)
     os.makedirs(a.out, exist_ok=True)
     groups = defaultdict(list)  # shape -> [(id, counts, estimate, true diameter)]
     for i in ids:

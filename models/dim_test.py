@@ -38,8 +38,6 @@ import tifffile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tune  # noqa: E402
 
-HELD_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "held-out.txt")
-
 
 def dim(image, labels, rng, fraction, factor):
     """The image with a random subset of its nuclei dimmed, and their label ids."""
@@ -80,11 +78,7 @@ def main():
     ap.add_argument("--factor", type=float, nargs=2, default=[0.1, 0.3])
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
-    paths = dict(line.rstrip("\n").split("\t") for line in open(a.labels_tsv) if line.strip())
-    ids = [i.strip() for i in open(a.val_ids) if i.strip()]
-    held = {i.strip() for i in open(HELD_OUT) if i.strip()} if os.path.isfile(HELD_OUT) else set()
-    if held & set(ids):
-        sys.exit(f"{a.val_ids} lists held-out ids ({len(held & set(ids))}); use the validation ids")
+    paths, ids = tune.training_side(a.labels_tsv, a.val_ids)
     root = os.path.join(a.out, "dimmed")
     os.makedirs(os.path.join(root, "labels"), exist_ok=True)
     dimmed, tsv = {}, []

@@ -30,6 +30,20 @@ import tifffile
 BIN = os.environ.get("BIN", ".build/release")
 
 
+HELD_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "held-out.txt")
+
+
+def training_side(labels_tsv, val_ids):
+    """Label paths by image id, and the ids of VAL_IDS; exits when any of them is held out
+    (models/held-out.txt), so that scripts choosing or checking settings never read the split."""
+    paths = dict(line.rstrip("\n").split("\t") for line in open(labels_tsv) if line.strip())
+    ids = [i.strip() for i in open(val_ids) if i.strip()]
+    held = {i.strip() for i in open(HELD_OUT) if i.strip()} if os.path.isfile(HELD_OUT) else set()
+    if held & set(ids):
+        sys.exit(f"{val_ids} lists held-out ids ({len(held & set(ids))}); use the validation ids")
+    return paths, ids
+
+
 def median_diameter(labels):
     _, counts = np.unique(labels[labels > 0], return_counts=True)
     return float(np.median(np.sqrt(4 * counts / np.pi))) if len(counts) else 0.0
