@@ -125,15 +125,11 @@ struct DCPredict: ParsableCommand {
     settings.padMode = TilePadMode(rawValue: padMode)!
     settings.precision = NNPrecision(rawValue: precision) ?? .native
     settings.testTimeFlips = augment ?? description.testTimeFlips ?? false
-    let provenance = try input.provenance()
-    settings.normalize = MapPredictionJob.shouldNormalize(
-      flag: normalize, provenance: provenance, description: description)
-    settings.transform = MapPredictionJob.transform(flag: transform.fixed, description: description)
-    if normalize == nil, !runtime.quiet,
-      let mismatch = MapPredictionJob.transformMismatch(
-        provenance: provenance, expected: settings.transform)
+    if let warning = MapPredictionJob.prepareInput(
+      &settings, normalizeFlag: normalize, transformFlag: transform.fixed,
+      provenance: try input.provenance(), description: description), !runtime.quiet
     {
-      FileHandle.standardError.write(Data("dc-predict: warning: \(mismatch)\n".utf8))
+      FileHandle.standardError.write(Data("dc-predict: warning: \(warning)\n".utf8))
     }
     var job = MapPredictionJob(network: network, description: description, settings: settings)
     job.scale = try scale.scale()

@@ -23,7 +23,7 @@ public struct MapPredictionJob {
   public var network: PanopticNet
   /// Its description (training diameter, pixel size, normalization, settings).
   public var description: ModelDescription
-  /// Prediction settings (normalization decided by the caller: see ``shouldNormalize``).
+  /// Prediction settings (input preparation decided by the caller: see ``prepareInput``).
   public var settings: MapPredictionSettings
   /// The scale rule.
   public var scale: NucleusScale = .modelDefault
@@ -57,36 +57,26 @@ public struct MapPredictionJob {
     public var filePixelSize: Double?
   }
 
-  /// Whether input with `provenance` is to be normalized: `flag` (`--normalize` true,
-  /// `--no-normalize` false) wins; otherwise not when dc-normalize already did, nor when the
-  /// model takes raw input.
-  public static func shouldNormalize(
-    flag: Bool?, provenance: StackProvenance?, description: ModelDescription
-  ) -> Bool {
-    if let flag { return flag }
-    if provenance?.normalization != nil { return false }
-    return description.normalization != "none"
-  }
-
-  /// The intensity transform to apply when normalizing: `flag` (`--transform`) wins, else the
-  /// model's ``ModelDescription/inputTransform``.
-  public static func transform(flag: IntensityTransform?, description: ModelDescription)
-    -> IntensityTransform
-  {
-    flag ?? description.inputTransform ?? .none
-  }
-
-  /// A warning when input that dc-normalize already normalized had another intensity
-  /// transform than `expected` (the model's): the maps are predicted from it as it is, since
-  /// a normalization cannot be undone, but the model was trained on other inputs.
-  public static func transformMismatch(
-    provenance: StackProvenance?, expected: IntensityTransform
+  /// How input with `provenance` is prepared, set in `settings`: normalized unless
+  /// `normalizeFlag` (`--normalize` true, `--no-normalize` false) says otherwise, dc-normalize
+  /// already did, or the model takes raw input; with `transformFlag` (`--transform`), else the
+  /// model's ``ModelDescription/inputTransform``. Returns a warning when, with no flag, the
+  /// input was normalized with another intensity transform than the model's: the maps are
+  /// predicted from it as it is, since a normalization cannot be undone.
+  public static func prepareInput(
+    _ settings: inout MapPredictionSettings, normalizeFlag: Bool?,
+    transformFlag: IntensityTransform?, provenance: StackProvenance?,
+    description: ModelDescription
   ) -> String? {
-    guard let provenance, provenance.normalization != nil else { return nil }
-    let had = provenance.transform ?? IntensityTransform.none.rawValue
-    guard had != expected.rawValue else { return nil }
+    let normalized = provenance?.normalization != nil
+    settings.normalize = normalizeFlag ?? (!normalized && description.normalization != "none")
+    settings.transform = transformFlag ?? description.inputTransform ?? .none
+    guard normalizeFlag == nil, normalized else { return nil }
+    let had = provenance?.transform ?? IntensityTransform.none.rawValue
+    let expected = settings.transform.rawValue
+    guard had != expected else { return nil }
     return
-      "the input was normalized with --transform \(had), the model expects \(expected.rawValue): rerun dc-normalize with --transform \(expected.rawValue) (or give dc-predict the raw stack)"
+      "the input was normalized with --transform \(had), the model expects \(expected): rerun dc-normalize with --transform \(expected) (or give dc-predict the raw stack)"
   }
 
   /// Heads' array names: inner_distance, outer_distance, fgbg, semantic_N (the heads of
