@@ -120,7 +120,7 @@ public struct StackConversion {
     if normalization != nil {
       metadata.provenance = normalizationName.map {
         StackProvenance(
-          normalization: $0, transform: transform == .none ? nil : transform.rawValue,
+          normalization: $0, transform: transform.recorded,
           tool: "dc-normalize")
       }
     } else if rescale == nil {

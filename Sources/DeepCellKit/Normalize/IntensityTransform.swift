@@ -8,6 +8,9 @@ public enum IntensityTransform: String, Codable, Sendable, CaseIterable {
   /// ``SquareRootTransform``: √(x − min).
   case sqrt
 
+  /// The value a provenance record stores (``StackProvenance/transform``): nil for `none`.
+  public var recorded: String? { self == .none ? nil : rawValue }
+
   /// `base` preceded by this transform.
   public func applied(to base: any PlaneNormalization) -> any PlaneNormalization {
     switch self {

@@ -62,7 +62,7 @@ public struct NormalizingFilter {
       metadata: StackMetadata(
         pixelSize: reader.metadata.pixelSize, slices: reader.metadata.slices,
         provenance: StackProvenance(
-          normalization: methodName, transform: transform == .none ? nil : transform.rawValue,
+          normalization: methodName, transform: transform.recorded,
           tool: "dc-normalize")))
     do {
       start(reader.frameCount)

@@ -90,7 +90,7 @@ public struct TrainingRun {
       "normalize": normalize ? "yes" : "no",
     ]
     if settings.precision != .fp32 { recorded["precision"] = settings.precision.rawValue }
-    if inputTransform != .none { recorded["transform"] = inputTransform.rawValue }
+    if let transform = inputTransform.recorded { recorded["transform"] = transform }
     if dimmedObjectFraction > 0 {
       recorded["dim_nuclei"] = "\(dimmedObjectFraction)"
       recorded["dim_factor_min"] = "\(dimmedObjectMinFactor)"

@@ -120,6 +120,13 @@ final class NaturalPipeTests: XCTestCase {
       XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, bad.stderr)
       XCTAssertFalse(FileManager.default.fileExists(atPath: path("bad.tif")))
     }
+    // A --model that is not there, or not a model: one line, nothing written.
+    for (model, status) in [(path("absent.npz"), Int32(66)), (raw, Int32(65))] {
+      let bad = try runTool("dc-normalize", [raw, "--model", model, "-o", path("bad.tif")])
+      XCTAssertEqual(bad.status, status, bad.stderr)
+      XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, bad.stderr)
+      XCTAssertFalse(FileManager.default.fileExists(atPath: path("bad.tif")))
+    }
   }
 
   func testNumpyAndTifffileReadTheRecordCleanly() throws {
