@@ -32,7 +32,7 @@ for seq in "$CTC"/ctc-$ONLY/; do
 files = sorted(glob.glob(sys.argv[1] + "/01/t*.tif"))
 tifffile.imwrite(sys.argv[2], numpy.stack([tifffile.imread(f) for f in files]))' "$seq" "$dir/raw.tif"
   start=$(date +%s)
-  "$BIN/dc-normalize" "$dir/raw.tif" --quiet \
+  "$BIN/dc-normalize" "$dir/raw.tif" --model "$MODEL" --quiet \
     | "$BIN/dc-predict" --model "$MODEL" "${PFLAGS[@]}" 2> "$dir/predict.log" \
     | "$BIN/dc-watershed" --quiet -o "$dir/labels.tmp.tif"
   mv "$dir/labels.tmp.tif" "$dir/labels.tif"

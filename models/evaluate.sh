@@ -12,14 +12,14 @@
 # scored by dc-metrics track (TRA, DET, SEG) against the sequence's 01_GT.
 #
 # Usage: models/evaluate.sh [MODEL]     (default models/nuclear.npz)
-#   ROWS="new old old-tuned classical ctc" selects rows; OLD=models/nuclear-v1.npz is the previous
+#   ROWS="new old old-tuned classical ctc" selects rows; OLD=models/nuclear-v2.npz is the previous
 #   model; MORE=../shared/data/dsb2018-stage1-fluo-nuclei-more; BIN=.build/release;
 #   PY=.venv/bin/python (numpy, tifffile; scikit-image and scipy for the classical row);
 #   PREDICT_FLAGS (e.g. "--precision bf16") is added to dc-predict in the new and ctc rows
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODEL=${1:-models/nuclear.npz}
-OLD=${OLD:-models/nuclear-v1.npz}
+OLD=${OLD:-models/nuclear-v2.npz}
 MORE=${MORE:-../shared/data/dsb2018-stage1-fluo-nuclei-more}
 CTC=${CTC:-../shared/data}
 BIN=${BIN:-.build/release}

@@ -2,7 +2,8 @@
 # The recipe of the shipped model models/nuclear.npz (`make model`); see models/README.md.
 #
 # 1. Every DSB-2018 fluorescence image of $DATA and $MORE (511 CC0 images) is normalized whole
-#    with dc-normalize (histogram_normalization = CLAHE).
+#    with dc-normalize --transform none (histogram_normalization = CLAHE; without the flag
+#    dc-normalize would follow the shipped model, whose inputs are square-rooted).
 # 2. models/dsb_dataset.py leaves out the held-out images (models/held-out.txt, chosen once by
 #    models/split.py), resizes every other image so its median nucleus diameter is 17 pixels,
 #    cuts 256×256 tiles, and sends every 20th image (by nucleus size) to the validation file:
@@ -47,14 +48,14 @@ mkdir -p "$WORK/normalized" "$OUT"
 : > "$WORK/labels.tsv"
 for f in "$MORE"/*.png; do
   id=$(basename "$f" .png)
-  [ -f "$WORK/normalized/$id.tif" ] || "$BIN/dc-normalize" "$f" --quiet -o "$WORK/normalized/$id.tif"
+  [ -f "$WORK/normalized/$id.tif" ] || "$BIN/dc-normalize" "$f" --transform none --quiet -o "$WORK/normalized/$id.tif"
   printf '%s\t%s\n' "$id" "$MORE/$id.tif" >> "$WORK/labels.tsv"
 done
 for dir in "$DATA"/*/; do
   id=$(basename "$dir")
   [ -f "$dir/images/$id.png" ] || continue
   [ -f "$WORK/normalized/$id.tif" ] \
-    || "$BIN/dc-normalize" "$dir/images/$id.png" --channel 0 --quiet -o "$WORK/normalized/$id.tif"
+    || "$BIN/dc-normalize" "$dir/images/$id.png" --channel 0 --transform none --quiet -o "$WORK/normalized/$id.tif"
   printf '%s\t%s\n' "$id" "$DATA/labels/$id.tif" >> "$WORK/labels.tsv"
 done
 [ -f "$WORK/train.npz" ] || "$PY" models/dsb_dataset.py "$WORK/normalized" "$WORK/labels.tsv" \
