@@ -38,9 +38,11 @@ public struct DiameterEstimation: Sendable {
 
   /// The model's training diameter D₀ in pixels.
   public var trainingDiameter: Double
-  /// Assumed diameters as multiples of D₀ (default 0.35 … 5.7 in steps of 2: five passes;
+  /// Assumed diameters as multiples of D₀ (default 0.35 … 11.3 in steps of 2: six passes, 6 to
+  /// 192 px for D₀ = 17, so nuclei of a high-magnification image, 100–190 px across, are
+  /// neither clamped to the ladder's top nor read from a pass that cut them into fragments;
   /// the crossing is interpolated between them).
-  public var ladder: [Double] = [-3, -1, 1, 3, 5].map { pow(2, Double($0) / 2) }
+  public var ladder: [Double] = [-3, -1, 1, 3, 5, 7].map { pow(2, Double($0) / 2) }
   /// Largest side of a pass's crop in model pixels.
   public var maxSide: Int = 256
   /// Fewest objects away from the crop's border a pass measures (else it uses all objects).
