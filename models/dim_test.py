@@ -23,7 +23,6 @@ Method, per validation image:
 Prints `dim-test F1 ... dimmed-recall ... (n=N) undimmed-recall ... (n=M)` and writes the same
 to OUT_DIR/dim_test.json.
 """
-import argparse
 import contextlib
 import io
 import json
@@ -69,11 +68,7 @@ def best_iou(truth, pred):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("model")
-    ap.add_argument("labels_tsv")
-    ap.add_argument("val_ids")
-    ap.add_argument("out")
+    ap = tune.test_arguments(__doc__)
     ap.add_argument("--fraction", type=float, default=0.3)
     ap.add_argument("--factor", type=float, nargs=2, default=[0.1, 0.3])
     ap.add_argument("--seed", type=int, default=0)

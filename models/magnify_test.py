@@ -20,7 +20,6 @@ equivalent diameter.
 Environment: BIN (default .build/release). Prints one line per factor and a last line
 `magnify-test F1 ...` (pooled over all factors), and writes them to OUT_DIR/magnify_test.json.
 """
-import argparse
 import json
 import math
 import os
@@ -71,11 +70,7 @@ def f1(counts):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("model")
-    ap.add_argument("labels_tsv")
-    ap.add_argument("val_ids")
-    ap.add_argument("out")
+    ap = tune.test_arguments(__doc__)
     ap.add_argument("--factors", default="2,3")
     a = ap.parse_args()
     paths, ids = tune.training_side(a.labels_tsv, a.val_ids)

@@ -17,6 +17,7 @@ the model with models/model_file.py. `--score MODEL LABELS.tsv VAL_IDS OUT_DIR` 
 pooled F1 of the plain pipe with the settings a model file records, to compare candidates on
 the same training-side images.
 """
+import argparse
 import itertools
 import json
 import os
@@ -42,6 +43,15 @@ def training_side(labels_tsv, val_ids):
     if held & set(ids):
         sys.exit(f"{val_ids} lists held-out ids ({len(held & set(ids))}); use the validation ids")
     return paths, ids
+
+
+def test_arguments(doc):
+    """The parser of a training-side checkpoint test (dim_test.py, magnify_test.py): MODEL
+    LABELS.tsv VAL_IDS OUT_DIR, described by the first paragraph of the script's `doc`."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    for name in ("model", "labels_tsv", "val_ids", "out"):
+        parser.add_argument(name)
+    return parser
 
 
 def median_diameter(labels):
