@@ -84,63 +84,11 @@ struct DCNormalize: ParsableCommand {
     }
   }
 
-  /// Whether the run is a conversion (``StackConversion``) rather than the normalizing
-  /// filter (``NormalizingFilter``): --method none, a frame selection, a split, or a folder
-  /// or glob as input.
-  var converts: Bool {
-    method.method == .none || conversion.selects
-      || (io.input.map(FileSequenceReader.isSequence) ?? false)
-  }
-
   func run() throws {
     runtime.apply()
-    var progress: ProgressBar?
-    var shown = 0
-    let output: OutputFile?
-    if converts {
-      var run = StackConversion()
-      run.arrayName = array
-      run.channels = channel.channels
-      conversion.configure(&run)
-      run.normalization = method.normalization
-      run.normalizationName = method.normalization == nil ? nil : method.method.rawValue
-      run.transform = method.normalization == nil ? .none : try method.resolvedTransform()
-      run.compressed = compress
-      run.threads = runtime.workerCount
-      let destination: ConversionDestination
-      if let split = conversion.split {
-        destination = .split(directory: split, pattern: try SplitPattern(conversion.pattern))
-        output = nil
-      } else {
-        output = try io.openOutput()
-        destination = .file(output!)
-      }
-      try run.run(
-        input: io.input, to: destination, warn: { if !runtime.quiet { warn($0) } },
-        progress: { done, total in
-          if progress == nil {
-            progress = ProgressBar(label: "dc-normalize", total: total, quiet: runtime.quiet)
-          }
-          progress!.advance(by: done - shown)
-          shown = done
-        })
-    } else {
-      let input = try io.openInput()
-      if !runtime.quiet { for warning in input.warnings { warn(warning) } }
-      var filter = NormalizingFilter(
-        normalization: method.normalization!, methodName: method.method.rawValue)
-      filter.transform = try method.resolvedTransform()
-      filter.arrayName = array
-      filter.channels = channel.channels
-      filter.compressed = compress
-      filter.threads = runtime.workerCount
-      output = try filter.run(
-        input: input, output: { try io.openOutput(arrayCount: $0) },
-        start: { progress = ProgressBar(label: "dc-normalize", total: $0, quiet: runtime.quiet) },
-        progress: { progress?.advance(by: $0) })
-    }
-    progress?.finish()
-    if let output { InterruptCleanup.untrack(output.temporaryPath) }
+    try NormalizeRun.run(
+      io: io, method: method, array: array, channels: channel.channels, compress: compress,
+      conversion: conversion, runtime: runtime, warn: { if !runtime.quiet { warn($0) } })
   }
 
   func warn(_ text: String) {

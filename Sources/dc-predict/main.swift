@@ -56,97 +56,40 @@ struct DCPredict: ParsableCommand {
 
   @OptionGroup var channel: ChannelOptions
 
-  @Flag(
-    inversion: .prefixedNo,
-    help:
-      "Normalize the input with histogram_normalization (default: unless dc-normalize already did, or the model takes raw input)."
-  )
-  var normalize: Bool?
-
-  @Option(help: IntensityTransformChoice.help(automatic: "the default: the one the model records"))
-  var transform: IntensityTransformChoice = .auto
-
-  @Option(help: ArgumentHelp("Tiles per forward pass.", valueName: "n"))
-  var batchSize: Int = 4
+  @OptionGroup var prediction: PredictionOptions
 
   @OptionGroup var scale: NucleusScaleOptions
 
-  @Option(
-    help: ArgumentHelp(
-      "Padding of axes longer than a tile: reflect or constant.", valueName: "mode"))
-  var padMode: String = "reflect"
-
-  @Option(help: ArgumentHelp("Tile stride as a fraction of the tile.", valueName: "r"))
-  var strideRatio: Double = 0.75
-
-  @Option(
-    help: ArgumentHelp(
-      "Convolution arithmetic: auto (bf16 where the CPU has native bfloat16 dot products, AVX512_BF16 or AMX, else fp32), fp32 (exact) or bf16 (bfloat16 inputs and weights, float32 sums; batch norm folded).",
-      valueName: "p"))
-  var precision: String = "auto"
-
-  @Flag(help: "Also write the fgbg (foreground/background softmax) head.")
-  var allHeads = false
-
-  @Flag(
-    inversion: .prefixedNo,
-    help:
-      "Test-time augmentation: average the predictions of the frame and its three mirror flips, four times the work (default: as the model recommends)."
-  )
-  var augment: Bool?
-
   @OptionGroup var runtime: RuntimeOptions
-
-  func validate() throws {
-    guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-    guard strideRatio > 0, strideRatio <= 1 else {
-      throw ValidationError("--stride-ratio must lie in (0, 1]")
-    }
-    guard precision == "auto" || NNPrecision(rawValue: precision) != nil else {
-      throw ValidationError("--precision must be auto, fp32 or bf16")
-    }
-    guard TilePadMode(rawValue: padMode) != nil else {
-      throw ValidationError("--pad-mode must be reflect or constant")
-    }
-  }
 
   func run() throws {
     runtime.apply()
-    let model = try self.model ?? DefaultModel.locate()
-    let (network, description) = try ModelFile.load(model)
+    let (network, description) = try ModelFile.load(try model ?? DefaultModel.locate())
     let input = try io.openInput()
     let name = try input.imageArrayName(array)
     let subject = input.format == .npz ? "\(input.subject): \(name)" : input.subject
     let reader = try channel.apply(to: try input.stackReader(name: name), subject: subject)
-    var settings = MapPredictionSettings()
-    settings.heads = allHeads ? Array(network.configuration.semanticClasses.indices) : nil
-    settings.batchSize = batchSize
-    settings.strideRatio = strideRatio
-    settings.padMode = TilePadMode(rawValue: padMode)!
-    settings.precision = NNPrecision(rawValue: precision) ?? .native
-    settings.testTimeFlips = augment ?? description.testTimeFlips ?? false
-    if let warning = MapPredictionJob.prepareInput(
-      &settings, normalizeFlag: normalize, transformFlag: transform.fixed,
-      provenance: try input.provenance(), description: description), !runtime.quiet
-    {
-      FileHandle.standardError.write(Data("dc-predict: warning: \(warning)\n".utf8))
-    }
+    let (settings, warning) = prediction.settings(
+      network: network, description: description, provenance: try input.provenance())
+    if let warning, !runtime.quiet { report("warning: \(warning)") }
     var job = MapPredictionJob(network: network, description: description, settings: settings)
     job.scale = try scale.scale()
     job.modelDiameter = scale.modelDiameter
     job.modelMPP = scale.modelMpp
     let output = try io.openOutput(arrayCount: job.arrayNames.count)
     let progress = ProgressBar(label: "dc-predict", total: reader.frameCount, quiet: runtime.quiet)
-    let report = try job.run(reader: reader, subject: subject, output: output) {
+    let outcome = try job.run(reader: reader, subject: subject, output: output) {
       progress.advance(by: $0)
     }
     progress.finish()
     InterruptCleanup.untrack(output.temporaryPath)
     if !runtime.quiet {
-      for line in [report.pixelSizeSummary, report.estimationSummary].compactMap({ $0 }) {
-        FileHandle.standardError.write(Data("dc-predict: \(line)\n".utf8))
-      }
+      [outcome.pixelSizeSummary, outcome.estimationSummary].compactMap { $0 }.forEach(report)
     }
+  }
+
+  func report(_ line: String) {
+    FileHandle.standardError.write(Data("dc-predict: \(line)\n".utf8))
   }
 }
 
