@@ -13,13 +13,15 @@
 #
 # Usage: models/evaluate.sh [MODEL]     (default models/nuclear.npz)
 #   ROWS="new old old-tuned classical ctc" selects rows; OLD=models/nuclear-v2.npz is the previous
-#   model; MORE=../shared/data/dsb2018-stage1-fluo-nuclei-more; BIN=.build/release;
+#   model; the old-tuned row is the issue's starting point, the session-3 model with the flags
+#   recommended for it (V1=models/nuclear-v1.npz: it carries no settings of its own); MORE=../shared/data/dsb2018-stage1-fluo-nuclei-more; BIN=.build/release;
 #   PY=.venv/bin/python (numpy, tifffile; scikit-image and scipy for the classical row);
 #   PREDICT_FLAGS (e.g. "--precision bf16") is added to dc-predict in the new and ctc rows
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODEL=${1:-models/nuclear.npz}
 OLD=${OLD:-models/nuclear-v2.npz}
+V1=${V1:-models/nuclear-v1.npz}
 MORE=${MORE:-../shared/data/dsb2018-stage1-fluo-nuclei-more}
 CTC=${CTC:-../shared/data}
 BIN=${BIN:-.build/release}
@@ -92,7 +94,7 @@ print("| %s | **%s** | %s | %s | %s | %s | %s | %s | %.0f s | %s |" % (sys.argv[
     case $row in
       new) dsb "dc-predict $PREDICT_FLAGS \\| dc-watershed, no flags ($MODEL)" "$MODEL" "$PREDICT_FLAGS" "" ;;
       old) dsb "previous model, no flags ($OLD)" "$OLD" "" "" ;;
-      old-tuned) dsb "previous model, its recommended flags (--augment; --radius 2 --interior-threshold 0.05)" "$OLD" "--augment" "--radius 2 --interior-threshold 0.05" ;;
+      old-tuned) dsb "session-3 model, its recommended flags (--augment; --radius 2 --interior-threshold 0.05; $V1)" "$V1" "--augment" "--radius 2 --interior-threshold 0.05" ;;
       classical) classical ;;
     esac
   done
