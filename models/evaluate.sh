@@ -14,7 +14,8 @@
 # Usage: models/evaluate.sh [MODEL]     (default models/nuclear.npz)
 #   ROWS="new old old-tuned classical ctc" selects rows; OLD=models/nuclear-v2.npz is the previous
 #   model; the old-tuned row is the starting point, the session-3 model with the flags
-#   recommended for it (V1=models/nuclear-v1.npz: it carries no settings of its own); MORE=../shared/data/dsb2018-stage1-fluo-nuclei-more; BIN=.build/release;
+#   recommended for it (V1=models/nuclear-v1.npz: it carries no settings of its own);
+#   MORE=../shared/data/dsb2018-stage1-fluo-nuclei-more; BIN=.build/release;
 #   PY=.venv/bin/python (numpy, tifffile; scikit-image and scipy for the classical row);
 #   PREDICT_FLAGS (e.g. "--precision bf16") is added to dc-predict in the new and ctc rows
 set -euo pipefail
