@@ -4,7 +4,7 @@
 #   (a) the plain pipe's pooled F1 (models/tune.py --score, the model's recorded settings);
 #   (b) the dim test (models/dim_test.py: 30 % of nuclei dimmed to 0.1-0.3 of their contrast);
 #   (c) the faint test (the same with factors 0.04-0.1; GOWT1's missed nucleus is at 0.06).
-# Prints one line, `NAME plain F1 | dim ... | faint ...`, and appends it to OUT_DIR/../scores.txt.
+# Prints one line, `NAME plain F1 | dim ... | faint ...` (outputs of each test under OUT_DIR).
 #
 # Usage: models/checkpoint_score.sh NAME MODEL LABELS.tsv VAL_IDS OUT_DIR
 #   (BIN=.build/release, PY=.venv/bin/python with imageio; see models/README.md)
@@ -18,4 +18,4 @@ mkdir -p "$out"
 a=$("$PY" models/tune.py --score "$model" "$labels" "$val" "$out/plain" | grep -o 'F1 [0-9.]*' | cut -d' ' -f2)
 b=$("$PY" models/dim_test.py "$model" "$labels" "$val" "$out/dim" | tail -n1)
 c=$("$PY" models/dim_test.py "$model" "$labels" "$val" "$out/faint" --factor 0.04 0.1 | tail -n1)
-echo "$name plain $a | dim $b | faint $c" | tee -a "$out/../scores.txt"
+echo "$name plain $a | dim $b | faint $c"

@@ -49,24 +49,17 @@ def enlarge(image, labels, factor):
 
 
 def run(model, image, truth, out):
-    """(correct, predicted, true) counts of the plain pipe on one image, and its estimate."""
-    channel = ["--channel", "0"] if "/images/" in image else []
-    predict = subprocess.run([f"{tune.BIN}/dc-predict", image, "--model", model, "-o", f"{out}.npz"]
-                             + channel, capture_output=True, text=True)
-    if predict.returncode != 0:
-        sys.exit(f"dc-predict failed on {image}: {predict.stderr.strip()}")
-    m = re.search(r"nucleus diameter \(auto\): ([0-9.]+) px", predict.stderr)
+    """The dc-metrics report of the plain pipe on one image, and its automatic diameter."""
+    try:
+        stderr = tune.predict(model, image, f"{out}.npz", [])
+    except subprocess.CalledProcessError as e:
+        sys.exit(f"dc-predict failed on {image}: {e.stderr.strip()}")
+    m = re.search(r"nucleus diameter \(auto\): ([0-9.]+) px", stderr)
     subprocess.run([f"{tune.BIN}/dc-watershed", f"{out}.npz", "--quiet", "-o", f"{out}.tif"],
                    check=True)
     subprocess.run([f"{tune.BIN}/dc-metrics", f"{out}.tif", "--truth", truth, "--format", "json",
                     "--quiet", "-o", f"{out}.json"], check=True)
-    s = json.load(open(f"{out}.json"))["summary"]
-    return (s["correct_detections"], s["n_pred"], s["n_true"]), (float(m.group(1)) if m else None)
-
-
-def f1(counts):
-    c, p, t = (sum(x[k] for x in counts) for k in range(3))
-    return 2 * c / (p + t) if p + t else 1.0
+    return f"{out}.json", (float(m.group(1)) if m else None)
 
 
 def main():
@@ -78,7 +71,7 @@ def main():
     result, everything = {"model": a.model, "n_images": len(ids), "factors": {}}, []
     for factor in factors:
         root = os.path.join(a.out, f"x{factor:g}")
-        counts, errors = [], []
+        reports, errors = [], []
         for i in ids:
             original = tune.image_path(paths[i])
             image, labels = enlarge(iio.imread(original), tifffile.imread(paths[i]), factor)
@@ -89,17 +82,18 @@ def main():
             iio.imwrite(path, image)
             truth = os.path.join(root, i + "-labels.tif")
             tifffile.imwrite(truth, labels)
-            c, estimate = run(a.model, path, truth, os.path.join(root, i))
-            counts.append(c)
+            report, estimate = run(a.model, path, truth, os.path.join(root, i))
+            reports.append(report)
             true = tune.median_diameter(labels)
             errors.append(abs(math.log2(estimate / true)) if estimate and true else math.inf)
-        everything += counts
-        r = {"f1": round(f1(counts), 4), "median_log2_error": round(float(np.median(errors)), 3),
+        everything += reports
+        r = {"f1": round(tune.pooled_f1(reports), 4),
+             "median_log2_error": round(float(np.median(errors)), 3),
              "worst_log2_error": round(float(np.max(errors)), 3)}
         result["factors"][f"{factor:g}"] = r
         print(f"x{factor:g}: F1 {r['f1']:.4f} diameter |log2 error| median "
               f"{r['median_log2_error']:.3f} worst {r['worst_log2_error']:.3f}", flush=True)
-    result["f1"] = round(f1(everything), 4)
+    result["f1"] = round(tune.pooled_f1(everything), 4)
     print(f"magnify-test F1 {result['f1']:.4f} over factors {a.factors} ({len(ids)} images each)",
           flush=True)
     with open(os.path.join(a.out, "magnify_test.json"), "w") as f:
