@@ -160,6 +160,29 @@ enum TestEnvironment {
     throw XCTSkip("\(what) is missing (\(remedy))", file: file, line: line)
   }
 
+  /// Returns where oneDNN builds bf16 convolutions (AVX512_BF16 or AMX). On a CPU without
+  /// them (AVX2, as on some CI machines) no bf16 figure can be measured: the test then checks
+  /// what users get there instead, a usage error (exit 64) that names the CPU and points to
+  /// `--precision fp32`, and `--precision auto` picking fp32, and ends with a skip that says
+  /// so. This is a fact about the hardware, not a missing file, so it skips under `CI=true` too.
+  static func requireBF16Convolution(file: StaticString = #filePath, line: UInt = #line) throws {
+    var rng = RandomGenerator(seed: 1)
+    let conv = try Conv2D(name: "probe", inputChannels: 8, outputChannels: 8, rng: &rng)
+    conv.trainingPrecision = .bf16
+    let x = try Tensor(TensorShape(1, 8, 8, 8), nchw: [Float](repeating: 0.5, count: 512))
+    do {
+      _ = try conv.forward(x, training: true)
+      return
+    } catch let error as DeepCellError {
+      XCTAssertEqual(error.kind, .usage, "\(error)", file: file, line: line)
+      XCTAssertTrue(error.reason.contains("--precision fp32"), "\(error)", file: file, line: line)
+      XCTAssertEqual(NNPrecision.native, .fp32, "auto picks fp32 here", file: file, line: line)
+      throw XCTSkip(
+        "this CPU (\(DNNLEngine.isaName)) has no bf16 convolution in oneDNN; checked instead "
+          + "that bf16 is refused with a usage error and auto picks fp32", file: file, line: line)
+    }
+  }
+
   /// `../shared/NAME`, or the end of the test (skip, or failure in CI) when it is absent.
   static func requireShared(_ name: String, file: StaticString = #filePath, line: UInt = #line)
     throws -> URL

@@ -41,6 +41,7 @@ final class TrainingPrecisionTests: XCTestCase {
   /// kernel and bias gradients at bf16 are within 1 % (relative L2; measured 0.1–0.2 %) of float32's (bf16 rounds
   /// each input to 8 mantissa bits, ~0.4 %; sums stay float32), and not equal to them.
   func testBF16ConvolutionPassesAreCloseToFP32() throws {
+    try TestEnvironment.requireBF16Convolution()
     var results: [[[Float]]] = []
     for precision in NNPrecision.allCases {
       var rng = RandomGenerator(seed: 11)
@@ -69,6 +70,7 @@ final class TrainingPrecisionTests: XCTestCase {
   /// they are not compared one by one; the short training run of bench/train_precision.sh
   /// shows the precision reaches the same validation loss.
   func testBF16NetworkGradientsAreCloseToFP32() throws {
+    try TestEnvironment.requireBF16Convolution()
     let exact = try gradients(.fp32)
     let mixed = try gradients(.bf16)
     XCTAssertEqual(Set(exact.grads.keys), Set(mixed.grads.keys))
@@ -87,6 +89,7 @@ final class TrainingPrecisionTests: XCTestCase {
 
   /// The same step twice gives the same bits.
   func testBF16TrainingIsDeterministic() throws {
+    try TestEnvironment.requireBF16Convolution()
     let a = try gradients(.bf16)
     let b = try gradients(.bf16)
     XCTAssertEqual(a.losses, b.losses)
