@@ -8,7 +8,11 @@ Method, per validation image:
    numpy.random.default_rng(SEED + crc32(id)), each nucleus (label ids ascending) is chosen with
    probability --fraction and drawn a factor uniform in --factor; inside a chosen nucleus' mask
    x' = bg + (x - bg) * factor, bg = the median of the raw pixels where labels == 0 (per
-   channel). The dtype is kept (rounded and clipped). Dimmed images go to OUT_DIR/dimmed/ in the
+   channel). With --magnify M the dimmed image is then enlarged M times (bilinear, labels
+   nearest, as models/magnify_test.py does); with --noise S Gaussian noise of standard
+   deviation S times the image's nucleus contrast (the median of x - bg over all nucleus
+   pixels before dimming) is added to every pixel, from the same generator. The dtype is
+   kept (rounded and clipped). Dimmed images go to OUT_DIR/dimmed/ in the
    layout of the original (flat, or ID/images/ID.png for the RGBA stage-1 PNGs, which
    models/tune.py reads with --channel 0), the dimmed label ids to OUT_DIR/dimmed.json.
 2. The plain pipe `dc-predict IMAGE --model MODEL | dc-watershed` (the model's recorded
@@ -18,7 +22,10 @@ Method, per validation image:
    nuclei: the fraction whose best IoU with a predicted object is >= 0.5.
 
     python models/dim_test.py MODEL LABELS.tsv VAL_IDS OUT_DIR [--fraction 0.3]
-        [--factor 0.1 0.3] [--seed 0]
+        [--factor 0.1 0.3] [--seed 0] [--magnify 1] [--noise 0]
+
+The noisy test (`--magnify 3 --noise 0.25`) stands in for low-light movies of large nuclei such
+as GOWT1's: dim nuclei at about 50 px whose contrast is near the pixel noise.
 
 Prints `dim-test F1 ... dimmed-recall ... (n=N) undimmed-recall ... (n=M)` and writes the same
 to OUT_DIR/dim_test.json.
@@ -35,23 +42,31 @@ import numpy as np
 import tifffile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import magnify_test  # noqa: E402
 import tune  # noqa: E402
 
 
-def dim(image, labels, rng, fraction, factor):
-    """The image with a random subset of its nuclei dimmed, and their label ids."""
+def dim(image, labels, rng, fraction, factor, magnify=1.0, noise=0.0):
+    """The image with a random subset of its nuclei dimmed (then enlarged `magnify` times and
+    given Gaussian noise of `noise` times the nucleus contrast), its labels (enlarged alike),
+    and the dimmed label ids."""
     ids = np.unique(labels[labels > 0])
     chosen = rng.random(len(ids)) < fraction
     factors = rng.uniform(factor[0], factor[1], len(ids))
     x = image.astype(np.float64)
     bg = np.median(x[labels == 0], axis=0)  # per channel when x is H x W x C
+    contrast = np.median(x[labels > 0] - bg, axis=0) if len(ids) else 0.0
     for label, f in zip(ids[chosen], factors[chosen]):
         mask = labels == label
         x[mask] = bg + (x[mask] - bg) * f
+    if magnify != 1:
+        x, labels = magnify_test.enlarge(x, labels, magnify)
+    if noise > 0:
+        x = x + rng.normal(0.0, 1.0, x.shape) * noise * np.abs(contrast)
     if np.issubdtype(image.dtype, np.integer):
         info = np.iinfo(image.dtype)
         x = np.clip(np.rint(x), info.min, info.max)
-    return x.astype(image.dtype), [int(i) for i in ids[chosen]]
+    return x.astype(image.dtype), labels, [int(i) for i in ids[chosen]]
 
 
 def best_iou(truth, pred):
@@ -72,16 +87,19 @@ def main():
     ap.add_argument("--fraction", type=float, default=0.3)
     ap.add_argument("--factor", type=float, nargs=2, default=[0.1, 0.3])
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--magnify", type=float, default=1.0)
+    ap.add_argument("--noise", type=float, default=0.0)
     a = ap.parse_args()
     paths, ids = tune.training_side(a.labels_tsv, a.val_ids)
     root = os.path.join(a.out, "dimmed")
     os.makedirs(os.path.join(root, "labels"), exist_ok=True)
-    dimmed, tsv = {}, []
+    dimmed, truths, tsv = {}, {}, []
     for i in ids:
         original = tune.image_path(paths[i])
         labels = tifffile.imread(paths[i])
         rng = np.random.default_rng(a.seed + zlib.crc32(i.encode()))
-        image, dimmed[i] = dim(iio.imread(original), labels, rng, a.fraction, a.factor)
+        image, labels, dimmed[i] = dim(iio.imread(original), labels, rng, a.fraction, a.factor,
+                                       a.magnify, a.noise)
         # The original's layout, so that tune.image_path finds the image and --channel 0 is
         # passed exactly when it is for the original.
         stage1 = "/images/" in original
@@ -93,7 +111,11 @@ def main():
             sys.exit(f"OUT_DIR {a.out} breaks tune.py's image layout; choose another")
         if os.path.lexists(truth):
             os.remove(truth)
-        os.symlink(os.path.abspath(paths[i]), truth)
+        if a.magnify == 1:
+            os.symlink(os.path.abspath(paths[i]), truth)
+        else:
+            tifffile.imwrite(truth, labels)
+        truths[i] = truth
         tsv.append(f"{i}\t{truth}\n")
     with open(os.path.join(a.out, "dimmed.json"), "w") as f:
         json.dump(dimmed, f, indent=1)
@@ -105,13 +127,13 @@ def main():
     f1 = tune.pooled_f1([f"{pipe}/{i}-s.json" for i in ids])
     hits = {True: [], False: []}  # dimmed?: hit per nucleus
     for i in ids:
-        truth = tifffile.imread(paths[i])
+        truth = tifffile.imread(truths[i])  # the labels scored, enlarged with --magnify
         best = best_iou(truth, tifffile.imread(f"{pipe}/{i}-s.tif"))
         chosen = set(dimmed[i])
         for label in np.unique(truth[truth > 0]):
             hits[int(label) in chosen].append(bool(best[label] >= 0.5))
     r = {"f1": round(f1, 4), "n_images": len(ids), "fraction": a.fraction, "factor": a.factor,
-         "seed": a.seed, "model": a.model}
+         "seed": a.seed, "magnify": a.magnify, "noise": a.noise, "model": a.model}
     for key, d in (("dimmed", True), ("undimmed", False)):
         r[f"{key}_recall"] = round(float(np.mean(hits[d])), 4) if hits[d] else None
         r[f"n_{key}"] = len(hits[d])
