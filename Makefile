@@ -49,8 +49,9 @@ test-release: deps venv
 # The pipeline on the bundled CC0 samples with the shipped model (models/nuclear.npz):
 # normalized image, predicted maps, labels (TIFF and 16-bit PNGs), an overlay of outlines,
 # and DeepCell's object metrics against the bundled ground truth.
-# No flags: the model carries its settings (nucleus scale, watershed settings), dc-normalize's
-# output says it is normalized, and dc-predict passes the settings to dc-watershed.
+# No flags: the model carries its settings (nucleus scale, watershed settings, test-time
+# flips), dc-normalize's output says it is normalized, and dc-predict passes the settings to
+# dc-watershed.
 PREDICT_FLAGS ?=
 WATERSHED_FLAGS ?=
 SAMPLES = $(basename $(notdir $(wildcard samples/dsb2018/images/*.png)))

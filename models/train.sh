@@ -24,7 +24,8 @@
 #    dc-train goes on from step 4's file for 24 epochs with lr 1e-4, seed 6, mixed precision
 #    and dimmed nuclei (--dim-nuclei 0.15 --dim-factor-min 0.25), and the state after the 24th
 #    epoch becomes the model, with step 4's settings and inputTransform sqrt (the checkpoint
-#    rule and its scores: models/README.md).
+#    rule and its scores: models/README.md), and test-time flips on (session 13, chosen on the
+#    validation images). Its --precision bf16 needs a CPU with AVX512_BF16 or AMX.
 # 6. models/evaluate.sh scores the result on the held-out images and the CTC movies.
 #
 # Usage: models/train.sh [OUT_DIR]   (DATA, MORE, BIN=.build/release, PY=.venv/bin/python,
@@ -124,6 +125,6 @@ time nice "$BIN/dc-train" "$WORK/train-sqrt.npz" --validation "$WORK/val-sqrt.np
   --precision bf16 --dim-nuclei 0.15 --dim-factor-min 0.25 \
   -o "$WORK/v6.npz" --log "$WORK/v6.csv" --state "$WORK/v6.state.npz" "${resume[@]}"
 "$PY" models/model_file.py "$WORK/v6.npz" "$OUT/nuclear.npz" --state "$WORK/v6.state.npz" \
-  --settings-from "$OUT/nuclear-v2.npz" --transform sqrt
+  --settings-from "$OUT/nuclear-v2.npz" --transform sqrt --flips yes
 cp "$WORK/v6.csv" "$OUT/nuclear.csv"
 models/evaluate.sh "$OUT/nuclear.npz"
