@@ -90,6 +90,8 @@ def main():
     ap.add_argument("--magnify", type=float, default=1.0)
     ap.add_argument("--noise", type=float, default=0.0)
     a = ap.parse_args()
+    if not a.magnify > 0 or not a.noise >= 0:
+        ap.error(f"--magnify must be > 0 and --noise >= 0 (got {a.magnify}, {a.noise})")
     paths, ids = tune.training_side(a.labels_tsv, a.val_ids)
     root = os.path.join(a.out, "dimmed")
     os.makedirs(os.path.join(root, "labels"), exist_ok=True)

@@ -160,8 +160,8 @@ enum TestEnvironment {
     throw XCTSkip("\(what) is missing (\(remedy))", file: file, line: line)
   }
 
-  /// Returns where oneDNN builds bf16 convolutions (AVX512_BF16 or AMX). On a CPU without
-  /// them (AVX2, as on some CI machines) no bf16 figure can be measured: the test then checks
+  /// Returns normally where oneDNN builds bf16 convolutions (AVX512_BF16 or AMX). On a CPU
+  /// without them (AVX2, as on some CI machines) no bf16 figure can be measured: it checks
   /// what users get there instead, a usage error (exit 64) that names the CPU and points to
   /// `--precision fp32`, and `--precision auto` picking fp32, and ends with a skip that says
   /// so. This is a fact about the hardware, not a missing file, so it skips under `CI=true` too.

@@ -74,6 +74,16 @@ final class ShippedModelTests: ToolTestCase {
     let description = try ModelFile.readDescription(
       TestPaths.packageRoot.appendingPathComponent("models/nuclear.npz").path)
     XCTAssertEqual(description.normalization, "histogram_normalization")
+    // The shipped model asks for test-time flips (session 13), and the default follows it:
+    // the maps equal those of --augment and differ from those of --no-augment.
+    XCTAssertEqual(description.testTimeFlips, true)
+    for (flag, same) in [("--augment", true), ("--no-augment", false)] {
+      let other = try runTool(
+        tool, [sample.path, "--channel", "0", flag, "-o", path("maps\(flag).npz"), "--quiet"])
+      XCTAssertEqual(other.status, 0, other.stderr)
+      let maps = try NPZReader(path: path("maps\(flag).npz")).readArray("inner_distance")
+      XCTAssertEqual(maps.floats() == inner.floats(), same, flag)
+    }
   }
 
   /// `--diameter auto` with the shipped model reads the nucleus size of a sample enlarged 7×
