@@ -1,7 +1,6 @@
 """Is `--diameter auto` as good as the best hand-picked scale? (issue 14 §3)
 
-For each image of the training-side validation ids (never the held-out split) and for each CTC
-sequence, the default pipe runs once with dc-predict's automatic diameter D and once for each
+For each image of the training-side validation ids and for each CTC sequence, the default pipe runs once with dc-predict's automatic diameter D and once for each
 hand-picked diameter f·D (f in FACTORS); the estimate is read from dc-predict's stderr.
 
 DSB: images are grouped by shape (the sizes of DSB-2018); per group the pooled F1 (DeepCell's
@@ -11,7 +10,11 @@ CTC: `dc-normalize raw | dc-predict [--diameter] | dc-watershed | dc-track --ctc
 dc-metrics track, auto against each factor.
 
     python bench/diameter_auto.py LABELS.tsv VAL_IDS OUT_DIR [--ctc SEQ_DIR ...]
-        [--model models/nuclear.npz] [--factors 0.6,0.75,0.9,1.1,1.25,1.5]
+        [--model models/nuclear.npz] [--factors 0.6,0.75,0.9,1.1,1.25,1.5] [--held-out]
+
+VAL_IDS must not list held-out images (models/held-out.txt), unless --held-out is given: then
+it must list only held-out images, and the run measures the goal on images never tuned on.
+Such a run is a measurement only: no scale, factor or setting may be chosen from it.
 Environment: BIN (default .build/release). Prints Markdown tables.
 """
 import argparse
@@ -98,9 +101,18 @@ def main():
     ap.add_argument("--ctc", nargs="*", default=[])
     ap.add_argument("--model", default="models/nuclear.npz")
     ap.add_argument("--factors", default="0.6,0.75,0.9,1.1,1.25,1.5")
+    ap.add_argument("--held-out", action="store_true",
+                    help="VAL_IDS lists held-out images: measure on them (choose nothing from it)")
     a = ap.parse_args()
     factors = [float(f) for f in a.factors.split(",")]
-    paths, ids = tune.training_side(a.labels_tsv, a.val_ids)
+    if a.held_out:
+        paths = dict(line.rstrip("\n").split("\t") for line in open(a.labels_tsv) if line.strip())
+        ids = [i.strip() for i in open(a.val_ids) if i.strip()]
+        held = {i.strip() for i in open(tune.HELD_OUT) if i.strip()}
+        if not ids or set(ids) - held:
+            sys.exit(f"--held-out: {a.val_ids} must list only held-out ids ({tune.HELD_OUT})")
+    else:
+        paths, ids = tune.training_side(a.labels_tsv, a.val_ids)
     os.makedirs(a.out, exist_ok=True)
     groups = defaultdict(list)  # shape -> [(id, counts, estimate, true diameter)]
     for i in ids:
