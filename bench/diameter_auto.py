@@ -1,7 +1,8 @@
 """Is `--diameter auto` as good as the best hand-picked scale? (issue 14 §3)
 
-For each image of the training-side validation ids and for each CTC sequence, the default pipe runs once with dc-predict's automatic diameter D and once for each
-hand-picked diameter f·D (f in FACTORS); the estimate is read from dc-predict's stderr.
+For each image of the training-side validation ids and for each CTC sequence, the default pipe
+runs once with dc-predict's automatic diameter D and once for each hand-picked diameter f·D
+(f in FACTORS); the estimate is read from dc-predict's stderr.
 
 DSB: images are grouped by shape (the sizes of DSB-2018); per group the pooled F1 (DeepCell's
 Metrics through dc-metrics) of auto against the best single factor for the group (one scale
