@@ -22,7 +22,6 @@ import argparse
 import glob
 import json
 import os
-import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -37,10 +36,10 @@ BIN = os.environ.get("BIN", ".build/release")
 
 
 def estimate(stderr):
-    m = re.search(r"nucleus diameter \(auto\): ([0-9.]+) px", stderr)
-    if not m:
+    d = tune.auto_estimate(stderr)
+    if d is None:
         sys.exit(f"no automatic diameter in dc-predict's stderr: {stderr.strip()}")
-    return float(m.group(1))
+    return d
 
 
 def dsb_image(image, truth, out, factors, model):
@@ -106,14 +105,8 @@ def main():
                     help="VAL_IDS lists held-out images: measure on them (choose nothing from it)")
     a = ap.parse_args()
     factors = [float(f) for f in a.factors.split(",")]
-    if a.held_out:
-        paths = dict(line.rstrip("\n").split("\t") for line in open(a.labels_tsv) if line.strip())
-        ids = [i.strip() for i in open(a.val_ids) if i.strip()]
-        held = {i.strip() for i in open(tune.HELD_OUT) if i.strip()}
-        if not ids or set(ids) - held:
-            sys.exit(f"--held-out: {a.val_ids} must list only held-out ids ({tune.HELD_OUT})")
-    else:
-        paths, ids = tune.training_side(a.labels_tsv, a.val_ids)
+    side = tune.held_out_side if a.held_out else tune.training_side
+    paths, ids = side(a.labels_tsv, a.val_ids)
     os.makedirs(a.out, exist_ok=True)
     groups = defaultdict(list)  # shape -> [(id, counts, estimate, true diameter)]
     for i in ids:

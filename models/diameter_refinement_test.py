@@ -40,15 +40,6 @@ def spread(values):
         np.median(deviation), np.percentile(deviation, 75), np.percentile(deviation, 90), np.median(logs))
 
 
-def plain_pipe(model, image, extra, labels):
-    channel = ["--channel", "0"] if "/images/" in image else []
-    predict = subprocess.Popen([f"{tune.BIN}/dc-predict", image, "--model", model, "--quiet"] + channel + extra,
-                               stdout=subprocess.PIPE)
-    subprocess.run([f"{tune.BIN}/dc-watershed", "--quiet", "-o", labels], stdin=predict.stdout, check=True)
-    if predict.wait() != 0:
-        sys.exit(f"dc-predict failed on {image}")
-
-
 def main():
     args = tune.test_arguments(__doc__).parse_args()
     paths, ids = tune.training_side(args.labels_tsv, args.val_ids)
@@ -59,9 +50,9 @@ def main():
             truth = tifffile.imread(paths[i])
             image = tune.image_path(paths[i])
             stderr = tune.predict(args.model, image, f"{args.out}/{i}-est.npz", ["--no-augment"])
-            if " px (scale" not in stderr:
+            est = tune.auto_estimate(stderr)
+            if est is None:
                 sys.exit(f"{i}: no automatic estimate ({stderr.strip()})")
-            est = float(stderr.split("nucleus diameter (auto): ")[1].split(" px")[0])
             subprocess.run([f"{tune.BIN}/dc-watershed", f"{args.out}/{i}-est.npz", "--quiet",
                             "-o", f"{args.out}/{i}-est.tif"], check=True)
             objects = tifffile.imread(f"{args.out}/{i}-est.tif")
@@ -81,10 +72,8 @@ def main():
         image = tune.image_path(paths[r["id"]])
         for name, extra in (("auto", []), ("refined", ["--diameter", str(r["refined"] * c)])):
             labels = f"{args.out}/{r['id']}-{name}.tif"
-            plain_pipe(args.model, image, extra, labels)
-            subprocess.run([f"{tune.BIN}/dc-metrics", labels, "--truth", paths[r["id"]], "--format", "json",
-                            "--quiet", "-o", labels[:-4] + ".json"], check=True)
-            reports[name].append(labels[:-4] + ".json")
+            tune.plain_pipe(args.model, image, labels, extra)
+            reports[name].append(tune.score_labels(labels, paths[r["id"]]))
     print(f"refinement F1 auto {tune.pooled_f1(reports['auto']):.4f} "
           f"refined {tune.pooled_f1(reports['refined']):.4f} on {len(rows)} images", flush=True)
 

@@ -23,7 +23,6 @@ Environment: BIN (default .build/release). Prints one line per factor and a last
 import json
 import math
 import os
-import re
 import subprocess
 import sys
 
@@ -54,12 +53,9 @@ def run(model, image, truth, out):
         stderr = tune.predict(model, image, f"{out}.npz", [])
     except subprocess.CalledProcessError as e:
         sys.exit(f"dc-predict failed on {image}: {e.stderr.strip()}")
-    m = re.search(r"nucleus diameter \(auto\): ([0-9.]+) px", stderr)
     subprocess.run([f"{tune.BIN}/dc-watershed", f"{out}.npz", "--quiet", "-o", f"{out}.tif"],
                    check=True)
-    subprocess.run([f"{tune.BIN}/dc-metrics", f"{out}.tif", "--truth", truth, "--format", "json",
-                    "--quiet", "-o", f"{out}.json"], check=True)
-    return f"{out}.json", (float(m.group(1)) if m else None)
+    return tune.score_labels(f"{out}.tif", truth), tune.auto_estimate(stderr)
 
 
 def main():

@@ -22,7 +22,6 @@ import argparse
 import io
 import json
 import os
-import subprocess
 import sys
 import zipfile
 
@@ -33,6 +32,7 @@ from skimage.morphology import h_maxima
 from skimage.segmentation import watershed
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pool_metrics  # noqa: E402
 import tune  # noqa: E402
 
 
@@ -91,14 +91,9 @@ def main():
         total += split
         path = f"{args.out}/{i}.tif"
         tifffile.imwrite(path, result.astype(np.uint16 if result.max() < 65536 else np.uint32))
-        subprocess.run([f"{tune.BIN}/dc-metrics", path, "--truth", paths[i], "--format", "json", "--quiet",
-                        "-o", path[:-4] + ".json"], check=True)
-        reports.append(path[:-4] + ".json")
-    pool = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pool_metrics.py")
-    row = subprocess.run([sys.executable, pool, "--table"] + reports, capture_output=True, text=True,
-                         check=True).stdout.strip()
-    print(f"object-split {args.method} h {args.h:g} F1 {tune.pooled_f1(reports):.4f} objects split {total} | {row}",
-          flush=True)
+        reports.append(tune.score_labels(path, paths[i]))
+    print(f"object-split {args.method} h {args.h:g} F1 {tune.pooled_f1(reports):.4f} objects split {total} | "
+          f"{pool_metrics.table_row(reports)}", flush=True)
 
 
 if __name__ == "__main__":

@@ -15,9 +15,13 @@ def f1(tp, n_pred, n_true):
     return 2 * tp / (n_pred + n_true) if n_pred + n_true else 1.0
 
 
-def main(args):
-    table = "--table" in args
-    paths = [a for a in args if a != "--table"]
+def table_row(paths):
+    """The one-line table of `--table` (images | true | predicted | precision | recall | F1 |
+    F1@0.5 | AP@0.5 | AP@0.9) for the reports at `paths`."""
+    return pool(paths, table=True)
+
+
+def pool(paths, table=False):
     total = {"correct_detections": 0, "n_pred": 0, "n_true": 0}
     tp = {"0.50": 0.0, "0.90": 0.0}
     for path in paths:
@@ -33,15 +37,22 @@ def main(args):
     c, p, t = total["correct_detections"], total["n_pred"], total["n_true"]
     ap = {k: v / (p + t - v) if p + t - v else 1.0 for k, v in tp.items()}
     if table:
-        print(f"{len(paths)} | {t} | {p} | {c / p if p else 0:.3f} | {c / t if t else 0:.3f} | "
-              f"**{f1(c, p, t):.3f}** | {f1(tp['0.50'], p, t):.3f} | {ap['0.50']:.3f} | {ap['0.90']:.3f}")
-        return
+        return (f"{len(paths)} | {t} | {p} | {c / p if p else 0:.3f} | {c / t if t else 0:.3f} | "
+                f"**{f1(c, p, t):.3f}** | {f1(tp['0.50'], p, t):.3f} | {ap['0.50']:.3f} | {ap['0.90']:.3f}")
     print(f"pooled over {len(paths)} images: n_true {t} n_pred {p} correct {c} "
           f"precision {c / p if p else 0:.4f} recall {c / t if t else 0:.4f}")
     print(f"F1={f1(c, p, t):.4f}")
     print(f"F1@0.5={f1(tp['0.50'], p, t):.4f}")
     print(f"AP@0.5={ap['0.50']:.4f}")
     print(f"AP@0.9={ap['0.90']:.4f}")
+
+
+def main(args):
+    paths = [a for a in args if a != "--table"]
+    if "--table" in args:
+        print(table_row(paths))
+    else:
+        pool(paths)
 
 
 if __name__ == "__main__":

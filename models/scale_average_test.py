@@ -15,12 +15,10 @@ models/tune.py, so the dim test's OUT_DIR/dimmed-labels.tsv of models/dim_test.p
 
     python models/scale_average_test.py MODEL LABELS.tsv VAL_IDS OUT_DIR [--factors 0.8,1,1.25]
 
-Environment: BIN (default .build/release), PY for models/pool_metrics.py (default: this
-Python). Prints one line: `scale-average F1 ... | ` and models/pool_metrics.py's table row
+Environment: BIN (default .build/release). Prints one line: `scale-average F1 ... | ` and models/pool_metrics.py's table row
 (pooled over the images: images, true, predicted, precision, recall, F1, F1@0.5, AP@0.5,
 AP@0.9). Session 14's run and its decision: models/README.md.
 """
-import argparse
 import io
 import json
 import os
@@ -31,6 +29,7 @@ import zipfile
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pool_metrics  # noqa: E402
 import tune  # noqa: E402
 
 
@@ -80,13 +79,9 @@ def main():
         write_maps(averaged, {k: (v / len(factors)).astype(np.float32) for k, v in total.items()}, record)
         labels = f"{args.out}/{i}-{tag}.tif"
         subprocess.run([f"{tune.BIN}/dc-watershed", averaged, "--quiet", "-o", labels], check=True)
-        subprocess.run([f"{tune.BIN}/dc-metrics", labels, "--truth", paths[i], "--format", "json",
-                        "--quiet", "-o", labels[:-4] + ".json"], check=True)
-        reports.append(labels[:-4] + ".json")
-    pool = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pool_metrics.py")
-    row = subprocess.run([os.environ.get("PY", sys.executable), pool, "--table"] + reports,
-                         capture_output=True, text=True, check=True).stdout.strip()
-    print(f"scale-average F1 {tune.pooled_f1(reports):.4f} factors {tag} | {row}", flush=True)
+        reports.append(tune.score_labels(labels, paths[i]))
+    print(f"scale-average F1 {tune.pooled_f1(reports):.4f} factors {tag} | {pool_metrics.table_row(reports)}",
+          flush=True)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import argparse
 import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -42,6 +43,18 @@ def training_side(labels_tsv, val_ids):
     held = {i.strip() for i in open(HELD_OUT) if i.strip()} if os.path.isfile(HELD_OUT) else set()
     if held & set(ids):
         sys.exit(f"{val_ids} lists held-out ids ({len(held & set(ids))}); use the validation ids")
+    return paths, ids
+
+
+def held_out_side(labels_tsv, ids_file):
+    """Label paths by image id, and the ids of IDS_FILE; exits unless every one of them is held
+    out: for measurements of a goal on the split (bench/diameter_auto.py --held-out), which
+    choose nothing."""
+    paths = dict(line.rstrip("\n").split("\t") for line in open(labels_tsv) if line.strip())
+    ids = [i.strip() for i in open(ids_file) if i.strip()]
+    held = {i.strip() for i in open(HELD_OUT) if i.strip()} if os.path.isfile(HELD_OUT) else set()
+    if not ids or set(ids) - held:
+        sys.exit(f"{ids_file} must list only held-out ids ({HELD_OUT})")
     return paths, ids
 
 
@@ -74,6 +87,31 @@ def predict(model, image, maps, extra):
     return run.stderr
 
 
+def auto_estimate(stderr):
+    """The diameter dc-predict's stderr reports for `--diameter auto`, or None."""
+    m = re.search(r"nucleus diameter \(auto\): ([0-9.]+) px", stderr)
+    return float(m.group(1)) if m else None
+
+
+def plain_pipe(model, image, labels, extra=()):
+    """`dc-predict IMAGE --model MODEL [EXTRA] | dc-watershed -o LABELS` (the model's recorded
+    settings); exits when dc-predict fails."""
+    channel = ["--channel", "0"] if "/images/" in image else []
+    predict = subprocess.Popen([f"{BIN}/dc-predict", image, "--model", model, "--quiet"] + channel + list(extra),
+                               stdout=subprocess.PIPE)
+    subprocess.run([f"{BIN}/dc-watershed", "--quiet", "-o", labels], stdin=predict.stdout, check=True)
+    if predict.wait() != 0:
+        sys.exit(f"dc-predict failed on {image}")
+
+
+def score_labels(labels, truth):
+    """dc-metrics' JSON report of LABELS against TRUTH, written beside LABELS (.json); its path."""
+    report = os.path.splitext(labels)[0] + ".json"
+    subprocess.run([f"{BIN}/dc-metrics", labels, "--truth", truth, "--format", "json", "--quiet", "-o", report],
+                   check=True)
+    return report
+
+
 def scale_of(maps):
     return json.loads(zipfile.ZipFile(maps).read("dc_tools.json"))["scale"]
 
@@ -93,17 +131,8 @@ def score(model, labels_tsv, val_ids, out):
     paths = dict(line.rstrip("\n").split("\t") for line in open(labels_tsv) if line.strip())
     reports = []
     for i in (i.strip() for i in open(val_ids) if i.strip()):
-        image = image_path(paths[i])
-        channel = ["--channel", "0"] if "/images/" in image else []
-        predict = subprocess.Popen([f"{BIN}/dc-predict", image, "--model", model, "--quiet"] + channel,
-                                   stdout=subprocess.PIPE)
-        subprocess.run([f"{BIN}/dc-watershed", "--quiet", "-o", f"{out}/{i}-s.tif"], stdin=predict.stdout,
-                       check=True)
-        if predict.wait() != 0:
-            sys.exit(f"dc-predict failed on {image}")
-        subprocess.run([f"{BIN}/dc-metrics", f"{out}/{i}-s.tif", "--truth", paths[i], "--format", "json",
-                        "--quiet", "-o", f"{out}/{i}-s.json"], check=True)
-        reports.append(f"{out}/{i}-s.json")
+        plain_pipe(model, image_path(paths[i]), f"{out}/{i}-s.tif")
+        reports.append(score_labels(f"{out}/{i}-s.tif", paths[i]))
     print(f"{model}: plain pipe F1 {pooled_f1(reports):.4f} on {len(reports)} images", flush=True)
 
 
@@ -116,7 +145,7 @@ def main(model, labels_tsv, val_ids, out):
         truth = paths[i]
         d = median_diameter(tifffile.imread(truth))
         log = predict(model, image_path(truth), f"{out}/{i}-auto.npz", [])
-        est = float(log.split("nucleus diameter (auto): ")[1].split(" px")[0]) if " px (scale" in log else float("nan")
+        est = auto_estimate(log) or float("nan")
         if os.environ.get("GRID", "1") != "0":  # the grid's maps, at the true diameter
             predict(model, image_path(truth), f"{out}/{i}-true.npz", ["--diameter", str(d), "--quiet"])
             oracle[i] = (truth, f"{out}/{i}-true.npz", scale_of(f"{out}/{i}-true.npz"))
