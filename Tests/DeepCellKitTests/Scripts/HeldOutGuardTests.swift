@@ -53,30 +53,36 @@ final class HeldOutGuardTests: XCTestCase {
       ])
   }
 
+  /// `function` of models/tune.py accepts `accepted` (printing both paths and the ids' first
+  /// four characters, `expected`) and refuses each of `refused` with one line naming `message`.
+  private func checkGuard(
+    _ function: String, tsv: String, accepts accepted: String, printing expected: String,
+    refuses refused: [String], message: String, line: UInt = #line
+  ) throws {
+    let ok = try guardResult(function, tsv, accepted)
+    XCTAssertEqual(ok.status, 0, ok.stderr, line: line)
+    XCTAssertEqual(String(decoding: ok.stdout, as: UTF8.self), expected, line: line)
+    for ids in refused {
+      let run = try guardResult(function, tsv, ids)
+      XCTAssertEqual(run.status, 1, run.stderr, line: line)
+      XCTAssertTrue(run.stderr.contains(message), run.stderr, line: line)
+      XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, run.stderr, line: line)
+    }
+  }
+
   func testTrainingSideRefusesHeldOutIds() throws {
     let l = try lists()
-    let ok = try guardResult("training_side", l.tsv, l.training)
-    XCTAssertEqual(ok.status, 0, ok.stderr)
-    XCTAssertEqual(String(decoding: ok.stdout, as: UTF8.self), "2 0000\n")
-    for ids in [l.held, l.both] {
-      let refused = try guardResult("training_side", l.tsv, ids)
-      XCTAssertEqual(refused.status, 1, refused.stderr)
-      XCTAssertTrue(refused.stderr.contains("lists held-out ids (1)"), refused.stderr)
-      XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
-    }
+    try checkGuard(
+      "training_side", tsv: l.tsv, accepts: l.training, printing: "2 0000\n",
+      refuses: [l.held, l.both], message: "lists held-out ids (1)")
   }
 
   func testHeldOutSideRefusesEverythingElse() throws {
     let l = try lists()
-    let ok = try guardResult("held_out_side", l.tsv, l.held)
-    XCTAssertEqual(ok.status, 0, ok.stderr)
-    XCTAssertTrue(String(decoding: ok.stdout, as: UTF8.self).hasPrefix("2 "), ok.stderr)
-    for ids in [l.training, l.both, l.empty] {
-      let refused = try guardResult("held_out_side", l.tsv, ids)
-      XCTAssertEqual(refused.status, 1, refused.stderr)
-      XCTAssertTrue(refused.stderr.contains("must list only held-out ids"), refused.stderr)
-      XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
-    }
+    let first = try String(contentsOfFile: l.held, encoding: .utf8).prefix(4)
+    try checkGuard(
+      "held_out_side", tsv: l.tsv, accepts: l.held, printing: "2 \(first)\n",
+      refuses: [l.training, l.both, l.empty], message: "must list only held-out ids")
   }
 
   /// `bench/diameter_auto.py` picks the guard by `--held-out` and stops before writing OUT.
