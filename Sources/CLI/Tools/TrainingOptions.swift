@@ -41,6 +41,14 @@ public struct TrainingOptions: ParsableArguments {
       "Median nucleus diameter in pixels the training images were resized to; recorded in the model so dc-predict can rescale other images to it (--diameter).",
       valueName: "d"))
   public var diameter: Double?
+
+  @Option(
+    help: ArgumentHelp(
+      "Extra loss weight w0 of the pixels between touching nuclei in the inner and outer distance losses: weight 1 + w0 where a (2r+1)² window holds two different nuclei (U-Net's separation-border idea); 0, DeepCell's recipe, weighs all pixels alike.",
+      valueName: "w0"))
+  public var contactWeight: Float = 0
+  @Option(help: ArgumentHelp("Window radius r of --contact-weight.", valueName: "r"))
+  public var contactRadius: Int = 2
   public init() {}
 
   public func validate() throws {
@@ -52,6 +60,12 @@ public struct TrainingOptions: ParsableArguments {
       throw ValidationError("--validation-split must lie in (0, 1)")
     }
     guard zoomMin > 0, zoomMin <= 1 else { throw ValidationError("--zoom-min must lie in (0, 1]") }
+    guard contactWeight >= 0, contactWeight.isFinite else {
+      throw ValidationError("--contact-weight must be a number ≥ 0")
+    }
+    guard contactRadius >= 1, contactRadius <= 64 else {
+      throw ValidationError("--contact-radius must lie in 1…64")
+    }
     guard precision == "auto" || NNPrecision(rawValue: precision) != nil else {
       throw ValidationError("--precision must be auto, fp32 or bf16")
     }
@@ -67,6 +81,8 @@ public struct TrainingOptions: ParsableArguments {
     settings.stepsPerEpoch = stepsPerEpoch
     settings.validationSteps = validationSteps
     settings.precision = NNPrecision(rawValue: precision) ?? .native
+    settings.contactWeight = contactWeight
+    settings.contactRadius = contactRadius
     return settings
   }
 }

@@ -27,7 +27,8 @@ public enum TrainingStopReason: Sendable, Equatable {
 /// Trains a ``PanopticNet`` as the seed notebook does (model.md §8–§9): batches from an
 /// ``AugmentationGenerator`` (images already normalized by the caller), MSE for one-class
 /// heads and `crossEntropyScale` × weighted categorical cross-entropy for n-class heads,
-/// summed; Adam with per-variable clipnorm; `lr · decay^epoch` set at each epoch start;
+/// summed (the MSE weighted by ``ContactWeightMap`` when ``TrainingSettings/contactWeight``
+/// is above 0); Adam with per-variable clipnorm; `lr · decay^epoch` set at each epoch start;
 /// ReduceLROnPlateau (its reduction is overwritten by the next epoch's schedule, as in the
 /// reference, so it lasts zero epochs); EarlyStopping with best-weight restore; the best model
 /// by val_loss saved atomically at each strict improvement; one CSV row per epoch.
@@ -57,8 +58,9 @@ public final class PanopticTrainer {
       repeating: WeightedCategoricalCrossEntropy(scale: settings.crossEntropyScale), count: heads)
   }
 
-  /// The batch as tensors: input and one target per head (targets in head order).
-  func tensors(_ batch: AugmentedBatch) throws -> (Tensor, [Tensor]) {
+  /// The batch as tensors: input, one target per head (targets in head order) and the
+  /// per-pixel weights of the MSE heads (nil when ``TrainingSettings/contactWeight`` is 0).
+  func tensors(_ batch: AugmentedBatch) throws -> (Tensor, [Tensor], Tensor?) {
     let heads = network.configuration.semanticClasses
     guard batch.targets.count >= heads.count else {
       throw DeepCellError(
@@ -75,17 +77,24 @@ public final class PanopticTrainer {
       }
       return target
     }
-    return (x, t)
+    let weight =
+      settings.contactWeight > 0
+      ? try ContactWeightMap.tensor(
+        labels: batch.labels, radius: settings.contactRadius, weight: settings.contactWeight)
+      : nil
+    return (x, t, weight)
   }
 
   /// Per-head losses (and their gradients) of outputs against targets.
-  func losses(_ outputs: [Tensor], _ targets: [Tensor]) throws -> ([Float], [Tensor]) {
+  func losses(_ outputs: [Tensor], _ targets: [Tensor], _ weight: Tensor?) throws -> (
+    [Float], [Tensor]
+  ) {
     var values: [Float] = []
     var grads: [Tensor] = []
     for i in outputs.indices {
       let (l, g) =
         network.configuration.semanticClasses[i] == 1
-        ? try mse[i].evaluate(prediction: outputs[i], target: targets[i])
+        ? try mse[i].evaluate(prediction: outputs[i], target: targets[i], weight: weight)
         : try cce[i].evaluate(probabilities: outputs[i], target: targets[i])
       values.append(l)
       grads.append(g)
@@ -96,9 +105,9 @@ public final class PanopticTrainer {
   /// One optimization step on `batch`; returns the per-head losses. A non-finite loss throws
   /// `.badData` before any weight changes.
   public func step(_ batch: AugmentedBatch) throws -> [Float] {
-    let (x, targets) = try tensors(batch)
+    let (x, targets, weight) = try tensors(batch)
     let outputs = try network.forward(x, training: true)
-    let (values, grads) = try losses(outputs, targets)
+    let (values, grads) = try losses(outputs, targets, weight)
     guard values.allSatisfy(\.isFinite) else {
       throw DeepCellError(
         .badData, "training", "loss is \(values) at step \(optimizer.iterations + 1)")
@@ -110,9 +119,9 @@ public final class PanopticTrainer {
 
   /// Per-head losses of `batch` in inference mode (BN moving statistics), as Keras validates.
   public func evaluate(_ batch: AugmentedBatch) throws -> [Float] {
-    let (x, targets) = try tensors(batch)
+    let (x, targets, weight) = try tensors(batch)
     let outputs = try network.forward(x, training: false)
-    return try losses(outputs, targets).0
+    return try losses(outputs, targets, weight).0
   }
 
   /// Runs the epochs from `resume` (a state ``TrainingStateFile`` loaded; nil starts afresh).

@@ -76,8 +76,8 @@ public struct TrainingRun {
   /// The log file in use.
   public var resolvedLogPath: String { logPath ?? outputStem + ".csv" }
 
-  /// The settings a resumed run must share with the run it resumes (the precision and the
-  /// dimming only when not their defaults, so states written before they were settings
+  /// The settings a resumed run must share with the run it resumes (the precision, the
+  /// contact weighting and the dimming only when not their defaults, so states written before they were settings
   /// still resume).
   public var resumeSettings: [String: String] {
     var recorded = [
@@ -91,6 +91,10 @@ public struct TrainingRun {
     ]
     if settings.precision != .fp32 { recorded["precision"] = settings.precision.rawValue }
     if let transform = inputTransform.recorded { recorded["transform"] = transform }
+    if settings.contactWeight > 0 {
+      recorded["contact_weight"] = "\(settings.contactWeight)"
+      recorded["contact_radius"] = "\(settings.contactRadius)"
+    }
     if dimmedObjectFraction > 0 {
       recorded["dim_nuclei"] = "\(dimmedObjectFraction)"
       recorded["dim_factor_min"] = "\(dimmedObjectMinFactor)"

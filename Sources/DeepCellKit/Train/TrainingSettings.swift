@@ -27,6 +27,11 @@ public struct TrainingSettings: Sendable, Equatable {
   /// Precision of the convolutions (``PanopticNet/trainingPrecision``): float32, or bfloat16
   /// inputs with float32 accumulation, gradients and master weights.
   public var precision: NNPrecision = .fp32
+  /// Extra loss weight w₀ of the pixels between touching nuclei in the distance (MSE) heads
+  /// (``ContactWeightMap``); 0, the recipe's, weighs every pixel alike.
+  public var contactWeight: Float = 0
+  /// Window radius r of ``ContactWeightMap`` in pixels (2).
+  public var contactRadius = 2
 
   /// The notebook's defaults.
   public init() {}

@@ -19,6 +19,36 @@ final class NNLossTests: XCTestCase {
       try mse.evaluate(prediction: Tensor.of(y, s), target: Tensor(TensorShape(2, 1, 5, 4))))
   }
 
+  func testWeightedMeanSquaredErrorMatchesReferenceAndUnitWeightsChangeNothing() throws {
+    var data = TestData(73)
+    // 40 elements: two full SIMD runs of 16 and a scalar tail per sample.
+    let s = Ref.Shape(n: 2, c: 1, h: 5, w: 8)
+    let y = data.values(s.count)
+    let t = data.values(s.count)
+    let w = data.values(s.count, 1, 6)
+    var mse = MeanSquaredError()
+    let weighted = { (y: [Double]) in
+      zip(zip(y, t), w).map { $1 * ($0.0 - $0.1) * ($0.0 - $0.1) }.reduce(0, +) / Double(y.count)
+    }
+    let (loss, grad) = try mse.evaluate(
+      prediction: Tensor.of(y, s), target: Tensor.of(t, s), weight: Tensor.of(w, s))
+    XCTAssertEqual(Double(loss), weighted(y), accuracy: 1e-6)
+    let numeric = Ref.numericGradient(y) { weighted($0) }
+    XCTAssertLessThan(maxDiff(grad.doubles, y.indices.map { numeric[$0]! }), 1e-6)
+    // Weights of 1 give the unweighted loss and gradient, bit for bit.
+    let ones = [Double](repeating: 1, count: s.count)
+    let (l1, g1) = try mse.evaluate(
+      prediction: Tensor.of(y, s), target: Tensor.of(t, s), weight: Tensor.of(ones, s))
+    let g1Values = g1.nchwValues()
+    let (l0, g0) = try mse.evaluate(prediction: Tensor.of(y, s), target: Tensor.of(t, s))
+    XCTAssertEqual(l1, l0)
+    XCTAssertEqual(g1Values, g0.nchwValues())
+    XCTAssertThrowsError(
+      try mse.evaluate(
+        prediction: Tensor.of(y, s), target: Tensor.of(t, s),
+        weight: Tensor(TensorShape(2, 1, 5, 4))))
+  }
+
   func testWeightedCategoricalCrossEntropyMatchesReference() throws {
     var data = TestData(72)
     let s = Ref.Shape(n: 2, c: 2, h: 4, w: 3)

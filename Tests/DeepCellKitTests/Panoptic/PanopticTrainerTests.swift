@@ -68,6 +68,43 @@ final class PanopticTrainerTests: XCTestCase {
     XCTAssertEqual(trainer.history[1].lr, Float(1e-2) * 0.99)
   }
 
+  func testContactWeightRaisesOnlyTheDistanceLosses() throws {
+    // Two discs that touch, one apart, in each of two 32×32 frames.
+    var y = [Int32](repeating: 0, count: 2 * 32 * 32)
+    for f in 0..<2 {
+      for i in 0..<32 {
+        for j in 0..<32 {
+          func inDisc(_ cy: Int, _ cx: Int) -> Bool {
+            (i - cy) * (i - cy) + (j - cx) * (j - cx) <= 25
+          }
+          let label: Int32 = inDisc(10, 8) ? 1 : inDisc(10, 18 + f) ? 2 : inDisc(24, 24) ? 3 : 0
+          y[(f * 32 + i) * 32 + j] = label
+        }
+      }
+    }
+    let x = y.map { $0 > 0 ? Float(0.8) : 0.1 }
+    var augment = AugmentationSettings.cropOnly
+    augment.cropSize = [32, 32]
+    augment.shuffle = false
+    var generator = try AugmentationGenerator(
+      images: NDArray(shape: [2, 32, 32, 1], values: x),
+      labels: NDArray(shape: [2, 32, 32, 1], values: y), settings: augment, seed: 7, threads: 1)
+    let batch = try generator.nextBatch(size: 2)
+    let net = try PanopticNet(PanopticNetTests.tinyConfiguration(size: 32), seed: 0)
+    var settings = TrainingSettings()
+    let plain = try PanopticTrainer(network: net, settings: settings).evaluate(batch)
+    settings.contactWeight = 9
+    let trainer = PanopticTrainer(network: net, settings: settings)
+    let (_, _, weight) = try trainer.tensors(batch)
+    let w = try XCTUnwrap(weight).nchwValues()
+    XCTAssertEqual(w.filter { $0 == 10 }.count, w.filter { $0 != 1 }.count)
+    XCTAssertGreaterThan(w.filter { $0 == 10 }.count, 20)
+    let weighted = try trainer.evaluate(batch)
+    XCTAssertGreaterThan(weighted[0], plain[0])
+    XCTAssertGreaterThan(weighted[1], plain[1])
+    XCTAssertEqual(weighted[2], plain[2])
+  }
+
   func testNumpyStyleLearningRates() {
     XCTAssertEqual(TrainingLog.numpyFloat32(1e-4), "1e-04")
     XCTAssertEqual(TrainingLog.numpyFloat32(Float(1e-4) * 0.99), "9.9e-05")
@@ -112,5 +149,27 @@ final class PanopticTrainerTests: XCTestCase {
     XCTAssertEqual(bad.status, 65, bad.stderr)
     XCTAssertTrue(bad.stderr.contains("y"), bad.stderr)
     XCTAssertFalse(FileManager.default.fileExists(atPath: other))
+
+    // --contact-weight: checked, and recorded in the model.
+    for flags in [
+      ["--contact-weight", "-1"], ["--contact-weight", "nan"], ["--contact-radius", "0"],
+    ] {
+      let refused = try runTool("dc-train", [data, "-o", other, "--crop", "32", "--quiet"] + flags)
+      XCTAssertEqual(refused.status, 64, refused.stderr)
+      XCTAssertTrue(refused.stderr.contains("--contact-"), refused.stderr)
+      XCTAssertFalse(FileManager.default.fileExists(atPath: other))
+    }
+    let contact = try runTool(
+      "dc-train",
+      [
+        data, "-o", other, "--crop", "32", "--epochs", "1", "--batch-size", "2",
+        "--backbone-levels", "1,2,3", "--feature-size", "8", "--backbone-filters", "4",
+        "--contact-weight", "3", "--quiet",
+      ])
+    XCTAssertEqual(contact.status, 0, contact.stderr)
+    let (_, recorded) = try ModelFile.load(other)
+    XCTAssertEqual(recorded.training["contact_weight"], "3.0")
+    XCTAssertEqual(recorded.training["contact_radius"], "2")
+    XCTAssertNil(description.training["contact_weight"])
   }
 }
