@@ -44,7 +44,7 @@ public struct TrainingOptions: ParsableArguments {
 
   @Option(
     help: ArgumentHelp(
-      "Extra loss weight w0 of the pixels between touching nuclei in the inner and outer distance losses: weight 1 + w0 where a (2r+1)² window holds two different nuclei (U-Net's separation-border idea); 0, DeepCell's recipe, weighs all pixels alike.",
+      "Extra loss weight w0 of the pixels between touching nuclei in the inner and outer distance losses: weight 1 + w0 where a square window of side 2r+1 holds two different nuclei (U-Net's separation-border idea); 0, DeepCell's recipe, weighs all pixels alike.",
       valueName: "w0"))
   public var contactWeight: Float = 0
   @Option(help: ArgumentHelp("Window radius r of --contact-weight.", valueName: "r"))
