@@ -5,11 +5,15 @@ intensity transform) set.
     python models/model_file.py TEMPLATE.npz OUT.npz [--state STATE.npz] [--diameter 17]
         [--watershed '{"radius": 3, "interiorThreshold": 0.05}'] [--flips yes|no]
         [--transform none|sqrt] [--settings-from MODEL.npz] [--training KEY=VALUE ...]
+        [--average OTHER.npz --average-weight W]
 
 TEMPLATE gives the member names, shapes and model.json (architecture); --state takes the
 weights of a dc-train state file instead (its `weights/NAME` arrays are flat, kernels
 OIHW), so a checkpoint
-of a run can be scored (models/learning_curve.sh). numpy writes the arrays; dc-predict reads
+of a run can be scored (models/learning_curve.sh). --average mixes in the weights of another
+model file of the same architecture: every array (batch-norm moving statistics included)
+becomes (1 − W)·this + W·OTHER, a weight average of two fine-tuned models ("model soup",
+Wortsman et al., ICML 2022). numpy writes the arrays; dc-predict reads
 the result like any model file.
 """
 import argparse
@@ -34,7 +38,12 @@ def main():
     p.add_argument("--transform", choices=["none", "sqrt"],
                    help="inputTransform: the intensity transform the training images had")
     p.add_argument("--training", nargs="*", default=[], help="KEY=VALUE entries to record")
+    p.add_argument("--average", help="model file whose weights to average in")
+    p.add_argument("--average-weight", type=float, default=0.5, help="W of --average (0.5)")
     a = p.parse_args()
+    if not 0 <= a.average_weight <= 1:
+        p.error("--average-weight must lie in [0, 1]")
+    other = np.load(a.average) if a.average else None
     template = np.load(a.template)
     description = json.loads(template["model.json"])
     state = np.load(a.state) if a.state else None
@@ -50,6 +59,11 @@ def main():
                 value = flat.reshape(o, i, kh, kw).transpose(2, 3, 1, 0)
             else:
                 value = flat.reshape(value.shape)
+        if other is not None:
+            if name not in other.files or other[name].shape != value.shape:
+                p.error(f"{a.average} has no array {name} of shape {value.shape}")
+            w = a.average_weight
+            value = ((1 - w) * value.astype(np.float64) + w * other[name]).astype(value.dtype)
         arrays[name] = value
     if a.settings_from:
         source = json.loads(np.load(a.settings_from)["model.json"])
