@@ -131,6 +131,12 @@ public struct TrainingRun {
           "\(subject) holds finished batches; dim their nuclei when making them (dc-augment --dim-nuclei)"
         )
       }
+      if y == nil && settings.contactWeight > 0 {
+        throw DeepCellError(
+          .usage, "--contact-weight",
+          "\(subject) holds finished batches without their labels (y), which the contact weights need"
+        )
+      }
       guard x.shape[1] == crop, x.shape[2] == crop else {
         throw DeepCellError(
           .badData, subject,

@@ -197,6 +197,25 @@ final class TrainingResumeTests: XCTestCase {
     XCTAssertEqual(dimmed.status, 64, dimmed.stderr)
     XCTAssertTrue(dimmed.stderr.contains("dc-augment --dim-nuclei"), dimmed.stderr)
     XCTAssertFalse(FileManager.default.fileExists(atPath: other))
+    // Contact weights come from the batches' labels: with y they train, without y the run is
+    // refused rather than weighing nothing.
+    let contact = [
+      "-o", other, "--epochs", "1", "--validation-split", "0.25", "--contact-weight", "5",
+    ]
+    let weighted = try runTool("dc-train", [batches] + contact + tinyFlags)
+    XCTAssertEqual(weighted.status, 0, weighted.stderr)
+    try FileManager.default.removeItem(atPath: other)
+    let unlabeled = dir.appendingPathComponent("unlabeled.npz").path
+    let reader = try NPZReader(path: batches)
+    let writer = try NPZWriter(path: unlabeled)
+    for name in reader.names where name != "y" {
+      try writer.write(name, try reader.readArray(name))
+    }
+    try writer.finish()
+    let refused = try runTool("dc-train", [unlabeled] + contact + tinyFlags)
+    XCTAssertEqual(refused.status, 64, refused.stderr)
+    XCTAssertTrue(refused.stderr.contains("without their labels (y)"), refused.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: other))
   }
 
   func testBadTrainingInputsAreRefusedAndWriteNothing() throws {
