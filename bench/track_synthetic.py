@@ -108,7 +108,6 @@ def simulate(kind, rng):
         separate(cells, kind)
     frames = np.zeros((T, H, W), dtype=np.uint16)
     for t in range(T):
-        alive = []
         order = rng.permutation(len(cells))
         for k in order:
             c = cells[k]
