@@ -7,36 +7,21 @@
 /// there); dc-train `--contact-weight`.
 public enum ContactWeightMap {
   /// The weights (row-major, `height`×`width`) of one label frame for window radius
-  /// `radius` ≥ 1 and extra weight `weight` ≥ 0.
+  /// `radius` ≥ 1 and extra weight `weight` ≥ 0: a window holds two labels exactly where its
+  /// largest label exceeds its smallest nonzero one (two ``MaximumFilter`` passes over the
+  /// sequentially relabelled frame, whose labels are exact in float32).
   public static func compute(
     labels: UnsafeBufferPointer<Int32>, height: Int, width: Int, radius: Int, weight: Float
   ) -> [Float] {
-    var out = [Float](repeating: 1, count: height * width)
-    for y in 0..<height {
-      let y0 = max(0, y - radius)
-      let y1 = min(height - 1, y + radius)
-      for x in 0..<width {
-        let x0 = max(0, x - radius)
-        let x1 = min(width - 1, x + radius)
-        var first: Int32 = 0
-        var contact = false
-        window: for v in y0...y1 {
-          let row = v * width
-          for u in x0...x1 {
-            let label = labels[row + u]
-            guard label != 0 else { continue }
-            if first == 0 {
-              first = label
-            } else if label != first {
-              contact = true
-              break window
-            }
-          }
-        }
-        if contact { out[y * width + x] = 1 + weight }
-      }
-    }
-    return out
+    var sequential = Array(labels)
+    _ = Relabel.sequentialInPlace(&sequential)
+    let square = Footprint.square(halfWidth: radius)
+    let highest = MaximumFilter.apply(
+      sequential.map { Float($0) }, height: height, width: width, footprint: square)
+    let negatedLowest = MaximumFilter.apply(
+      sequential.map { $0 == 0 ? -Float.infinity : -Float($0) }, height: height, width: width,
+      footprint: square)
+    return zip(highest, negatedLowest).map { $0 > -$1 ? 1 + weight : 1 }
   }
 
   /// The weights of a batch of label frames (B, H, W, 1) as an (B, 1, H, W) tensor.

@@ -17,7 +17,7 @@ extension PanopticTrainer {
     var variances = means
     var counts = [Int](repeating: 0, count: layers.count)
     for _ in 0..<batches {
-      let (x, _, _) = try tensors(try source.nextBatch(size: batchSize))
+      let (x, _) = try tensors(try source.nextBatch(size: batchSize))
       for layer in layers { layer.batchStatistics = nil }
       _ = try network.forward(x, training: true)
       for (k, layer) in layers.enumerated() {

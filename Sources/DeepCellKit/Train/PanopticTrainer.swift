@@ -58,9 +58,8 @@ public final class PanopticTrainer {
       repeating: WeightedCategoricalCrossEntropy(scale: settings.crossEntropyScale), count: heads)
   }
 
-  /// The batch as tensors: input, one target per head (targets in head order) and the
-  /// per-pixel weights of the MSE heads (nil when ``TrainingSettings/contactWeight`` is 0).
-  func tensors(_ batch: AugmentedBatch) throws -> (Tensor, [Tensor], Tensor?) {
+  /// The batch as tensors: input and one target per head (targets in head order).
+  func tensors(_ batch: AugmentedBatch) throws -> (Tensor, [Tensor]) {
     let heads = network.configuration.semanticClasses
     guard batch.targets.count >= heads.count else {
       throw DeepCellError(
@@ -77,16 +76,19 @@ public final class PanopticTrainer {
       }
       return target
     }
-    let weight =
-      settings.contactWeight > 0
-      ? try ContactWeightMap.tensor(
-        labels: batch.labels, radius: settings.contactRadius, weight: settings.contactWeight)
-      : nil
-    return (x, t, weight)
+    return (x, t)
+  }
+
+  /// The per-pixel weights of the MSE heads for `batch` (``ContactWeightMap``), or nil when
+  /// ``TrainingSettings/contactWeight`` is 0.
+  func contactWeights(_ batch: AugmentedBatch) throws -> Tensor? {
+    guard settings.contactWeight > 0 else { return nil }
+    return try ContactWeightMap.tensor(
+      labels: batch.labels, radius: settings.contactRadius, weight: settings.contactWeight)
   }
 
   /// Per-head losses (and their gradients) of outputs against targets.
-  func losses(_ outputs: [Tensor], _ targets: [Tensor], _ weight: Tensor?) throws -> (
+  func losses(_ outputs: [Tensor], _ targets: [Tensor], _ weight: Tensor? = nil) throws -> (
     [Float], [Tensor]
   ) {
     var values: [Float] = []
@@ -105,9 +107,9 @@ public final class PanopticTrainer {
   /// One optimization step on `batch`; returns the per-head losses. A non-finite loss throws
   /// `.badData` before any weight changes.
   public func step(_ batch: AugmentedBatch) throws -> [Float] {
-    let (x, targets, weight) = try tensors(batch)
+    let (x, targets) = try tensors(batch)
     let outputs = try network.forward(x, training: true)
-    let (values, grads) = try losses(outputs, targets, weight)
+    let (values, grads) = try losses(outputs, targets, try contactWeights(batch))
     guard values.allSatisfy(\.isFinite) else {
       throw DeepCellError(
         .badData, "training", "loss is \(values) at step \(optimizer.iterations + 1)")
@@ -119,9 +121,9 @@ public final class PanopticTrainer {
 
   /// Per-head losses of `batch` in inference mode (BN moving statistics), as Keras validates.
   public func evaluate(_ batch: AugmentedBatch) throws -> [Float] {
-    let (x, targets, weight) = try tensors(batch)
+    let (x, targets) = try tensors(batch)
     let outputs = try network.forward(x, training: false)
-    return try losses(outputs, targets, weight).0
+    return try losses(outputs, targets, try contactWeights(batch)).0
   }
 
   /// Runs the epochs from `resume` (a state ``TrainingStateFile`` loaded; nil starts afresh).

@@ -40,6 +40,15 @@ final class ContactWeightMapTests: XCTestCase {
     for x in 7...13 { XCTAssertEqual(w3[2 * 14 + x], (8...9).contains(x) ? 5 : 1, "x \(x)") }
   }
 
+  func testLabelsBeyondFloatPrecisionStayDistinct() {
+    // 2³⁰ and 2³⁰ + 1 are the same float32; the map must still see two nuclei.
+    let big: [Int32] = [1 << 30, (1 << 30) + 1, 0, 0]
+    let w = big.withUnsafeBufferPointer {
+      ContactWeightMap.compute(labels: $0, height: 1, width: 4, radius: 1, weight: 3)
+    }
+    XCTAssertEqual(w, [4, 4, 1, 1])
+  }
+
   func testBatchTensorAndAllBackground() throws {
     var values = frame
     values += [Int32](repeating: 0, count: 84)

@@ -95,8 +95,7 @@ final class PanopticTrainerTests: XCTestCase {
     let plain = try PanopticTrainer(network: net, settings: settings).evaluate(batch)
     settings.contactWeight = 9
     let trainer = PanopticTrainer(network: net, settings: settings)
-    let (_, _, weight) = try trainer.tensors(batch)
-    let w = try XCTUnwrap(weight).nchwValues()
+    let w = try XCTUnwrap(try trainer.contactWeights(batch)).nchwValues()
     XCTAssertEqual(w.filter { $0 == 10 }.count, w.filter { $0 != 1 }.count)
     XCTAssertGreaterThan(w.filter { $0 == 10 }.count, 20)
     let weighted = try trainer.evaluate(batch)
@@ -120,13 +119,12 @@ final class PanopticTrainerTests: XCTestCase {
     try w.write("y", y)
     try w.finish()
     let model = dir.appendingPathComponent("m.npz").path
+    let tiny = [
+      "--crop", "32", "--batch-size", "2", "--backbone-levels", "1,2,3", "--feature-size", "8",
+      "--backbone-filters", "4", "--quiet",
+    ]
     let run = try runTool(
-      "dc-train",
-      [
-        data, "-o", model, "--crop", "32", "--epochs", "2", "--batch-size", "2",
-        "--backbone-levels", "1,2,3", "--feature-size", "8", "--backbone-filters", "4",
-        "--lr", "0.01", "--quiet",
-      ])
+      "dc-train", [data, "-o", model, "--epochs", "2", "--lr", "0.01"] + tiny)
     XCTAssertEqual(run.status, 0, run.stderr)
     let (net, description) = try ModelFile.load(model)
     XCTAssertEqual(net.configuration.inputSize, 32)
@@ -152,7 +150,8 @@ final class PanopticTrainerTests: XCTestCase {
 
     // --contact-weight: checked, and recorded in the model.
     for flags in [
-      ["--contact-weight", "-1"], ["--contact-weight", "nan"], ["--contact-radius", "0"],
+      ["--contact-weight", "-1"], ["--contact-weight", "nan"], ["--contact-weight", "inf"],
+      ["--contact-radius", "0"], ["--contact-radius", "65"],
     ] {
       let refused = try runTool("dc-train", [data, "-o", other, "--crop", "32", "--quiet"] + flags)
       XCTAssertEqual(refused.status, 64, refused.stderr)
@@ -160,12 +159,7 @@ final class PanopticTrainerTests: XCTestCase {
       XCTAssertFalse(FileManager.default.fileExists(atPath: other))
     }
     let contact = try runTool(
-      "dc-train",
-      [
-        data, "-o", other, "--crop", "32", "--epochs", "1", "--batch-size", "2",
-        "--backbone-levels", "1,2,3", "--feature-size", "8", "--backbone-filters", "4",
-        "--contact-weight", "3", "--quiet",
-      ])
+      "dc-train", [data, "-o", other, "--epochs", "1", "--contact-weight", "3"] + tiny)
     XCTAssertEqual(contact.status, 0, contact.stderr)
     let (_, recorded) = try ModelFile.load(other)
     XCTAssertEqual(recorded.training["contact_weight"], "3.0")

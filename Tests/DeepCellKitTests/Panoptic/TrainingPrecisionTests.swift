@@ -21,9 +21,9 @@ final class TrainingPrecisionTests: XCTestCase {
     var generator = try AugmentationGenerator(
       images: x, labels: y, settings: augment, seed: 7, threads: 1)
     let batch = try generator.nextBatch(size: 2)
-    let (input, targets, weight) = try trainer.tensors(batch)
+    let (input, targets) = try trainer.tensors(batch)
     let outputs = try net.forward(input, training: true)
-    let (losses, outputGradients) = try trainer.losses(outputs, targets, weight)
+    let (losses, outputGradients) = try trainer.losses(outputs, targets)
     try net.backward(outputGradients)
     var grads: [String: [Float]] = [:]
     for p in net.registry.parameters { if let g = p.gradient { grads[p.name] = g.values } }

@@ -314,7 +314,7 @@ final class BatchNormRecalibrationTests: XCTestCase {
     for _ in 0..<3 { _ = try trainer.step(try gen.nextBatch(size: 4)) }
 
     let batch = try gen.nextBatch(size: 4)
-    let (input, _, _) = try trainer.tensors(batch)
+    let (input, _) = try trainer.tensors(batch)
     let before = try net.forward(input, training: false).map { $0.toNHWC().floats() }
     let training = try net.forward(input, training: true).map { $0.toNHWC().floats() }
     // Recalibrate on exactly this batch: inference then normalizes with its statistics.
