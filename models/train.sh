@@ -25,14 +25,18 @@
 #    and dimmed nuclei (--dim-nuclei 0.15 --dim-factor-min 0.25), and the state after the 24th
 #    epoch becomes the model, with step 4's settings and inputTransform sqrt (the checkpoint
 #    rule and its scores: models/README.md), and test-time flips on (session 13, chosen on the
-#    validation images). Its --precision bf16 needs a CPU with AVX512_BF16 or AMX.
+#    validation images). Its --precision bf16 needs a CPU with AVX512_BF16 or AMX: the script
+#    checks that before step 1 and stops (exit 69) where it is missing, rather than after the
+#    hours of steps 1-4; PRECISION=fp32 trains step 5 in fp32 instead, which gives a model of
+#    the same recipe but not models/nuclear.npz bit for bit.
 # 6. models/evaluate.sh scores the result on the held-out images and the CTC movies.
 #
 # Usage: models/train.sh [OUT_DIR]   (DATA, MORE, BIN=.build/release, PY=.venv/bin/python,
 #        WORK=/work/train: kept outside the work tree so a long run survives a new checkout;
 #        INITIAL=models/nuclear-v1.npz: the weights a new run starts from, e.g.
 #        INITIAL=models/nuclear-v2.npz to go on from the v2 weights when $WORK's state is
-#        gone; EPOCHS=30; RECORDED: the settings JSON compared with the re-tuned ones)
+#        gone; EPOCHS=30; RECORDED: the settings JSON compared with the re-tuned ones;
+#        PRECISION=bf16: step 5's dc-train --precision)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-models}
@@ -44,6 +48,19 @@ WORK=${WORK:-/work/train}
 INITIAL=${INITIAL:-models/nuclear-v1.npz}
 EPOCHS=${EPOCHS:-30}
 RECORDED=${RECORDED:-'{"calibration": 0.987, "watershed": {"radius": 3, "maximaThreshold": 0.1, "interiorThreshold": 0.05, "smallObjectsThreshold": 0, "interiorSmooth": 1}}'}
+PRECISION=${PRECISION:-bf16}
+
+# Step 5 trains in $PRECISION. dc-predict refuses a precision this CPU lacks at once, with the
+# reason, so one small prediction tells now what dc-train would say hours later.
+probe=$(mktemp -d)
+images=(samples/dsb2018/images/*.png)
+if ! why=$("$BIN/dc-predict" "${images[0]}" --precision "$PRECISION" --quiet -o "$probe/maps.npz" 2>&1); then
+  rm -rf "$probe"
+  echo "models/train.sh: step 5 cannot train in $PRECISION on this machine (${why#dc-predict: error: });" \
+    "PRECISION=fp32 trains it in fp32 (the same recipe, but not models/nuclear.npz bit for bit)" >&2
+  exit 69
+fi
+rm -rf "$probe"
 mkdir -p "$WORK/normalized" "$OUT"
 
 : > "$WORK/labels.tsv"
@@ -122,7 +139,7 @@ resume=()
 time nice "$BIN/dc-train" "$WORK/train-sqrt.npz" --validation "$WORK/val-sqrt.npz" --no-normalize \
   --transform sqrt --initial-weights "$OUT/nuclear-v2.npz" --crop 128 --batch-size 8 --lr 1e-4 \
   --zoom-min 0.6 --epochs 24 --steps-per-epoch 50 --validation-steps 10 --seed 6 --diameter 17 \
-  --precision bf16 --dim-nuclei 0.15 --dim-factor-min 0.25 \
+  --precision "$PRECISION" --dim-nuclei 0.15 --dim-factor-min 0.25 \
   -o "$WORK/v6.npz" --log "$WORK/v6.csv" --state "$WORK/v6.state.npz" "${resume[@]}"
 "$PY" models/model_file.py "$WORK/v6.npz" "$OUT/nuclear.npz" --state "$WORK/v6.state.npz" \
   --settings-from "$OUT/nuclear-v2.npz" --transform sqrt --flips yes
