@@ -70,7 +70,9 @@ demo: build
 	@echo "demo: outputs in demo-out/ (normalized TIFF, maps NPZ, labels TIFF and PNG, overlay PNG, metrics YAML)"
 
 # Retrains the shipped model from ../shared/data (about 2.5 h on 2 cores; models/README.md).
+# Its last step, models/evaluate.sh, scores the classical baseline too (scipy, scikit-image).
 model: build venv
+	.venv/bin/pip install -q --disable-pip-version-check scipy scikit-image
 	models/train.sh
 
 # Installs the tools and the shipped model under PREFIX (dc-predict finds the model there).

@@ -84,7 +84,10 @@ struct DCPredict: ParsableCommand {
     progress.finish()
     InterruptCleanup.untrack(output.temporaryPath)
     if !runtime.quiet {
-      [outcome.pixelSizeSummary, outcome.estimationSummary].compactMap { $0 }.forEach(report)
+      [
+        prediction.flipsSummary(description: description), outcome.pixelSizeSummary,
+        outcome.estimationSummary,
+      ].compactMap { $0 }.forEach(report)
     }
   }
 

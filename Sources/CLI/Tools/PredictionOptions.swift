@@ -57,6 +57,14 @@ public struct PredictionOptions: ParsableArguments {
     }
   }
 
+  /// The line dc-predict reports when test-time flips are on because the model recommends them
+  /// (nil when --augment or --no-augment chose, or the model does not ask for them).
+  public func flipsSummary(description: ModelDescription) -> String? {
+    guard augment == nil, description.testTimeFlips == true else { return nil }
+    return
+      "test-time flips on, as the model recommends (four passes a frame; --no-augment runs one)"
+  }
+
   /// The settings for `network` and its `description` on an input whose normalization record
   /// is `provenance`, and the one-line warning ``MapPredictionJob/prepareInput`` gives (nil
   /// when none).

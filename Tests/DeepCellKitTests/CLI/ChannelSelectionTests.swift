@@ -64,8 +64,10 @@ final class ShippedModelTests: ToolTestCase {
   func testPredictsWithTheShippedModelByDefault() throws {
     let sample = TestPaths.packageRoot.appendingPathComponent(
       "samples/dsb2018/images/0bf4b144167694b6846d584cf52c458f34f28fcae75328a2a096c8214e01c0d0.png")
-    let run = try runTool(tool, [sample.path, "--channel", "0", "-o", path("maps.npz"), "--quiet"])
+    let run = try runTool(tool, [sample.path, "--channel", "0", "-o", path("maps.npz")])
     XCTAssertEqual(run.status, 0, run.stderr)
+    let flipsLine = "dc-predict: test-time flips on, as the model recommends"
+    XCTAssertTrue(run.stderr.contains(flipsLine), run.stderr)
     let reader = try NPZReader(path: path("maps.npz"))
     XCTAssertEqual(Set(reader.names), ["inner_distance", "outer_distance"])
     let inner = try reader.readArray("inner_distance")
@@ -75,12 +77,14 @@ final class ShippedModelTests: ToolTestCase {
       TestPaths.packageRoot.appendingPathComponent("models/nuclear.npz").path)
     XCTAssertEqual(description.normalization, "histogram_normalization")
     // The shipped model asks for test-time flips (session 13), and the default follows it:
-    // the maps equal those of --augment and differ from those of --no-augment.
+    // the maps equal those of --augment and differ from those of --no-augment, and stderr says
+    // so only when the model chose.
     XCTAssertEqual(description.testTimeFlips, true)
     for (flag, same) in [("--augment", true), ("--no-augment", false)] {
       let other = try runTool(
-        tool, [sample.path, "--channel", "0", flag, "-o", path("maps\(flag).npz"), "--quiet"])
+        tool, [sample.path, "--channel", "0", flag, "-o", path("maps\(flag).npz")])
       XCTAssertEqual(other.status, 0, other.stderr)
+      XCTAssertFalse(other.stderr.contains(flipsLine), other.stderr)
       let maps = try NPZReader(path: path("maps\(flag).npz")).readArray("inner_distance")
       XCTAssertEqual(maps.floats() == inner.floats(), same, flag)
     }
