@@ -78,6 +78,9 @@ struct DCTrain: ParsableCommand {
         "--epochs and --batch-size must be ≥ 1 (--epochs 0 only with --initial-weights)")
     }
     guard recalibrateBN >= 0 else { throw ValidationError("--recalibrate-bn must be ≥ 0") }
+    if training.freezeBackbone, initialWeights == nil {
+      throw ValidationError("--freeze-backbone needs --initial-weights (the features to keep)")
+    }
     if training.epochs == 0, recalibrateBN == 0 {
       throw ValidationError("--epochs 0 does nothing without --recalibrate-bn")
     }

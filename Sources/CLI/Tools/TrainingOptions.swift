@@ -49,6 +49,11 @@ public struct TrainingOptions: ParsableArguments {
   public var contactWeight: Float = 0
   @Option(help: ArgumentHelp("Window radius r of --contact-weight.", valueName: "r"))
   public var contactRadius: Int = 2
+  @Flag(
+    help:
+      "Keep conv_channels and the backbone as --initial-weights gives them, batch-norm statistics included, and train the feature pyramid and the heads only (DeepCell's frozen_weights; its batch normalization runs as at inference)."
+  )
+  public var freezeBackbone = false
   public init() {}
 
   public func validate() throws {
@@ -83,6 +88,7 @@ public struct TrainingOptions: ParsableArguments {
     settings.precision = NNPrecision(rawValue: precision) ?? .native
     settings.contactWeight = contactWeight
     settings.contactRadius = contactRadius
+    settings.freezeBackbone = freezeBackbone
     return settings
   }
 }

@@ -24,6 +24,20 @@ public final class PanopticNet {
     backbone.blocks.flatMap { [$0.normA, $0.normB] } + heads.map(\.norm0)
   }
   private var lastHeads: [Int] = []
+  /// Whether `conv_channels` and the backbone are frozen (DeepCell's `frozen_weights`, Keras
+  /// `trainable = False`): training-mode passes run them as at inference, batch normalization
+  /// with its moving statistics, which stay as they are; ``backward(_:)`` stops at the
+  /// pyramid, and ``updatedParameters`` leaves their weights out. Transfer learning: the
+  /// features stay those of the initial weights, and the pyramid and heads learn on them.
+  public var frozenBackbone = false
+
+  /// The parameters a training step updates: every one, or with ``frozenBackbone`` all but
+  /// those of `conv_channels` and the backbone.
+  public var updatedParameters: [Parameter] {
+    guard frozenBackbone else { return registry.parameters }
+    let frozen = Set((convChannels.parameters + backbone.parameters).map(ObjectIdentifier.init))
+    return registry.parameters.filter { !frozen.contains(ObjectIdentifier($0)) }
+  }
   /// Precision of inference-mode forward passes (``NNPrecision``).
   public var precision: NNPrecision = .fp32
   /// Precision of training-mode convolutions (``Conv2D/trainingPrecision``): as at inference,
@@ -102,10 +116,11 @@ public final class PanopticNet {
     if let loc = locationLayer, let cat = concatenateLocation {
       t = try cat.forward(x, try loc.forward(x, training: training))
     }
-    t = try convChannels.forward(t, training: training)
+    let trainsBackbone = training && !frozenBackbone
+    t = try convChannels.forward(t, training: trainsBackbone)
     let levels = pyramid.levels
     let features = try backbone.forward(
-      t, depth: levels.last!, training: training, precision: precision)
+      t, depth: levels.last!, training: trainsBackbone, precision: precision)
     let p = try pyramid.forward(
       Array(features[(levels[0] - 1)...]), training: training, precision: precision)
     let which = headIndices ?? Array(heads.indices)
@@ -114,7 +129,7 @@ public final class PanopticNet {
   }
 
   /// Backpropagates ∂L/∂output of each head run by the last training-mode `forward` (same
-  /// order), writing every parameter gradient.
+  /// order), writing the gradient of every parameter in ``updatedParameters``.
   public func backward(_ outputGradients: [Tensor]) throws {
     guard outputGradients.count == lastHeads.count, !lastHeads.isEmpty else {
       throw DeepCellError(
@@ -128,6 +143,7 @@ public final class PanopticNet {
     }
     let levels = pyramid.levels
     let dFeatures = try pyramid.backward(dp!)
+    if frozenBackbone { return }
     var levelGradients = [Tensor?](repeating: nil, count: levels.last!)
     for (i, k) in levels.enumerated() { levelGradients[k - 1] = dFeatures[i] }
     let dt = try backbone.backward(levelGradients)

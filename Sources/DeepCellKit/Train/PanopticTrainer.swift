@@ -51,6 +51,7 @@ public final class PanopticTrainer {
     self.network = network
     self.settings = settings
     network.trainingPrecision = settings.precision
+    network.frozenBackbone = settings.freezeBackbone
     optimizer = Adam(learningRate: settings.learningRate, clipNorm: settings.clipNorm)
     let heads = network.configuration.semanticClasses.count
     mse = Array(repeating: MeanSquaredError(), count: heads)
@@ -115,7 +116,7 @@ public final class PanopticTrainer {
         .badData, "training", "loss is \(values) at step \(optimizer.iterations + 1)")
     }
     try network.backward(grads)
-    try optimizer.step(network.registry.parameters)
+    try optimizer.step(network.updatedParameters)
     return values
   }
 

@@ -32,6 +32,9 @@ public struct TrainingSettings: Sendable, Equatable {
   public var contactWeight: Float = 0
   /// Window radius r of ``ContactWeightMap`` in pixels (2).
   public var contactRadius = 2
+  /// Train the pyramid and heads only, on the features of the initial weights
+  /// (``PanopticNet/frozenBackbone``); off in the recipe.
+  public var freezeBackbone = false
 
   /// The notebook's defaults.
   public init() {}

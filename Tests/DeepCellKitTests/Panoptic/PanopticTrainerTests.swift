@@ -104,6 +104,40 @@ final class PanopticTrainerTests: XCTestCase {
     XCTAssertEqual(weighted[2], plain[2])
   }
 
+  /// With a frozen backbone, training steps leave `conv_channels` and the backbone bit for bit
+  /// as they were (batch-norm moving statistics included) and change the pyramid and heads,
+  /// and the loss still falls; without it the same steps change the backbone too.
+  func testFrozenBackboneTrainsOnlyThePyramidAndHeads() throws {
+    let (x, y) = Self.discDataset(count: 6)
+    var augment = AugmentationSettings()
+    augment.cropSize = [32, 32]
+    func values(_ ps: [Parameter]) -> [[Float]] {
+      ps.map { Array(UnsafeBufferPointer(start: $0.value.pointer, count: $0.count)) }
+    }
+    for frozen in [true, false] {
+      let net = try PanopticNet(PanopticNetTests.tinyConfiguration(size: 32), seed: 0)
+      let below = net.convChannels.parameters + net.backbone.parameters
+      let above = net.pyramid.parameters + net.heads.flatMap(\.parameters)
+      XCTAssertEqual(below.count + above.count, net.registry.parameters.count)
+      let (belowBefore, aboveBefore) = (values(below), values(above))
+      var settings = TrainingSettings()
+      settings.learningRate = 1e-2
+      settings.freezeBackbone = frozen
+      let trainer = PanopticTrainer(network: net, settings: settings)
+      XCTAssertEqual(net.updatedParameters.count, frozen ? above.count : below.count + above.count)
+      var generator = try AugmentationGenerator(images: x, labels: y, settings: augment, seed: 0)
+      var losses: [Float] = []
+      for _ in 0..<8 {
+        losses.append(try trainer.step(try generator.nextBatch(size: 3)).reduce(0, +))
+      }
+      XCTAssertEqual(values(below) == belowBefore, frozen)
+      for (k, p) in above.enumerated() {
+        XCTAssertNotEqual(values([p])[0], aboveBefore[k], p.name)
+      }
+      XCTAssertLessThan(losses.suffix(2).reduce(0, +), losses.prefix(2).reduce(0, +), "\(losses)")
+    }
+  }
+
   func testNumpyStyleLearningRates() {
     XCTAssertEqual(TrainingLog.numpyFloat32(1e-4), "1e-04")
     XCTAssertEqual(TrainingLog.numpyFloat32(Float(1e-4) * 0.99), "9.9e-05")
@@ -165,5 +199,29 @@ final class PanopticTrainerTests: XCTestCase {
     XCTAssertEqual(recorded.training["contact_weight"], "3.0")
     XCTAssertEqual(recorded.training["contact_radius"], "2")
     XCTAssertNil(description.training["contact_weight"])
+
+    // --freeze-backbone: needs initial weights, is recorded, and keeps the backbone.
+    let refused = try runTool("dc-train", [data, "-o", other, "--freeze-backbone"] + tiny)
+    XCTAssertEqual(refused.status, 64, refused.stderr)
+    XCTAssertTrue(refused.stderr.contains("--initial-weights"), refused.stderr)
+    let frozenModel = dir.appendingPathComponent("frozen.npz").path
+    let frozen = try runTool(
+      "dc-train",
+      [data, "-o", frozenModel, "--epochs", "1", "--freeze-backbone", "--initial-weights", model]
+        + tiny)
+    XCTAssertEqual(frozen.status, 0, frozen.stderr)
+    let (frozenNet, frozenRecord) = try ModelFile.load(frozenModel)
+    XCTAssertEqual(frozenRecord.training["freeze_backbone"], "yes")
+    XCTAssertNil(description.training["freeze_backbone"])
+    let start = net.registry.exported()
+    for (name, array) in frozenNet.registry.exported() {
+      let kept =
+        name.hasPrefix("conv_channels/") || name.hasPrefix("conv2d")
+        || name.hasPrefix("batch_normalization") && !name.contains("semantic")
+      if kept { XCTAssertEqual(array.floats(), start[name]?.floats(), name) }
+    }
+    // (The pyramid: this model's distance heads may have died at its lr 0.01.)
+    XCTAssertNotEqual(
+      frozenNet.registry.exported()["P1/kernel"]?.floats(), start["P1/kernel"]?.floats())
   }
 }
