@@ -23,17 +23,18 @@ import sys
 import numpy as np
 import tifffile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from track_division_analysis import cover  # noqa: E402
+
 
 def frame_errors(marker, result):
     """(FN marker ids, FP object ids, NS object ids) of one frame."""
     matches = {}
     fn = []
     for m in np.unique(marker)[1:]:
-        inside = marker == m
-        ids, counts = np.unique(result[inside], return_counts=True)
-        hit = [i for i, c in zip(ids, counts) if i and 2 * c > inside.sum()]
-        if hit:
-            matches.setdefault(int(hit[0]), []).append(int(m))
+        label, share = cover(marker, result, m)
+        if label and share > 0.5:
+            matches.setdefault(label, []).append(int(m))
         else:
             fn.append(int(m))
     objects = [int(o) for o in np.unique(result)[1:]]

@@ -131,6 +131,14 @@ final class PanopticTrainerTests: XCTestCase {
         losses.append(try trainer.step(try generator.nextBatch(size: 3)).reduce(0, +))
       }
       XCTAssertEqual(values(below) == belowBefore, frozen)
+      if frozen {
+        // Precise BN then recomputes the heads' statistics only: the backbone's stay.
+        let heads = net.heads.flatMap { [$0.norm0.movingMean, $0.norm0.movingVariance] }
+        let headsBefore = values(heads)
+        try trainer.recalibrateBatchNormalization(&generator, batches: 2, batchSize: 3)
+        XCTAssertEqual(values(below), belowBefore)
+        XCTAssertNotEqual(values(heads), headsBefore)
+      }
       for (k, p) in above.enumerated() {
         XCTAssertNotEqual(values([p])[0], aboveBefore[k], p.name)
       }

@@ -61,6 +61,15 @@ final class TrainingResumeTests: XCTestCase {
     XCTAssertEqual(bad.status, 64, bad.stderr)
     XCTAssertTrue(bad.stderr.contains("seed"), bad.stderr)
     XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: split)), before)
+    let frozen = try runTool(
+      "dc-train",
+      [
+        data, "-o", split, "--epochs", "4", "--resume", "--freeze-backbone", "--initial-weights",
+        straight,
+      ] + tinyFlags)
+    XCTAssertEqual(frozen.status, 64, frozen.stderr)
+    XCTAssertTrue(frozen.stderr.contains("freeze_backbone"), frozen.stderr)
+    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: split)), before)
     // No state to resume from.
     let none = try runTool(
       "dc-train", [data, "-o", dir.appendingPathComponent("new.npz").path, "--resume"] + tinyFlags)
