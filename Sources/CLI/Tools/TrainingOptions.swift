@@ -54,6 +54,11 @@ public struct TrainingOptions: ParsableArguments {
       "Keep conv_channels and the backbone as --initial-weights gives them, batch-norm statistics included, and train the feature pyramid and the heads only (DeepCell's frozen_weights; its batch normalization runs as at inference)."
   )
   public var freezeBackbone = false
+  @Option(
+    help: ArgumentHelp(
+      "Multiply the learning rate of conv_channels and the backbone by s, in (0, 1]: with --initial-weights, their features move less than the pyramid and heads learn (discriminative fine-tuning); 1, the recipe, trains all layers at --lr.",
+      valueName: "s"))
+  public var backboneLrScale: Float = 1
   public init() {}
 
   public func validate() throws {
@@ -70,6 +75,12 @@ public struct TrainingOptions: ParsableArguments {
     }
     guard contactRadius >= 1, contactRadius <= 64 else {
       throw ValidationError("--contact-radius must lie in 1…64")
+    }
+    guard backboneLrScale > 0, backboneLrScale <= 1 else {
+      throw ValidationError("--backbone-lr-scale must lie in (0, 1]")
+    }
+    if freezeBackbone, backboneLrScale != 1 {
+      throw ValidationError("--backbone-lr-scale has no effect with --freeze-backbone")
     }
     guard precision == "auto" || NNPrecision(rawValue: precision) != nil else {
       throw ValidationError("--precision must be auto, fp32 or bf16")
@@ -89,6 +100,7 @@ public struct TrainingOptions: ParsableArguments {
     settings.contactWeight = contactWeight
     settings.contactRadius = contactRadius
     settings.freezeBackbone = freezeBackbone
+    settings.backboneLearningRateScale = backboneLrScale
     return settings
   }
 }

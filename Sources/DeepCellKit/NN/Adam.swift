@@ -4,7 +4,9 @@ import Foundation
 /// lr_t = lr·√(1−β2^t)/(1−β1^t), θ ← θ − lr_t·m/(√v + ε), ε = 1e-7.
 /// `clipNorm` rescales each gradient tensor on its own, g ← g·c/max(‖g‖₂, c) (Keras
 /// `clipnorm`, per variable). `weightDecay` (default 0) is decoupled (AdamW):
-/// θ ← θ − lr·λ·θ before the Adam step.
+/// θ ← θ − lr·λ·θ before the Adam step. ``learningRateScales`` multiplies the rate of chosen
+/// parameters (discriminative fine-tuning, Howard & Ruder 2018: lower rates for the layers
+/// that carry pretrained features).
 ///
 /// A step whose gradients hold NaN or ±Inf throws `.badData` and changes no parameter, so
 /// the weights stay those of the last good step.
@@ -21,6 +23,9 @@ public final class Adam {
   public let clipNorm: Float?
   /// Decoupled weight decay λ.
   public let weightDecay: Float
+  /// Per-parameter multipliers of `learningRate` (and of the decay step), by
+  /// `ObjectIdentifier` of the ``Parameter``; a parameter not listed runs at 1.
+  public var learningRateScales: [ObjectIdentifier: Float] = [:]
   /// Steps taken.
   public internal(set) var iterations = 0
   var momentBuffers: [ObjectIdentifier: (FloatBuffer, FloatBuffer)] = [:]
@@ -67,6 +72,8 @@ public final class Adam {
       momentBuffers[key] = (m, v)
       var factor: Float = 1
       if let c = clipNorm { factor = c / max(norms[k], c) }
+      let scale = learningRateScales[key] ?? 1
+      let (rate, shrink) = (lrT * scale, decay * scale)
       let g = p.gradient!.pointer
       let theta = p.value.pointer
       let mp = m.pointer
@@ -75,8 +82,8 @@ public final class Adam {
         let gi = g[i] * factor
         mp[i] = b1 * mp[i] + (1 - b1) * gi
         vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
-        if decay != 0 { theta[i] -= decay * theta[i] }
-        theta[i] -= lrT * mp[i] / (vp[i].squareRoot() + eps)
+        if shrink != 0 { theta[i] -= shrink * theta[i] }
+        theta[i] -= rate * mp[i] / (vp[i].squareRoot() + eps)
       }
     }
   }

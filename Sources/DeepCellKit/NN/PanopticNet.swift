@@ -35,9 +35,11 @@ public final class PanopticNet {
   /// those of `conv_channels` and the backbone.
   public var updatedParameters: [Parameter] {
     guard frozenBackbone else { return registry.parameters }
-    let frozen = Set((convChannels.parameters + backbone.parameters).map(ObjectIdentifier.init))
+    let frozen = Set(featureParameters.map(ObjectIdentifier.init))
     return registry.parameters.filter { !frozen.contains(ObjectIdentifier($0)) }
   }
+  /// The parameters of `conv_channels` and the backbone: the features below the pyramid.
+  public var featureParameters: [Parameter] { convChannels.parameters + backbone.parameters }
   /// Precision of inference-mode forward passes (``NNPrecision``).
   public var precision: NNPrecision = .fp32
   /// Precision of training-mode convolutions (``Conv2D/trainingPrecision``): as at inference,

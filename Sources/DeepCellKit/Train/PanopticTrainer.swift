@@ -53,6 +53,11 @@ public final class PanopticTrainer {
     network.trainingPrecision = settings.precision
     network.frozenBackbone = settings.freezeBackbone
     optimizer = Adam(learningRate: settings.learningRate, clipNorm: settings.clipNorm)
+    if settings.backboneLearningRateScale != 1 {
+      for p in network.featureParameters {
+        optimizer.learningRateScales[ObjectIdentifier(p)] = settings.backboneLearningRateScale
+      }
+    }
     let heads = network.configuration.semanticClasses.count
     mse = Array(repeating: MeanSquaredError(), count: heads)
     cce = Array(

@@ -77,8 +77,8 @@ public struct TrainingRun {
   public var resolvedLogPath: String { logPath ?? outputStem + ".csv" }
 
   /// The settings a resumed run must share with the run it resumes (the precision, the
-  /// contact weighting, the dimming and the frozen backbone only when not their defaults, so
-  /// states written before they were settings still resume).
+  /// contact weighting, the dimming, the frozen backbone and the backbone's learning-rate scale
+  /// only when not their defaults, so states written before they were settings still resume).
   public var resumeSettings: [String: String] {
     var recorded = [
       "input": input, "validation": validation ?? "split \(validationSplit)",
@@ -96,6 +96,9 @@ public struct TrainingRun {
       recorded["contact_radius"] = "\(settings.contactRadius)"
     }
     if settings.freezeBackbone { recorded["freeze_backbone"] = "yes" }
+    if settings.backboneLearningRateScale != 1 {
+      recorded["backbone_lr_scale"] = "\(settings.backboneLearningRateScale)"
+    }
     if dimmedObjectFraction > 0 {
       recorded["dim_nuclei"] = "\(dimmedObjectFraction)"
       recorded["dim_factor_min"] = "\(dimmedObjectMinFactor)"

@@ -35,6 +35,10 @@ public struct TrainingSettings: Sendable, Equatable {
   /// Train the pyramid and heads only, on the features of the initial weights
   /// (``PanopticNet/frozenBackbone``); off in the recipe.
   public var freezeBackbone = false
+  /// Multiplier of the learning rate of `conv_channels` and the backbone
+  /// (``PanopticNet/featureParameters``; Adam's ``Adam/learningRateScales``): below 1 the
+  /// features of the initial weights move less than the pyramid and heads; 1 in the recipe.
+  public var backboneLearningRateScale: Float = 1
 
   /// The notebook's defaults.
   public init() {}

@@ -146,6 +146,43 @@ final class PanopticTrainerTests: XCTestCase {
     }
   }
 
+  /// `backboneLearningRateScale` s: from the same weights and batch, Adam's first step moves
+  /// `conv_channels` and the backbone s times as far as at 1, and the pyramid and heads
+  /// exactly as far.
+  func testBackboneLearningRateScaleScalesOnlyTheFeatureStep() throws {
+    let (x, y) = Self.discDataset(count: 4)
+    var augment = AugmentationSettings()
+    augment.cropSize = [32, 32]
+    func values(_ ps: [Parameter]) -> [[Float]] {
+      ps.map { Array(UnsafeBufferPointer(start: $0.value.pointer, count: $0.count)) }
+    }
+    var steps: [(below: [[Float]], above: [[Float]])] = []
+    for scale: Float in [1, 0.1] {
+      let net = try PanopticNet(PanopticNetTests.tinyConfiguration(size: 32), seed: 0)
+      let below = net.featureParameters.filter(\.trainable)
+      let above = net.pyramid.parameters + net.heads.flatMap(\.parameters)
+      let (belowBefore, aboveBefore) = (values(below), values(above))
+      var settings = TrainingSettings()
+      settings.learningRate = 1e-2
+      settings.backboneLearningRateScale = scale
+      let trainer = PanopticTrainer(network: net, settings: settings)
+      var generator = try AugmentationGenerator(images: x, labels: y, settings: augment, seed: 0)
+      _ = try trainer.step(try generator.nextBatch(size: 2))
+      func delta(_ after: [[Float]], _ before: [[Float]]) -> [[Float]] {
+        zip(after, before).map { a, b in zip(a, b).map { $0 - $1 } }
+      }
+      steps.append((delta(values(below), belowBefore), delta(values(above), aboveBefore)))
+    }
+    let (full, scaled) = (steps[0], steps[1])
+    XCTAssertEqual(scaled.above, full.above)
+    var largest: Float = 0
+    for (f, s) in zip(full.below.joined(), scaled.below.joined()) {
+      XCTAssertEqual(s, 0.1 * f, accuracy: 1e-3 * abs(f) + 1e-9)
+      largest = max(largest, abs(f))
+    }
+    XCTAssertGreaterThan(largest, 1e-3)  // the backbone did move at the full rate
+  }
+
   func testNumpyStyleLearningRates() {
     XCTAssertEqual(TrainingLog.numpyFloat32(1e-4), "1e-04")
     XCTAssertEqual(TrainingLog.numpyFloat32(Float(1e-4) * 0.99), "9.9e-05")
@@ -228,6 +265,23 @@ final class PanopticTrainerTests: XCTestCase {
         || name.hasPrefix("batch_normalization") && !name.contains("semantic")
       if kept { XCTAssertEqual(array.floats(), start[name]?.floats(), name) }
     }
+    // --backbone-lr-scale: in (0, 1], not with --freeze-backbone, and recorded.
+    for flags in [
+      ["--backbone-lr-scale", "0"], ["--backbone-lr-scale", "1.5"],
+      ["--backbone-lr-scale", "nan"],
+      ["--backbone-lr-scale", "0.5", "--freeze-backbone", "--initial-weights", model],
+    ] {
+      let refused = try runTool("dc-train", [data, "-o", other] + flags + tiny)
+      XCTAssertEqual(refused.status, 64, refused.stderr)
+      XCTAssertTrue(refused.stderr.contains("--backbone-lr-scale"), refused.stderr)
+    }
+    let scaledModel = dir.appendingPathComponent("scaled.npz").path
+    let scaled = try runTool(
+      "dc-train",
+      [data, "-o", scaledModel, "--epochs", "1", "--backbone-lr-scale", "0.5"] + tiny)
+    XCTAssertEqual(scaled.status, 0, scaled.stderr)
+    XCTAssertEqual(try ModelFile.load(scaledModel).1.training["backbone_lr_scale"], "0.5")
+    XCTAssertNil(description.training["backbone_lr_scale"])
     // (The pyramid: this model's distance heads may have died at its lr 0.01.)
     XCTAssertNotEqual(
       frozenNet.registry.exported()["P1/kernel"]?.floats(), start["P1/kernel"]?.floats())

@@ -70,6 +70,12 @@ final class TrainingResumeTests: XCTestCase {
     XCTAssertEqual(frozen.status, 64, frozen.stderr)
     XCTAssertTrue(frozen.stderr.contains("freeze_backbone"), frozen.stderr)
     XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: split)), before)
+    let slower = try runTool(
+      "dc-train",
+      [data, "-o", split, "--epochs", "4", "--resume", "--backbone-lr-scale", "0.5"] + tinyFlags)
+    XCTAssertEqual(slower.status, 64, slower.stderr)
+    XCTAssertTrue(slower.stderr.contains("backbone_lr_scale"), slower.stderr)
+    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: split)), before)
     // No state to resume from.
     let none = try runTool(
       "dc-train", [data, "-o", dir.appendingPathComponent("new.npz").path, "--resume"] + tinyFlags)
