@@ -104,6 +104,11 @@ final class PanopticTrainerTests: XCTestCase {
     XCTAssertEqual(weighted[2], plain[2])
   }
 
+  /// The parameters' current values, one array each.
+  static func values(_ parameters: [Parameter]) -> [[Float]] {
+    parameters.map { Array(UnsafeBufferPointer(start: $0.value.pointer, count: $0.count)) }
+  }
+
   /// With a frozen backbone, training steps leave `conv_channels` and the backbone bit for bit
   /// as they were (batch-norm moving statistics included) and change the pyramid and heads,
   /// and the loss still falls; without it the same steps change the backbone too.
@@ -111,9 +116,7 @@ final class PanopticTrainerTests: XCTestCase {
     let (x, y) = Self.discDataset(count: 6)
     var augment = AugmentationSettings()
     augment.cropSize = [32, 32]
-    func values(_ ps: [Parameter]) -> [[Float]] {
-      ps.map { Array(UnsafeBufferPointer(start: $0.value.pointer, count: $0.count)) }
-    }
+    let values = Self.values
     for frozen in [true, false] {
       let net = try PanopticNet(PanopticNetTests.tinyConfiguration(size: 32), seed: 0)
       let below = net.convChannels.parameters + net.backbone.parameters
@@ -153,9 +156,7 @@ final class PanopticTrainerTests: XCTestCase {
     let (x, y) = Self.discDataset(count: 4)
     var augment = AugmentationSettings()
     augment.cropSize = [32, 32]
-    func values(_ ps: [Parameter]) -> [[Float]] {
-      ps.map { Array(UnsafeBufferPointer(start: $0.value.pointer, count: $0.count)) }
-    }
+    let values = Self.values
     var steps: [(below: [[Float]], above: [[Float]])] = []
     for scale: Float in [1, 0.1] {
       let net = try PanopticNet(PanopticNetTests.tinyConfiguration(size: 32), seed: 0)
