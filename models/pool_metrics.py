@@ -21,16 +21,22 @@ def table_row(paths):
     return pool(paths, table=True)
 
 
+def counts(path):
+    """One image's report as (summary, {"0.50": TP, "0.90": TP}): the counts pooling sums."""
+    with open(path) as f:
+        s = json.load(f)["summary"]
+    return s, {t: round(s[f"f1_{t}"] * (s["n_pred"] + s["n_true"]) / 2) for t in ("0.50", "0.90")}
+
+
 def pool(paths, table=False):
     total = {"correct_detections": 0, "n_pred": 0, "n_true": 0}
     tp = {"0.50": 0.0, "0.90": 0.0}
     for path in paths:
-        with open(path) as f:
-            s = json.load(f)["summary"]
+        s, image_tp = counts(path)
         for k in total:
             total[k] += s[k]
         for t in tp:
-            tp[t] += round(s[f"f1_{t}"] * (s["n_pred"] + s["n_true"]) / 2)
+            tp[t] += image_tp[t]
         if not table:
             print(f"{path}: n_true {s['n_true']} n_pred {s['n_pred']} correct {s['correct_detections']} "
                   f"F1 {s['f1']:.4f} F1@0.5 {s['f1_0.50']:.4f}")
