@@ -16,7 +16,7 @@ import os
 import random
 import sys
 
-from pool_metrics import counts, f1
+from pool_metrics import average_precision, counts, f1
 
 
 def per_image(folder):
@@ -32,8 +32,7 @@ def scores(rows):
     c = p = t = tp = 0
     for rc, rp, rt, rtp in rows:
         c, p, t, tp = c + rc, p + rp, t + rt, tp + rtp
-    ap = tp / (p + t - tp) if p + t - tp else 1.0
-    return f1(c, p, t), ap
+    return f1(c, p, t), average_precision(tp, p, t)
 
 
 def main():
@@ -68,8 +67,7 @@ def main():
     print(f"{len(names)} images, {o.resamples} resamples, {o.level:.0%} interval of B − A")
     for k, name in enumerate(("F1", "AP@0.5")):
         values = sorted(r[k] for r in resampled)
-        low = values[int(tail * (len(values) - 1))]
-        high = values[int(round((1 - tail) * (len(values) - 1)))]
+        low, high = (values[round(q * (len(values) - 1))] for q in (tail, 1 - tail))
         share = sum(v > 0 for v in values) / len(values)
         print(f"{name}: {observed[k]:+.4f} [{low:+.4f}, {high:+.4f}], B ahead in {share:.0%}")
 

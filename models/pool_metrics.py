@@ -15,6 +15,11 @@ def f1(tp, n_pred, n_true):
     return 2 * tp / (n_pred + n_true) if n_pred + n_true else 1.0
 
 
+def average_precision(tp, n_pred, n_true):
+    """StarDist-style AP = TP / (TP + FP + FN) = TP / (n_pred + n_true − TP); 1 with nothing."""
+    return tp / (n_pred + n_true - tp) if n_pred + n_true - tp else 1.0
+
+
 def table_row(paths):
     """The one-line table of `--table` (images | true | predicted | precision | recall | F1 |
     F1@0.5 | AP@0.5 | AP@0.9) for the reports at `paths`."""
@@ -41,7 +46,7 @@ def pool(paths, table=False):
             print(f"{path}: n_true {s['n_true']} n_pred {s['n_pred']} correct {s['correct_detections']} "
                   f"F1 {s['f1']:.4f} F1@0.5 {s['f1_0.50']:.4f}")
     c, p, t = total["correct_detections"], total["n_pred"], total["n_true"]
-    ap = {k: v / (p + t - v) if p + t - v else 1.0 for k, v in tp.items()}
+    ap = {k: average_precision(v, p, t) for k, v in tp.items()}
     if table:
         return (f"{len(paths)} | {t} | {p} | {c / p if p else 0:.3f} | {c / t if t else 0:.3f} | "
                 f"**{f1(c, p, t):.3f}** | {f1(tp['0.50'], p, t):.3f} | {ap['0.50']:.3f} | {ap['0.90']:.3f}")

@@ -119,7 +119,7 @@ final class PanopticTrainerTests: XCTestCase {
     let values = Self.values
     for frozen in [true, false] {
       let net = try PanopticNet(PanopticNetTests.tinyConfiguration(size: 32), seed: 0)
-      let below = net.convChannels.parameters + net.backbone.parameters
+      let below = net.featureParameters
       let above = net.pyramid.parameters + net.heads.flatMap(\.parameters)
       XCTAssertEqual(below.count + above.count, net.registry.parameters.count)
       let (belowBefore, aboveBefore) = (values(below), values(above))

@@ -3,7 +3,8 @@ import XCTest
 
 /// `models/paired_bootstrap.py` reports the pooled F1 and AP@0.5 difference of two folders of
 /// per-image dc-metrics reports with a paired bootstrap interval over the images, notes reports
-/// without a pair, and refuses folders with none in common with one line on stderr.
+/// without a pair, and refuses folders with none in common with one line on stderr and a
+/// resample count or level out of range with argparse's usage error.
 final class PairedBootstrapTests: XCTestCase {
   /// Writes a report per image: `correct` matches at IoU 0.6 and as many at 0.5, of 10
   /// annotated and 10 predicted nuclei.
@@ -55,6 +56,12 @@ final class PairedBootstrapTests: XCTestCase {
     XCTAssertEqual(more.status, 0, more.stderr)
     XCTAssertTrue(more.stderr.contains("1 report(s) of"), more.stderr)
     XCTAssertTrue(String(decoding: more.stdout, as: UTF8.self).contains("F1: +0.0667"))
+
+    for flags in [["--resamples", "0"], ["--level", "1"]] {
+      let refused = try runProcess(python, [script, a.path, b.path] + flags)
+      XCTAssertEqual(refused.status, 2, refused.stderr)
+      XCTAssertTrue(refused.stderr.contains("--resamples must be ≥ 1"), refused.stderr)
+    }
 
     let empty = root.appendingPathComponent("empty")
     try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
