@@ -97,6 +97,8 @@ struct DCTrain: ParsableCommand {
     job.zoomMin = training.zoomMin
     job.dimmedObjectFraction = training.dimming.dimNuclei
     job.dimmedObjectMinFactor = training.dimming.dimFactorMin
+    job.noisySampleFraction = training.noise.noiseFraction
+    job.noiseMaxStandardDeviation = training.noise.noiseMax
     job.normalize = !training.noNormalize
     job.inputTransform = training.transform
     job.diameter = training.diameter

@@ -29,6 +29,7 @@ public struct AugmentationOptions: ParsableArguments {
   public var noFlips = false
 
   @OptionGroup public var dimming: DimmingOptions
+  @OptionGroup public var noise: NoiseOptions
 
   @Option(help: ArgumentHelp("Crop size, N or ROWS,COLS.", valueName: "n|r,c"))
   public var crop: String = "256"
@@ -169,6 +170,8 @@ public struct AugmentationOptions: ParsableArguments {
     s.shuffle = !noShuffle
     s.dimmedObjectFraction = dimming.dimNuclei
     s.dimmedObjectMinFactor = dimming.dimFactorMin
+    s.noisySampleFraction = noise.noiseFraction
+    s.noiseMaxStandardDeviation = noise.noiseMax
     try s.validate()
     return s
   }

@@ -16,6 +16,7 @@ public struct TrainingOptions: ParsableArguments {
   @Option(help: "Square crop size = model input size (a power of two).") public var crop: Int = 256
   @Option(help: "Smallest zoom (range [zoom-min, 1/zoom-min]).") public var zoomMin: Double = 0.75
   @OptionGroup public var dimming: DimmingOptions
+  @OptionGroup public var noise: NoiseOptions
   @Option(help: "Seed of weights, split and augmentation.") public var seed: UInt64 = 0
   @Option(help: "Steps per epoch (default: training samples // batch size).") public
     var stepsPerEpoch: Int?

@@ -272,6 +272,13 @@ public struct AugmentationGenerator {
         fraction: settings.dimmedObjectFraction, minFactor: settings.dimmedObjectMinFactor,
         random: &dimming)
     }
+    if settings.noisySampleFraction > 0 {
+      // Its own stream (kind 4), after the dimming, so the dim nuclei are noisy too.
+      var noise = AugmentationRandom(seed: seed, stream: 4, index: UInt64(s))
+      PixelNoise.apply(
+        image: image, count: outPixels * channels, fraction: settings.noisySampleFraction,
+        maxStandardDeviation: settings.noiseMaxStandardDeviation, random: &noise)
+    }
   }
 
   /// Renders the image and every target of kept image `j` under `params` (the labels are

@@ -45,6 +45,11 @@ public struct AugmentationSettings: Sendable, Equatable {
   public var dimmedObjectFraction: Double = 0
   /// Smallest factor a dimmed object's intensities are multiplied by (drawn in [this, 1]).
   public var dimmedObjectMinFactor: Double = 0.1
+  /// Probability that a sample gets pixel noise (``PixelNoise``); 0, the reference's recipe,
+  /// disables it.
+  public var noisySampleFraction: Double = 0
+  /// Largest standard deviation of the noise (each noisy sample draws its own in [0, this]).
+  public var noiseMaxStandardDeviation: Double = 0.05
 
   /// The seed notebook's recipe (the defaults).
   public init() {}
@@ -91,6 +96,12 @@ public struct AugmentationSettings: Sendable, Equatable {
     guard dimmedObjectMinFactor.isFinite, dimmedObjectMinFactor > 0, dimmedObjectMinFactor <= 1
     else {
       throw bad("dimmed object factor", "must lie in (0, 1], got \(dimmedObjectMinFactor)")
+    }
+    guard noisySampleFraction.isFinite, (0...1).contains(noisySampleFraction) else {
+      throw bad("noisy sample fraction", "must lie in [0, 1], got \(noisySampleFraction)")
+    }
+    guard noiseMaxStandardDeviation.isFinite, noiseMaxStandardDeviation > 0 else {
+      throw bad("noise standard deviation", "must be > 0, got \(noiseMaxStandardDeviation)")
     }
     guard minObjects >= 0 else { throw bad("min objects", "must be ≥ 0, got \(minObjects)") }
     guard maxDraws >= 1 else { throw bad("max draws", "must be ≥ 1, got \(maxDraws)") }

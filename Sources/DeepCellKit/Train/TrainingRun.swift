@@ -27,6 +27,10 @@ public struct TrainingRun {
   /// (``NucleusDimming``; 0 = the reference recipe).
   public var dimmedObjectFraction = 0.0
   public var dimmedObjectMinFactor = 0.1
+  /// Probability that a training sample gets pixel noise, and the noise's largest standard
+  /// deviation (``PixelNoise``; 0 = the reference recipe).
+  public var noisySampleFraction = 0.0
+  public var noiseMaxStandardDeviation = 0.05
   /// Normalize X with histogram_normalization (unless dc-normalize did).
   public var normalize = true
   /// Intensity transform before the normalization (applied when this run normalizes; else
@@ -77,7 +81,7 @@ public struct TrainingRun {
   public var resolvedLogPath: String { logPath ?? outputStem + ".csv" }
 
   /// The settings a resumed run must share with the run it resumes (the precision, the
-  /// contact weighting, the dimming, the frozen backbone and the backbone's learning-rate scale
+  /// contact weighting, the dimming, the noise, the frozen backbone and the backbone's learning-rate scale
   /// only when not their defaults, so states written before they were settings still resume).
   public var resumeSettings: [String: String] {
     var recorded = [
@@ -103,6 +107,10 @@ public struct TrainingRun {
       recorded["dim_nuclei"] = "\(dimmedObjectFraction)"
       recorded["dim_factor_min"] = "\(dimmedObjectMinFactor)"
     }
+    if noisySampleFraction > 0 {
+      recorded["noise_fraction"] = "\(noisySampleFraction)"
+      recorded["noise_max"] = "\(noiseMaxStandardDeviation)"
+    }
     return recorded
   }
 
@@ -121,6 +129,8 @@ public struct TrainingRun {
         augmentation.zoomRange = [zoomMin, 1 / zoomMin]
         augmentation.dimmedObjectFraction = dimmedObjectFraction
         augmentation.dimmedObjectMinFactor = dimmedObjectMinFactor
+        augmentation.noisySampleFraction = noisySampleFraction
+        augmentation.noiseMaxStandardDeviation = noiseMaxStandardDeviation
       } else {
         augmentation.shuffle = false
       }
@@ -133,6 +143,12 @@ public struct TrainingRun {
         throw DeepCellError(
           .usage, "--dim-nuclei",
           "\(subject) holds finished batches; dim their nuclei when making them (dc-augment --dim-nuclei)"
+        )
+      }
+      if training && noisySampleFraction > 0 {
+        throw DeepCellError(
+          .usage, "--noise-fraction",
+          "\(subject) holds finished batches; add their noise when making them (dc-augment --noise-fraction)"
         )
       }
       if y == nil && settings.contactWeight > 0 {

@@ -201,6 +201,60 @@ final class AugmentationGeneratorTests: XCTestCase {
     }
   }
 
+  /// Pixel noise (``PixelNoise``): with fraction 1 every sample's image moves by zero-mean
+  /// noise of one standard deviation in [0, max] (measured where the clipping cannot act),
+  /// stays within the range it had, and its labels and targets are untouched; with fraction 0
+  /// the samples are those of the reference recipe; the same seed gives the same bytes;
+  /// out-of-range settings are refused.
+  func testPixelNoiseIsBoundedAndLeavesTargets() throws {
+    let (x, y) = smallDataset(frames: 3, height: 96, width: 80)
+    var s = wholeFrames()
+    var plain = try AugmentationGenerator(images: x, labels: y, settings: s, seed: 3)
+    let reference = try plain.nextSamples(3)
+    s.noisySampleFraction = 1
+    s.noiseMaxStandardDeviation = 4
+    var noisy = try AugmentationGenerator(images: x, labels: y, settings: s, seed: 3)
+    let b = try noisy.nextSamples(3)
+    XCTAssertEqual(b.labels, reference.labels)
+    XCTAssertEqual(b[ArrayName.innerDistance], reference[ArrayName.innerDistance])
+    XCTAssertEqual(b[ArrayName.outerDistance], reference[ArrayName.outerDistance])
+    let before = reference.images.floats()
+    let after = b.images.floats()
+    let pixels = 96 * 80
+    var sigmas: [Double] = []
+    for f in 0..<3 {
+      let frame = f * pixels..<(f + 1) * pixels
+      let (lo, hi) = (before[frame].min()!, before[frame].max()!)
+      XCTAssertTrue(after[frame].allSatisfy { (lo...hi).contains($0) }, "frame \(f) in range")
+      // Pixels 30 or more from either end of the range: the noise (σ ≤ 4) is never clipped.
+      let inner = frame.filter { before[$0] > lo + 30 && before[$0] < hi - 30 }
+      let d = inner.map { Double(after[$0] - before[$0]) }
+      let mean = d.reduce(0, +) / Double(d.count)
+      let sigma = (d.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(d.count))
+        .squareRoot()
+      XCTAssertGreaterThan(inner.count, 3000)
+      XCTAssertEqual(mean, 0, accuracy: 4 * max(sigma, 0.01) / Double(d.count).squareRoot())
+      XCTAssertLessThanOrEqual(sigma, 4 * 1.05, "frame \(f)")
+      sigmas.append(sigma)
+    }
+    XCTAssertGreaterThan(sigmas.max()!, 0.1, "\(sigmas)")
+    XCTAssertEqual(Set(sigmas.map { ($0 * 100).rounded() }).count, 3, "one σ a sample")
+    var again = try AugmentationGenerator(images: x, labels: y, settings: s, seed: 3)
+    XCTAssertEqual(try again.nextSamples(3).images, b.images)
+    s.noisySampleFraction = 0
+    var off = try AugmentationGenerator(images: x, labels: y, settings: s, seed: 3)
+    XCTAssertEqual(try off.nextSamples(3).images, reference.images)
+    for (fraction, sigma) in [
+      (1.5, 0.1), (-0.1, 0.1), (0.5, 0.0), (0.5, -1), (.nan, 0.1), (0.5, .infinity),
+    ] {
+      s.noisySampleFraction = fraction
+      s.noiseMaxStandardDeviation = sigma
+      XCTAssertThrowsError(
+        try AugmentationGenerator(images: x, labels: y, settings: s, seed: 3),
+        "\(fraction) \(sigma)")
+    }
+  }
+
   func testMinObjectsFilterAndRedraw() throws {
     // Frame 0 has no object, frame 1 one object: min_objects 1 keeps frame 1 only.
     var (x, y) = smallDataset(frames: 2)

@@ -76,6 +76,12 @@ final class TrainingResumeTests: XCTestCase {
     XCTAssertEqual(slower.status, 64, slower.stderr)
     XCTAssertTrue(slower.stderr.contains("backbone_lr_scale"), slower.stderr)
     XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: split)), before)
+    let noisy = try runTool(
+      "dc-train",
+      [data, "-o", split, "--epochs", "4", "--resume", "--noise-fraction", "0.5"] + tinyFlags)
+    XCTAssertEqual(noisy.status, 64, noisy.stderr)
+    XCTAssertTrue(noisy.stderr.contains("noise_fraction"), noisy.stderr)
+    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: split)), before)
     // No state to resume from.
     let none = try runTool(
       "dc-train", [data, "-o", dir.appendingPathComponent("new.npz").path, "--resume"] + tinyFlags)
@@ -212,6 +218,11 @@ final class TrainingResumeTests: XCTestCase {
     XCTAssertEqual(dimmed.status, 64, dimmed.stderr)
     XCTAssertTrue(dimmed.stderr.contains("dc-augment --dim-nuclei"), dimmed.stderr)
     XCTAssertFalse(FileManager.default.fileExists(atPath: other))
+    let noisy = try runTool(
+      "dc-train", [batches, "-o", other, "--epochs", "1", "--noise-fraction", "0.3"] + tinyFlags)
+    XCTAssertEqual(noisy.status, 64, noisy.stderr)
+    XCTAssertTrue(noisy.stderr.contains("dc-augment --noise-fraction"), noisy.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: other))
     // Contact weights come from the batches' labels: with y they train, without y the run is
     // refused rather than weighing nothing.
     let contact = [
@@ -255,6 +266,10 @@ final class TrainingResumeTests: XCTestCase {
     // Dimming settings out of range (checked where dc-augment checks them).
     try refused([data, "--dim-nuclei", "1.5"], 64, "dimmed object fraction")
     try refused([data, "--dim-nuclei", "0.3", "--dim-factor-min", "0"], 64, "dimmed object factor")
+    // Noise settings out of range.
+    try refused([data, "--noise-fraction", "2"], 64, "noisy sample fraction")
+    try refused(
+      [data, "--noise-fraction", "0.5", "--noise-max", "0"], 64, "noise standard deviation")
     // --epochs 0 trains nothing without weights to start from.
     try refused([data, "--epochs", "0", "--recalibrate-bn", "1"], 64, "--initial-weights")
     // Initial weights of another architecture.
