@@ -56,32 +56,18 @@ final class TrainingResumeTests: XCTestCase {
 
     // Resuming with other flags is refused and changes nothing.
     let before = try Data(contentsOf: URL(fileURLWithPath: split))
-    let bad = try runTool(
-      "dc-train", [data, "-o", split, "--epochs", "4", "--resume", "--seed", "3"] + tinyFlags)
-    XCTAssertEqual(bad.status, 64, bad.stderr)
-    XCTAssertTrue(bad.stderr.contains("seed"), bad.stderr)
-    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: split)), before)
-    let frozen = try runTool(
-      "dc-train",
-      [
-        data, "-o", split, "--epochs", "4", "--resume", "--freeze-backbone", "--initial-weights",
-        straight,
-      ] + tinyFlags)
-    XCTAssertEqual(frozen.status, 64, frozen.stderr)
-    XCTAssertTrue(frozen.stderr.contains("freeze_backbone"), frozen.stderr)
-    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: split)), before)
-    let slower = try runTool(
-      "dc-train",
-      [data, "-o", split, "--epochs", "4", "--resume", "--backbone-lr-scale", "0.5"] + tinyFlags)
-    XCTAssertEqual(slower.status, 64, slower.stderr)
-    XCTAssertTrue(slower.stderr.contains("backbone_lr_scale"), slower.stderr)
-    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: split)), before)
-    let noisy = try runTool(
-      "dc-train",
-      [data, "-o", split, "--epochs", "4", "--resume", "--noise-fraction", "0.5"] + tinyFlags)
-    XCTAssertEqual(noisy.status, 64, noisy.stderr)
-    XCTAssertTrue(noisy.stderr.contains("noise_fraction"), noisy.stderr)
-    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: split)), before)
+    func refusedResume(_ flags: [String], naming setting: String) throws {
+      let run = try runTool(
+        "dc-train", [data, "-o", split, "--epochs", "4", "--resume"] + flags + tinyFlags)
+      XCTAssertEqual(run.status, 64, run.stderr)
+      XCTAssertTrue(run.stderr.contains(setting), run.stderr)
+      XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: split)), before)
+    }
+    try refusedResume(["--seed", "3"], naming: "seed")
+    try refusedResume(
+      ["--freeze-backbone", "--initial-weights", straight], naming: "freeze_backbone")
+    try refusedResume(["--backbone-lr-scale", "0.5"], naming: "backbone_lr_scale")
+    try refusedResume(["--noise-fraction", "0.5"], naming: "noise_fraction")
     // No state to resume from.
     let none = try runTool(
       "dc-train", [data, "-o", dir.appendingPathComponent("new.npz").path, "--resume"] + tinyFlags)
