@@ -81,8 +81,9 @@ public struct TrainingRun {
   public var resolvedLogPath: String { logPath ?? outputStem + ".csv" }
 
   /// The settings a resumed run must share with the run it resumes (the precision, the
-  /// contact weighting, the dimming, the noise, the frozen backbone and the backbone's learning-rate scale
-  /// only when not their defaults, so states written before they were settings still resume).
+  /// contact weighting, the dimming, the noise, the frozen backbone and the backbone's
+  /// learning-rate scale only when not their defaults, so states written before they were
+  /// settings still resume).
   public var resumeSettings: [String: String] {
     var recorded = [
       "input": input, "validation": validation ?? "split \(validationSplit)",
