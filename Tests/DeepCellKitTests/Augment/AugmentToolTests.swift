@@ -159,5 +159,8 @@ final class AugmentToolTests: ToolTestCase {
     try assertFails(
       [good, "--crop", "16", "--dim-nuclei", "0.5", "--dim-factor-min", "0", "-o", path("o.npz")],
       status: 64, mentioning: "dimmed object factor")
+    try assertFails(
+      [good, "--crop", "16", "--noise-fraction", "0.5", "--noise-max", "0", "-o", path("o.npz")],
+      status: 64, mentioning: "noise standard deviation")
   }
 }
