@@ -21,7 +21,9 @@ struct DCPredict: ParsableCommand {
 
       Scale: --diameter D says nuclei are about D pixels across; --diameter auto (the default \
       for models that record a training diameter, like the shipped one) estimates it from a \
-      first segmentation at several scales and reports it on stderr; --image-mpp uses pixel \
+      first segmentation at several scales of the stack's first frame (or, if that one shows \
+      no nuclei, of the first with nuclei among up to 8 frames spread over the stack) and \
+      reports it on stderr; one scale serves the whole stack; --image-mpp uses pixel \
       sizes instead. Models without a training diameter (DeepCell's, trained at a pixel size) \
       use the pixel size the file records (ImageJ or OME-TIFF resolution in µm), else run at \
       the input's scale.

@@ -7,7 +7,9 @@ public enum NucleusScale: Sendable, Equatable {
   /// OME resolution (as ``imagePixelSize``); else the input's own scale (DeepCell's behaviour
   /// without `image_mpp`).
   case modelDefault
-  /// Estimate the nucleus diameter of the stack (``DiameterEstimation``, on its first frame).
+  /// Estimate the nucleus diameter of the stack (``DiameterEstimation``) on its first frame,
+  /// or, when that one shows no nuclei (a blank or dark frame), on the first of up to
+  /// ``MapPredictionJob/maxEstimationFrames`` frames spread over the stack that does.
   case automatic
   /// Nuclei are this many input pixels across.
   case diameter(Double)
@@ -53,6 +55,9 @@ public struct MapPredictionJob {
     public var diameter: Double?
     /// The estimation, when the diameter was estimated.
     public var estimation: DiameterEstimation.Result?
+    /// The frames the estimation read, in order: `[0]` unless the first frame showed no
+    /// nuclei; its passes are the last one's.
+    public var estimationFrames: [Int] = [0]
     /// The input's pixel size in µm read from the file, when that set the scale.
     public var filePixelSize: Double?
   }
@@ -122,7 +127,10 @@ public struct MapPredictionJob {
       firstFrameIndex: 0)
     let report = try resolveScale(
       first: first![0], height: h, width: w, channels: c, predictor: predictor,
-      filePixelSize: reader.pixelSizeMicrons)
+      filePixelSize: reader.pixelSizeMicrons, frameCount: reader.frameCount
+    ) { k in
+      try predictor.prepared([try reader.readFrame(k)], subject: subject, firstFrameIndex: k)[0]
+    }
     let (nh, nw) = MapPredictor.scaledSize(height: h, width: w, scale: report.scale)
     guard nh >= 1, nw >= 1, nh * nw <= 1 << 30 else {
       throw DeepCellError(
@@ -176,11 +184,26 @@ public struct MapPredictionJob {
     return report
   }
 
-  /// The scale of the run from ``scale``, estimating the diameter on `first` when asked;
-  /// `filePixelSize` (µm) is what the input file records, if anything.
+  /// Most frames an automatic estimation reads before it gives up: the first, then frames spread
+  /// evenly over the stack (``estimationCandidates(frameCount:)``).
+  public static let maxEstimationFrames = 8
+
+  /// The frames an automatic estimation tries, in order: 0, then k·n/8 for k = 1…7 (n frames),
+  /// each once.
+  public static func estimationCandidates(frameCount n: Int) -> [Int] {
+    var seen = Set<Int>()
+    return (0..<maxEstimationFrames).map { $0 * n / maxEstimationFrames }.filter {
+      $0 < n && seen.insert($0).inserted
+    }
+  }
+
+  /// The scale of the run from ``scale``, estimating the diameter on `first` (frame 0) when
+  /// asked, and on the next of ``estimationCandidates(frameCount:)`` (`frameAt` prepares one)
+  /// while a frame shows no nuclei; `filePixelSize` (µm) is what the input file records, if
+  /// anything.
   func resolveScale(
     first: [Float], height: Int, width: Int, channels: Int, predictor: MapPredictor,
-    filePixelSize: Double?
+    filePixelSize: Double?, frameCount: Int = 1, frameAt: (Int) throws -> [Float] = { _ in [] }
   ) throws -> Report {
     let trained = modelDiameter ?? description.diameter
     switch scale {
@@ -209,13 +232,19 @@ public struct MapPredictionJob {
         to: DeepWatershedParameters())
       var estimator = DiameterEstimation(trainingDiameter: trained, watershed: settings)
       estimator.calibration = description.diameterCalibration ?? 1
-      let result = try estimator.estimate(
-        first, height: height, width: width, channels: channels,
-        predictor: predictor.predictor)
-      guard let d = result.diameter else {
-        return Report(scale: 1, diameter: nil, estimation: result)
+      var result = DiameterEstimation.Result(diameter: nil, passes: [])
+      var read: [Int] = []
+      for k in Self.estimationCandidates(frameCount: frameCount) {
+        result = try estimator.estimate(
+          k == 0 ? first : try frameAt(k), height: height, width: width, channels: channels,
+          predictor: predictor.predictor)
+        read.append(k)
+        if let d = result.diameter {
+          return Report(
+            scale: trained / d, diameter: d, estimation: result, estimationFrames: read)
+        }
       }
-      return Report(scale: trained / d, diameter: d, estimation: result)
+      return Report(scale: 1, diameter: nil, estimation: result, estimationFrames: read)
     }
   }
 }
@@ -233,9 +262,12 @@ extension MapPredictionJob.Report {
   /// the diameter and scale used, then each pass as assumed→read(objects).
   public var estimationSummary: String? {
     guard let estimation else { return nil }
+    let list = estimationFrames.map(String.init).joined(separator: ", ")
+    let last = estimationFrames.last ?? 0
+    let frame = last == 0 ? "" : " from frame \(last), the first of frames \(list) with nuclei"
     let text =
-      diameter.map { String(format: "%.1f px (scale %.3f)", $0, scale) }
-      ?? "no nuclei found; predicting at the input's scale"
+      diameter.map { String(format: "%.1f px (scale %.3f)", $0, scale) + frame }
+      ?? "no nuclei found in frame\(estimationFrames.count == 1 ? "" : "s") \(list); predicting at the input's scale"
     let passes = estimation.passes.map {
       String(format: "%.0f→%.1f(%d)", $0.assumed, $0.reading, $0.count)
     }.joined(separator: " ")

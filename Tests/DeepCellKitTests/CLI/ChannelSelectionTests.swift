@@ -123,6 +123,58 @@ final class ShippedModelTests: ToolTestCase {
     XCTAssertEqual(estimate, expected, accuracy: 0.2 * expected, run.stderr)
   }
 
+  /// `--diameter auto` on a stack whose first frame is blank (a dark frame before a movie)
+  /// reads the nucleus size from the next frame with nuclei, the same estimate as on that frame
+  /// alone, and says so; a stack with no nuclei at all is predicted at the input's scale, and
+  /// stderr names the frames tried.
+  func testAutomaticDiameterSkipsABlankFirstFrame() throws {
+    let id = "0bf4b144167694b6846d584cf52c458f34f28fcae75328a2a096c8214e01c0d0"
+    let reader = try InputFile(
+      path: TestPaths.packageRoot.appendingPathComponent("samples/dsb2018/images/\(id).png").path
+    ).stackReader()
+    let (h, w) = (reader.frameShape[0], reader.frameShape[1])
+    let c = reader.frameShape.count > 2 ? reader.frameShape[2] : 1
+    let frame = try reader.readFrame(0).floats()
+    // The top-left 128 × 128 pixels (about 40 nuclei) keep the debug-build test short.
+    let side = 128
+    XCTAssert(h >= side && w >= side)
+    let grey = (0..<side * side).map { frame[((($0 / side) * w) + $0 % side) * c] }
+    let blank = [Float](repeating: 3, count: side * side)
+    func estimate(_ frames: [[Float]], _ name: String, side: Int = side) throws -> String {
+      try Data(
+        NPY.encode(NDArray(shape: [frames.count, side, side], values: Array(frames.joined())))
+      ).write(to: URL(fileURLWithPath: path("\(name).npy")))
+      let run = try runTool(tool, [path("\(name).npy"), "--no-augment", "-o", path("\(name).npz")])
+      XCTAssertEqual(run.status, 0, run.stderr)
+      return run.stderr
+    }
+    func diameter(_ stderr: String) -> Double? {
+      stderr.components(separatedBy: "nucleus diameter (auto): ").dropFirst().first?
+        .components(separatedBy: " px").first.flatMap { Double($0) }
+    }
+    let alone = try estimate([grey], "alone")
+    let expected = try XCTUnwrap(diameter(alone), alone)
+    let late = try estimate([blank, grey, grey], "late")
+    XCTAssertEqual(diameter(late), expected, late)
+    XCTAssertTrue(late.contains("from frame 1, the first of frames 0, 1 with nuclei"), late)
+    let inner = try NPZReader(path: path("late.npz")).readArray("inner_distance").floats()
+    XCTAssertGreaterThan(
+      inner[(side * side)..<(2 * side * side)].max() ?? 0, 0.3, "frame 1's nuclei found")
+    let small = [Float](repeating: 3, count: 32 * 32)
+    let none = try estimate([small, small], "none", side: 32)
+    XCTAssertTrue(
+      none.contains("no nuclei found in frames 0, 1; predicting at the input's scale"), none)
+  }
+
+  /// The frames an automatic estimation tries: the first, then up to seven more spread evenly
+  /// over the stack, none twice.
+  func testEstimationCandidateFrames() {
+    XCTAssertEqual(MapPredictionJob.estimationCandidates(frameCount: 1), [0])
+    XCTAssertEqual(MapPredictionJob.estimationCandidates(frameCount: 3), [0, 1, 2])
+    XCTAssertEqual(
+      MapPredictionJob.estimationCandidates(frameCount: 30), [0, 3, 7, 11, 15, 18, 22, 26])
+  }
+
   /// `--augment` is the mean of the predictions of the image's four mirror flips, each
   /// flipped back: here the flips are made outside and predicted without it (in fp32: bf16
   /// convolutions of a batch of four and of one image may round differently).
