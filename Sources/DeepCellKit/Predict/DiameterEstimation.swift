@@ -10,7 +10,9 @@ import Foundation
 /// pixels a side (the window of the frame with the most intensity variance, so a crop of a
 /// sparse field or of an embryo's yolk does not stand for the nuclei), and each pass measures
 /// the median equivalent diameter m(D) (√(4·area/π)) of its objects in model pixels, leaving
-/// out fragments under D₀/4 (so background speckle does not decide it). m falls
+/// out fragments under D₀/4 (so background speckle does not decide it) and objects no brighter
+/// than the background (``brighterThanBackground(_:_:channels:)``: at a wrong scale a network
+/// may call the noise of a low-light image nuclei, and their size must not decide). m falls
 /// as D grows (the nuclei shrink in the model's view), and the estimate is where it crosses
 /// D₀, interpolated log-linearly between the two passes around the first crossing and kept
 /// within the ladder's range, times the model's ``calibration`` (the median ratio of true to
@@ -20,9 +22,12 @@ public struct DiameterEstimation: Sendable {
   public struct Pass: Sendable, Equatable {
     /// Diameter in input pixels the pass assumed (its scale is D₀ / assumed).
     public var assumed: Double
-    /// Median equivalent diameter (fragments under D₀/4 left out) of its objects in model pixels (0: none found).
+    /// Median equivalent diameter of its counted objects in model pixels, fragments under D₀/4
+    /// left out (0: none found).
     public var measured: Double
-    /// Objects it found away from the crop's border (all objects when fewer than 3 are).
+    /// Objects it counted: those brighter than the background and away from the crop's border
+    /// (the bright ones at the border too when fewer than ``DiameterEstimation/minimumCount``
+    /// are inside).
     public var count: Int
     /// The diameter it reads in input pixels: measured · assumed / D₀.
     public var reading: Double { measured * assumed / trainingDiameter }
@@ -201,14 +206,52 @@ public struct DiameterEstimation: Sendable {
     let labels = try DeepWatershed.segment(
       maxima: inner, interior: outer, height: nh, width: nw, parameters: watershed)
     let (areas, touching) = Self.objectAreas(labels, height: nh, width: nw)
-    let inside = zip(areas, touching).filter { $0.0 > 0 && !$0.1 }.map(\.0)
-    let used = inside.count >= minimumCount ? inside : areas.filter { $0 > 0 }
+    let bright = Self.brighterThanBackground(labels, resized, channels: channels)
+    let counted = areas.indices.filter { areas[$0] > 0 && bright[$0] }
+    let inside = counted.filter { !touching[$0] }.map { areas[$0] }
+    let used = inside.count >= minimumCount ? inside : counted.map { areas[$0] }
     guard !used.isEmpty else {
       return Pass(assumed: assumed, measured: 0, count: 0, trainingDiameter: trainingDiameter)
     }
     return Pass(
       assumed: assumed, measured: medianDiameter(areas: used), count: used.count,
       trainingDiameter: trainingDiameter)
+  }
+
+  /// For each label 1…max of `labels` over `image` (height × width × `channels`), whether its
+  /// mean intensity (channels summed) is at least the median of the background pixels (label
+  /// 0) plus one robust standard deviation of them (1.4826 · their median absolute deviation);
+  /// all true when no label is, or when there is no background, so a pass always measures
+  /// something.
+  static func brighterThanBackground(_ labels: [Int32], _ image: [Float], channels: Int)
+    -> [Bool]
+  {
+    let maxLabel = Int(labels.max() ?? 0)
+    var sums = [Double](repeating: 0, count: maxLabel + 1)
+    var counts = [Int](repeating: 0, count: maxLabel + 1)
+    var background: [Double] = []
+    for (i, l) in labels.enumerated() {
+      var v = 0.0
+      for c in 0..<channels { v += Double(image[i * channels + c]) }
+      if l > 0 {
+        sums[Int(l)] += v
+        counts[Int(l)] += 1
+      } else {
+        background.append(v)
+      }
+    }
+    let all = [Bool](repeating: true, count: maxLabel)
+    guard !background.isEmpty else { return all }
+    func median(_ x: [Double]) -> Double {
+      let s = x.sorted()
+      return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+    let level = median(background)
+    let spread = 1.4826 * median(background.map { abs($0 - level) })
+    let bright = (1..<maxLabel + 1).map {
+      counts[$0] > 0 && sums[$0] / Double(counts[$0]) >= level + spread
+    }
+    return bright.contains(true) ? bright : all
   }
 
   /// Area of each label 1…max and whether it touches the frame's border.

@@ -355,6 +355,32 @@ final class DiameterCrossingTests: XCTestCase {
       estimator.medianDiameter(areas: [2, 2, 2]), (8 / Double.pi).squareRoot(), accuracy: 1e-12)
   }
 
+  func testOnlyObjectsBrighterThanTheBackgroundCount() {
+    // A 1 × 12 strip: background pixels 0.1, 0.2, 0.1, 0.3, 0.2, 0.1 (median 0.15, MAD 0.05,
+    // robust standard deviation 0.074), a nucleus (label 1) at 0.9, a noise object (label 2) at
+    // 0.2, and label 3 just above the median plus 1.4826 · MAD.
+    let level = 0.15 + 1.4826 * 0.05
+    let labels: [Int32] = [0, 0, 0, 0, 0, 0, 1, 1, 2, 2, 3, 3]
+    let image: [Float] =
+      [0.1, 0.2, 0.1, 0.3, 0.2, 0.1, 0.9, 0.9, 0.2, 0.2].map { $0 } + [
+        Float(level) + 1e-6, Float(level) + 1e-6,
+      ]
+    XCTAssertEqual(
+      DiameterEstimation.brighterThanBackground(labels, image, channels: 1), [true, false, true])
+    // Two channels are summed: the noise object's second channel makes it bright.
+    let twoChannels = zip(image, labels).flatMap { v, l in [v, l == 2 ? 1 : 0] as [Float] }
+    XCTAssertEqual(
+      DiameterEstimation.brighterThanBackground(labels, twoChannels, channels: 2),
+      [true, true, true])
+    // No object brighter than the background: all count.
+    XCTAssertEqual(
+      DiameterEstimation.brighterThanBackground([0, 0, 1, 2], [0.5, 0.7, 0.1, 0.2], channels: 1),
+      [true, true])
+    // No background: all count.
+    XCTAssertEqual(
+      DiameterEstimation.brighterThanBackground([1, 2], [0.5, 0.7], channels: 1), [true, true])
+  }
+
   func testCropIsTheBusiestWindow() {
     // A flat 40 × 60 frame with a textured patch at rows 24…35, columns 40…55: the 16 × 16
     // window chosen covers it, not the centre.
