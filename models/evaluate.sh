@@ -79,7 +79,8 @@ tifffile.imwrite(sys.argv[2], numpy.stack([tifffile.imread(f) for f in files]))'
     --quiet -o "$dir/ctc.json"
   "$PY" -c 'import json, sys
 r = json.load(open(sys.argv[1])); r = r.get("summary", r)
-d = open(sys.argv[3]).read().strip().replace("dc-predict: ", "").split(";")[0]
+lines = open(sys.argv[3]).read().strip().splitlines() or [""]
+d = next((l for l in lines if "nucleus diameter" in l), lines[0]).replace("dc-predict: ", "").split(";")[0]
 f = lambda k: "%.3f" % r[k] if isinstance(r.get(k), float) else "–"
 print("| %s | **%s** | %s | %s | %s | %s | %s | %s | %.0f s | %s |" % (sys.argv[2], f("TRA"), f("DET"), f("SEG"),
       f("BC(1)"), f("CT"), f("TF"), f("CCA"), float(sys.argv[4]), d))' \

@@ -135,7 +135,7 @@ final class ShippedModelTests: ToolTestCase {
     let (h, w) = (reader.frameShape[0], reader.frameShape[1])
     let c = reader.frameShape.count > 2 ? reader.frameShape[2] : 1
     let frame = try reader.readFrame(0).floats()
-    // The top-left 128 × 128 pixels (about 40 nuclei) keep the debug-build test short.
+    // The top-left 128 × 128 pixels (21 annotated nuclei) keep the debug-build test short.
     let side = 128
     XCTAssert(h >= side && w >= side)
     let grey = (0..<side * side).map { frame[((($0 / side) * w) + $0 % side) * c] }
