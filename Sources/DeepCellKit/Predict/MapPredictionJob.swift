@@ -108,10 +108,15 @@ public struct MapPredictionJob {
       throw DeepCellError(.badData, subject, "the stack has no frames")
     }
     let (h, w, c) = (reader.frameShape[0], reader.frameShape[1], reader.frameShape[2])
-    guard c == network.configuration.inputChannels else {
-      throw DeepCellError(
-        .badData, subject,
-        "has \(c) channel(s); the model takes \(network.configuration.inputChannels)")
+    let takes = network.configuration.inputChannels
+    guard c == takes else {
+      // More channels than the model takes: an RGB(A) image of a grey one, or a stack of 3 or
+      // 4 frames that was saved as one multi-sample page (tifffile does so without axes).
+      let hint =
+        c > takes
+        ? ": pick \(takes == 1 ? "one" : "\(takes)") with --channel (e.g. --channel 0), or, if they are the frames of a stack, save it with its axes (tifffile: metadata={'axes': 'TYX'})"
+        : ""
+      throw DeepCellError(.badData, subject, "has \(c) channel(s); the model takes \(takes)\(hint)")
     }
     guard output.format == .npz else {
       throw DeepCellError(.usage, output.subject, "dc-predict writes NPZ (-o FILE.npz)")

@@ -166,6 +166,20 @@ final class ShippedModelTests: ToolTestCase {
       none.contains("no nuclei found in frames 0, 1; predicting at the input's scale"), none)
   }
 
+  /// An input with more channels than the model takes (an RGBA PNG, or a short stack saved as
+  /// one multi-sample TIFF page) is refused with one line that says how to pick one.
+  func testTooManyChannelsSaysHowToPickOne() throws {
+    let rgba = NDArray(shape: [40, 56, 4], values: [UInt8](repeating: 9, count: 40 * 56 * 4))
+    try PNGCodec.write(rgba, to: path("rgba.png"))
+    let run = try runTool(tool, [path("rgba.png"), "-o", path("maps.npz")])
+    XCTAssertEqual(run.status, 65, run.stderr)
+    XCTAssertTrue(
+      run.stderr.contains("has 4 channel(s); the model takes 1: pick one with --channel"),
+      run.stderr)
+    XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, run.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: path("maps.npz")))
+  }
+
   /// The frames an automatic estimation tries: the first, then up to seven more spread evenly
   /// over the stack, none twice.
   func testEstimationCandidateFrames() {
