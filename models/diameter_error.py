@@ -12,7 +12,6 @@ without rebuilding the file).
 """
 import argparse
 import os
-import subprocess
 import sys
 
 import numpy as np
@@ -32,13 +31,7 @@ def main():
             if line.strip()]
     ratios = []
     for i, truth in rows:
-        image = tune.image_path(truth)
-        channel = ["--channel", "0"] if "/images/" in image else []
-        run = subprocess.run([f"{tune.BIN}/dc-predict", image, "--model", a.model, "--no-augment", "-o",
-                              os.devnull] + channel, capture_output=True, text=True)
-        if run.returncode != 0:
-            sys.exit(f"dc-predict failed on {image}: {run.stderr.strip()}")
-        estimate = tune.auto_estimate(run.stderr)
+        estimate = tune.auto_estimate(tune.predict(a.model, tune.image_path(truth), os.devnull, ["--no-augment"]))
         true = tune.median_diameter(tifffile.imread(truth))
         if estimate is None or true <= 0:
             print(f"{i}: true {true:.1f} estimated none", flush=True)

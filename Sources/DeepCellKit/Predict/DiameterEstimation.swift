@@ -176,9 +176,7 @@ public struct DiameterEstimation: Sendable {
   func medianDiameter(areas: [Int]) -> Double {
     let all = areas.map { (4 * Double($0) / Double.pi).squareRoot() }
     let nuclei = all.filter { $0 >= trainingDiameter / 4 }
-    let diameters = (nuclei.isEmpty ? all : nuclei).sorted()
-    let n = diameters.count
-    return n % 2 == 1 ? diameters[n / 2] : (diameters[n / 2 - 1] + diameters[n / 2]) / 2
+    return Self.median(nuclei.isEmpty ? all : nuclei)
   }
 
   /// One pass assuming nuclei `assumed` input pixels across.
@@ -205,17 +203,36 @@ public struct DiameterEstimation: Sendable {
     let outer = maps[min(1, maps.count - 1)]
     let labels = try DeepWatershed.segment(
       maxima: inner, interior: outer, height: nh, width: nw, parameters: watershed)
-    let (areas, touching) = Self.objectAreas(labels, height: nh, width: nw)
-    let bright = Self.brighterThanBackground(labels, resized, channels: channels)
-    let counted = areas.indices.filter { areas[$0] > 0 && bright[$0] }
-    let inside = counted.filter { !touching[$0] }.map { areas[$0] }
-    let used = inside.count >= minimumCount ? inside : counted.map { areas[$0] }
+    let used = Self.countedAreas(
+      labels, resized, height: nh, width: nw, channels: channels, minimumCount: minimumCount)
     guard !used.isEmpty else {
       return Pass(assumed: assumed, measured: 0, count: 0, trainingDiameter: trainingDiameter)
     }
     return Pass(
       assumed: assumed, measured: medianDiameter(areas: used), count: used.count,
       trainingDiameter: trainingDiameter)
+  }
+
+  /// The areas of the objects of `labels` a pass measures, over its input `image` (height ×
+  /// width × `channels`): those brighter than the background
+  /// (``brighterThanBackground(_:_:channels:)``) and not touching the border, or, when fewer
+  /// than `minimumCount` are, the bright ones at the border too.
+  static func countedAreas(
+    _ labels: [Int32], _ image: [Float], height: Int, width: Int, channels: Int,
+    minimumCount: Int
+  ) -> [Int] {
+    let (areas, touching) = objectAreas(labels, height: height, width: width)
+    let bright = brighterThanBackground(labels, image, channels: channels)
+    let counted = areas.indices.filter { areas[$0] > 0 && bright[$0] }
+    let inside = counted.filter { !touching[$0] }.map { areas[$0] }
+    return inside.count >= minimumCount ? inside : counted.map { areas[$0] }
+  }
+
+  /// The median of `values` (the mean of the middle two for an even count); `values` not empty.
+  static func median(_ values: [Double]) -> Double {
+    let s = values.sorted()
+    let n = s.count
+    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
   }
 
   /// For each label 1…max of `labels` over `image` (height × width × `channels`), whether its
@@ -242,10 +259,6 @@ public struct DiameterEstimation: Sendable {
     }
     let all = [Bool](repeating: true, count: maxLabel)
     guard !background.isEmpty else { return all }
-    func median(_ x: [Double]) -> Double {
-      let s = x.sorted()
-      return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-    }
     let level = median(background)
     let spread = 1.4826 * median(background.map { abs($0 - level) })
     let bright = (1..<maxLabel + 1).map {

@@ -131,10 +131,13 @@ public struct MapPredictionJob {
       (0..<min(chunk, reader.frameCount)).map { try reader.readFrame($0) }, subject: subject,
       firstFrameIndex: 0)
     let report = try resolveScale(
-      first: first![0], height: h, width: w, channels: c, predictor: predictor,
+      height: h, width: w, channels: c, predictor: predictor,
       filePixelSize: reader.pixelSizeMicrons, frameCount: reader.frameCount
-    ) { k in
-      try predictor.prepared([try reader.readFrame(k)], subject: subject, firstFrameIndex: k)[0]
+    ) { [first] k in
+      // The first chunk is prepared already; a later frame is read and prepared on its own.
+      if let first, k < first.count { return first[k] }
+      return try predictor.prepared(
+        [try reader.readFrame(k)], subject: subject, firstFrameIndex: k)[0]
     }
     let (nh, nw) = MapPredictor.scaledSize(height: h, width: w, scale: report.scale)
     guard nh >= 1, nw >= 1, nh * nw <= 1 << 30 else {
@@ -202,13 +205,12 @@ public struct MapPredictionJob {
     }
   }
 
-  /// The scale of the run from ``scale``, estimating the diameter on `first` (frame 0) when
-  /// asked, and on the next of ``estimationCandidates(frameCount:)`` (`frameAt` prepares one)
-  /// while a frame shows no nuclei; `filePixelSize` (µm) is what the input file records, if
-  /// anything.
+  /// The scale of the run from ``scale``, estimating the diameter when asked on the frames of
+  /// ``estimationCandidates(frameCount:)`` in turn (`frameAt` gives one prepared) until one
+  /// shows nuclei; `filePixelSize` (µm) is what the input file records, if anything.
   func resolveScale(
-    first: [Float], height: Int, width: Int, channels: Int, predictor: MapPredictor,
-    filePixelSize: Double?, frameCount: Int = 1, frameAt: (Int) throws -> [Float] = { _ in [] }
+    height: Int, width: Int, channels: Int, predictor: MapPredictor, filePixelSize: Double?,
+    frameCount: Int, frameAt: (Int) throws -> [Float]
   ) throws -> Report {
     let trained = modelDiameter ?? description.diameter
     switch scale {
@@ -241,7 +243,7 @@ public struct MapPredictionJob {
       var read: [Int] = []
       for k in Self.estimationCandidates(frameCount: frameCount) {
         result = try estimator.estimate(
-          k == 0 ? first : try frameAt(k), height: height, width: width, channels: channels,
+          try frameAt(k), height: height, width: width, channels: channels,
           predictor: predictor.predictor)
         read.append(k)
         if let d = result.diameter {

@@ -381,6 +381,33 @@ final class DiameterCrossingTests: XCTestCase {
       DiameterEstimation.brighterThanBackground([1, 2], [0.5, 0.7], channels: 1), [true, true])
   }
 
+  func testPassCountsBrightObjectsAwayFromTheBorder() {
+    // An 8 × 8 pass over a background cycling 0, 0.1, 0.2 (median 0.1, robust standard
+    // deviation 0.148): a bright 2 × 2 nucleus inside (label 1), a 3 × 3 object at 0.2 inside
+    // (label 2, noise the network called a nucleus) and a bright 1 × 2 object on the border
+    // (label 3).
+    var labels = [Int32](repeating: 0, count: 64)
+    var image = (0..<64).map { Float($0 % 3) / 10 }
+    func paint(_ label: Int32, _ rows: ClosedRange<Int>, _ columns: ClosedRange<Int>, _ v: Float) {
+      for y in rows {
+        for x in columns {
+          labels[y * 8 + x] = label
+          image[y * 8 + x] = v
+        }
+      }
+    }
+    paint(1, 1...2, 1...2, 0.9)
+    paint(2, 4...6, 4...6, 0.2)
+    paint(3, 7...7, 0...1, 0.8)
+    // The dim object never counts; the border object only when too few are inside.
+    XCTAssertEqual(
+      DiameterEstimation.countedAreas(
+        labels, image, height: 8, width: 8, channels: 1, minimumCount: 1), [4])
+    XCTAssertEqual(
+      DiameterEstimation.countedAreas(
+        labels, image, height: 8, width: 8, channels: 1, minimumCount: 2), [4, 2])
+  }
+
   func testCropIsTheBusiestWindow() {
     // A flat 40 × 60 frame with a textured patch at rows 24…35, columns 40…55: the 16 × 16
     // window chosen covers it, not the centre.
