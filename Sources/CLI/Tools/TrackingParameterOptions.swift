@@ -93,6 +93,20 @@ public struct TrackingParameterOptions: ParsableArguments {
   public var divisionJoinArea: Double = TrackingParameters().divisionJoinArea
 
   @Option(
+    name: .customLong("late-daughter-gap"),
+    help: ArgumentHelp(
+      "Most frames a second daughter that segmentation missed at first may appear after the first; the division is dated where the parent's mask shrank to the first daughter's (0: off; e.g. 3).",
+      valueName: "frames"))
+  public var lateDaughterGap: Int = TrackingParameters().lateDaughterGap
+
+  @Option(
+    name: .customLong("late-daughter-area"),
+    help: ArgumentHelp(
+      "Largest area of that first daughter in its first frame, as a fraction of the parent's the frame before.",
+      valueName: "ratio"))
+  public var lateDaughterArea: Double = TrackingParameters().lateDaughterArea
+
+  @Option(
     name: .customLong("min-track-length"),
     help: ArgumentHelp(
       "Remove tracks of fewer frames that have no parent and no daughters (1: keep all).",
@@ -138,6 +152,8 @@ public struct TrackingParameterOptions: ParsableArguments {
     p.divisionJoin = divisionJoin
     p.divisionJoinContact = divisionJoinContact
     p.divisionJoinArea = divisionJoinArea
+    p.lateDaughterGap = lateDaughterGap
+    p.lateDaughterArea = lateDaughterArea
     p.minTrackLength = minTrackLength
     p.fillGaps = !noFillGaps
     p.splitMerges = !noSplitMerges

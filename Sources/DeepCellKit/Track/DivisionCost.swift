@@ -17,12 +17,20 @@ public enum DivisionCost {
   public static func cost(parent: CellFeatures, first: CellFeatures, second: CellFeatures)
     -> Double
   {
-    let midRow = (first.centroidRow + second.centroidRow) / 2
-    let midColumn = (first.centroidColumn + second.centroidColumn) / 2
-    let dr = midRow - parent.centroidRow
-    let dc = midColumn - parent.centroidColumn
-    let radius = (Double(max(parent.area, 1)) / Double.pi).squareRoot()
-    let areas = Double(first.area + second.area) / Double(max(parent.area, 1))
+    cost(
+      parent: (parent.centroidRow, parent.centroidColumn, parent.area),
+      first: (first.centroidRow, first.centroidColumn, first.area),
+      second: (second.centroidRow, second.centroidColumn, second.area))
+  }
+
+  /// The same cost from each cell's centroid (row, column) and area.
+  public static func cost(
+    parent: (Double, Double, Int), first: (Double, Double, Int), second: (Double, Double, Int)
+  ) -> Double {
+    let dr = (first.0 + second.0) / 2 - parent.0
+    let dc = (first.1 + second.1) / 2 - parent.1
+    let radius = (Double(max(parent.2, 1)) / Double.pi).squareRoot()
+    let areas = Double(first.2 + second.2) / Double(max(parent.2, 1))
     return (dr * dr + dc * dc).squareRoot() / radius + abs(log(areas))
   }
 }

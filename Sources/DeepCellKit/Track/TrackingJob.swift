@@ -260,10 +260,16 @@ public final class TrackingJob {
       // tracker finds them, and the writing pass reads its frames back from a spool and
       // writes them without those tracks. So are the gaps that close (and where their cells
       // reappear), for filling them.
+      // Likewise divisions whose second daughter appears frames late (``LateDaughter``):
+      // found on the whole first pass, applied to the written frames after filling.
       var removed = Set<Int>()
       var filling: GapFilling?
+      var lateDaughters: LateDaughter?
+      var finalHistory: TrackHistory?  // with the late daughters' divisions, when found
       var spooled: (tracker: CellTracker, frames: TrackedFrameSpool)?
-      if !converts && (parameters.minTrackLength > 1 || parameters.fillGaps) {
+      if !converts
+        && (parameters.minTrackLength > 1 || parameters.fillGaps || parameters.lateDaughterGap > 0)
+      {
         let probe = try CellTracker(parameters: parameters)
         let spool = try TrackedFrameSpool(pixels: height * width)
         var centroids: [[Int: (Double, Double, Int)]] = []
@@ -273,18 +279,30 @@ public final class TrackingJob {
             labels: try labels.readFrame(t),
             raw: parameters.intensityWeight > 0 ? try raw?.readFrame(t) : nil, subject: subject)
           try spool.append(out)
-          if parameters.fillGaps {
+          if parameters.fillGaps || parameters.lateDaughterGap > 0 {
             centroids.append(GapFilling.centroids(out.trackLabels, width: width))
-            occupancy.add(frame: t, trackLabels: out.trackLabels)
           }
+          if parameters.fillGaps { occupancy.add(frame: t, trackLabels: out.trackLabels) }
         }
+        if parameters.lateDaughterGap > 0 {
+          lateDaughters = LateDaughter(
+            history: probe.history(), features: centroids, parameters: parameters)
+        }
+        // A late daughter and its parent are in a lineage, so never short tracks.
+        let lineageIds = Set(
+          lateDaughters?.splits.flatMap { [$0.parent, $0.secondDaughter] } ?? [])
         removed = ShortTrackFilter.shortTracks(
-          in: probe.history(), minLength: parameters.minTrackLength)
+          in: probe.history(), minLength: parameters.minTrackLength
+        ).subtracting(lineageIds)
         if parameters.fillGaps {
           filling = GapFilling(
             history: ShortTrackFilter.removing(removed, from: probe.history()),
             centroids: centroids, occupancy: occupancy, height: height, width: width,
             splitMerges: parameters.splitMerges)
+        }
+        if lateDaughters != nil {
+          let kept = ShortTrackFilter.removing(removed, from: probe.history())
+          finalHistory = lateDaughters!.applied(to: filling?.filledHistory(kept) ?? kept)
         }
         try spool.rewind()
         spooled = (probe, spool)
@@ -317,6 +335,7 @@ public final class TrackingJob {
             }
           }
           filling?.fill(frame: t, trackLabels: &trackFrame, segmentLabels: &segmentFrame)
+          lateDaughters?.relabel(frame: t, trackLabels: &trackFrame, segmentLabels: &segmentFrame)
         } else {
           let values = try CellFeatures.wholeLabels(
             labels.readFrame(t), subject: "\(subject): frame \(t)")
@@ -352,7 +371,7 @@ public final class TrackingJob {
         progress?(t + 1, frameCount)
       }
       let tracked = tracker.map { ShortTrackFilter.removing(removed, from: $0.history()) }
-      let result = tracked.map { filling?.filledHistory($0) ?? $0 } ?? history!
+      let result = finalHistory ?? tracked.map { filling?.filledHistory($0) ?? $0 } ?? history!
       let lineage = result.lineage()
       try trkWriter?.finish(lineage: lineage)
       try ctcWriter?.finish(table: result.trackTable(keepGapLinks: outputs.keepGapLinks))

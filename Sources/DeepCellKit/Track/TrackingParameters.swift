@@ -43,6 +43,16 @@ public struct TrackingParameters: Sendable, Equatable {
   /// before it was joined (``DivisionJoin``): the halves of one nucleus keep its whole area,
   /// while a finished division's daughters often hold less.
   public var divisionJoinArea: Double = 0.9
+  /// Most frames a second daughter may appear after the first, when segmentation misses it
+  /// at first (``LateDaughter``; `dc-track` output only, not ``CellTracker``). Off (0) by
+  /// default: on the noisy synthetic movies it finds a few more divisions, but dates some a
+  /// frame early, which costs an edge each (bench/track_results.md, session 20); 3, as
+  /// `maxGap`, lets a daughter stay unseen as long as any cell may.
+  public var lateDaughterGap: Int = 0
+  /// Largest area of the first daughter in its first frame, as a fraction of the parent's
+  /// area the frame before, for a daughter that appears late to be dated there
+  /// (``LateDaughter``): a daughter holds about half its parent.
+  public var lateDaughterArea: Double = 0.7
   /// Tracks present in fewer frames, with no parent and no daughters, are removed from the
   /// output (``ShortTrackFilter``; 1 keeps every track).
   public var minTrackLength: Int = 1
@@ -100,6 +110,12 @@ public struct TrackingParameters: Sendable, Equatable {
       "must be between 0 and 1000 frames")
     try check(
       divisionJoinContact.isFinite && divisionJoinContact >= 0, "--division-join-contact",
+      "must be zero or positive")
+    try check(
+      lateDaughterGap >= 0 && lateDaughterGap <= 1000, "--late-daughter-gap",
+      "must be between 0 and 1000 frames")
+    try check(
+      lateDaughterArea.isFinite && lateDaughterArea >= 0, "--late-daughter-area",
       "must be zero or positive")
     try check(
       divisionJoinArea.isFinite && divisionJoinArea >= 0, "--division-join-area",

@@ -18,8 +18,11 @@ final class OptionGroupTests: XCTestCase {
     // The division join and merge repair (issue 18): flags map on, bad values are refused.
     let j = try TrackingParameterOptions.parse([
       "--division-join", "3", "--division-join-contact", "0.7", "--division-join-area", "0.8",
-      "--no-split-merges",
+      "--no-split-merges", "--late-daughter-gap", "3", "--late-daughter-area", "0.6",
     ]).parameters
+    XCTAssertEqual(j.lateDaughterGap, 3)
+    XCTAssertEqual(j.lateDaughterArea, 0.6)
+    XCTAssertEqual(TrackingParameters().lateDaughterGap, 0)  // off unless asked for
     XCTAssertEqual(j.divisionJoin, 3)
     XCTAssertEqual(j.divisionJoinContact, 0.7)
     XCTAssertEqual(j.divisionJoinArea, 0.8)
@@ -27,7 +30,8 @@ final class OptionGroupTests: XCTestCase {
     XCTAssertTrue(TrackingParameters().splitMerges)
     for (flag, value) in [
       ("--division-join", "-1"), ("--division-join-contact", "-0.5"),
-      ("--division-join-area", "nan"),
+      ("--division-join-area", "nan"), ("--late-daughter-gap", "-1"),
+      ("--late-daughter-area", "inf"),
     ] {
       let bad = try TrackingParameterOptions.parse(["\(flag)=\(value)"]).parameters
       XCTAssertThrowsError(try bad.validate(), flag) {
