@@ -210,12 +210,24 @@ public struct LateDaughter: Sendable {
   /// says: from each split frame on, the parent's track id becomes the first daughter's, and
   /// in the parent's run holding the split frame, its CTC label too.
   public func relabel(frame t: Int, trackLabels: inout [Int32], segmentLabels: inout [Int32]) {
-    for (holder, split, label, last) in runs where t >= split.frame {
-      let daughter = Int32(truncatingIfNeeded: split.firstDaughter)
-      for p in trackLabels.indices where trackLabels[p] == holder {
-        trackLabels[p] = daughter
-        if t <= last && segmentLabels[p] == label { segmentLabels[p] = daughter }
+    let active = runs.filter { t >= $0.split.frame }
+    guard !active.isEmpty else { return }
+    // One pass over the frame: a pixel of a cut track takes each cut in order (a later cut of
+    // the same cells acts on the earlier one's new id); pairs of labels are mapped once.
+    let holders = Set(active.map(\.holder))
+    var mapped = [Int64: (Int32, Int32)]()
+    for p in trackLabels.indices where holders.contains(trackLabels[p]) {
+      let key = Int64(trackLabels[p]) << 32 | Int64(UInt32(bitPattern: segmentLabels[p]))
+      if mapped[key] == nil {
+        var (track, segment) = (trackLabels[p], segmentLabels[p])
+        for (holder, split, label, last) in active where track == holder {
+          let daughter = Int32(truncatingIfNeeded: split.firstDaughter)
+          if t <= last && segment == label { segment = daughter }
+          track = daughter
+        }
+        mapped[key] = (track, segment)
       }
+      (trackLabels[p], segmentLabels[p]) = mapped[key]!
     }
   }
 }

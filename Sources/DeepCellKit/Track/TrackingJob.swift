@@ -284,24 +284,24 @@ public final class TrackingJob {
           }
           if parameters.fillGaps { occupancy.add(frame: t, trackLabels: out.trackLabels) }
         }
+        let firstPass = probe.history()
         if parameters.lateDaughterGap > 0 {
           lateDaughters = LateDaughter(
-            history: probe.history(), features: centroids, parameters: parameters)
+            history: firstPass, features: centroids, parameters: parameters)
         }
         // A late daughter and its parent are in a lineage, so never short tracks.
         let lineageIds = Set(
           lateDaughters?.splits.flatMap { [$0.parent, $0.secondDaughter] } ?? [])
         removed = ShortTrackFilter.shortTracks(
-          in: probe.history(), minLength: parameters.minTrackLength
+          in: firstPass, minLength: parameters.minTrackLength
         ).subtracting(lineageIds)
+        let kept = ShortTrackFilter.removing(removed, from: firstPass)
         if parameters.fillGaps {
           filling = GapFilling(
-            history: ShortTrackFilter.removing(removed, from: probe.history()),
-            centroids: centroids, occupancy: occupancy, height: height, width: width,
-            splitMerges: parameters.splitMerges)
+            history: kept, centroids: centroids, occupancy: occupancy, height: height,
+            width: width, splitMerges: parameters.splitMerges)
         }
         if lateDaughters != nil {
-          let kept = ShortTrackFilter.removing(removed, from: probe.history())
           finalHistory = lateDaughters!.applied(to: filling?.filledHistory(kept) ?? kept)
         }
         try spool.rewind()

@@ -69,6 +69,30 @@ final class LateDaughterTests: XCTestCase {
     }
   }
 
+  func testARunAfterAGapKeepsItsCTCLabel() throws {
+    // Track 1 is missed in frame 6: its run from frame 7 has CTC label 9. The cut gives the
+    // new track the cells from frame 3 on; the run holding frame 3 takes its id as label,
+    // the later run keeps label 9 (its parent is then the new track's first run).
+    var (history, features) = movie()
+    features[6][1] = nil
+    history.records[1]!.spans = [
+      TrackSpan(first: 0, last: 5, label: 1), TrackSpan(first: 7, last: 7, label: 9),
+    ]
+    var late = LateDaughter(history: history, features: features, parameters: on)
+    XCTAssertEqual(late.splits.first?.firstDaughter, 10)
+    let h = late.applied(to: history)
+    XCTAssertEqual(
+      h.records[10]!.spans,
+      [TrackSpan(first: 3, last: 5, label: 10), TrackSpan(first: 7, last: 7, label: 9)])
+    for (t, segment) in [(4, Int32(10)), (7, 9)] {
+      var track: [Int32] = [1, 0]
+      var labels: [Int32] = [t == 7 ? 9 : 1, 0]
+      late.relabel(frame: t, trackLabels: &track, segmentLabels: &labels)
+      XCTAssertEqual(track, [10, 0], "frame \(t)")
+      XCTAssertEqual(labels, [segment, 0], "frame \(t)")
+    }
+  }
+
   func testNothingIsFoundOffOrWhereTheSignsAreMissing() throws {
     let (history, features) = movie()
     XCTAssertEqual(

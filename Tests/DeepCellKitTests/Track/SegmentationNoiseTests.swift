@@ -150,6 +150,14 @@ final class SegmentationNoiseTests: XCTestCase {
       XCTAssertLessThan(plain.divisions.f1.isNaN ? 0 : plain.divisions.f1, 0.5, name)
       XCTAssertLessThan(ours.operations.aogm, plain.operations.aogm, name)
       XCTAssertEqual(ours.det, 1, name)
+      // A late daughter is in a lineage, so `--min-track-length` does not remove it, however
+      // short (the limit here removes every other track without lineage).
+      on.minTrackLength = movie.frames.count
+      let filtered = try CleanMovies.evaluate(
+        CleanMovies.trackJob(
+          movie, input: movie.frames, folder: folder.appendingPathComponent("short\(k)"),
+          parameters: on), movie)
+      XCTAssertEqual(filtered.divisions, ours.divisions, name)
     }
   }
 
