@@ -265,7 +265,11 @@ public final class TrackingJob {
       var removed = Set<Int>()
       var filling: GapFilling?
       var lateDaughters: LateDaughter?
-      var finalHistory: TrackHistory?  // with the late daughters' divisions, when found
+      // The first pass's history without its short tracks (its closed gaps are counted
+      // there), and as written: gaps filled, late daughters' divisions made (the writing
+      // pass only reads the first pass back).
+      var kept: TrackHistory?
+      var written: TrackHistory?
       var spooled: (tracker: CellTracker, frames: TrackedFrameSpool)?
       if !converts
         && (parameters.minTrackLength > 1 || parameters.fillGaps || parameters.lateDaughterGap > 0)
@@ -295,15 +299,15 @@ public final class TrackingJob {
         removed = ShortTrackFilter.shortTracks(
           in: firstPass, minLength: parameters.minTrackLength
         ).subtracting(lineageIds)
-        let kept = ShortTrackFilter.removing(removed, from: firstPass)
+        let withoutShort = ShortTrackFilter.removing(removed, from: firstPass)
+        kept = withoutShort
         if parameters.fillGaps {
           filling = GapFilling(
-            history: kept, centroids: centroids, occupancy: occupancy, height: height,
+            history: withoutShort, centroids: centroids, occupancy: occupancy, height: height,
             width: width, splitMerges: parameters.splitMerges)
         }
-        if lateDaughters != nil {
-          finalHistory = lateDaughters!.applied(to: filling?.filledHistory(kept) ?? kept)
-        }
+        let filled = filling?.filledHistory(withoutShort) ?? withoutShort
+        written = lateDaughters?.applied(to: filled) ?? filled
         try spool.rewind()
         spooled = (probe, spool)
       }
@@ -370,8 +374,8 @@ public final class TrackingJob {
         }
         progress?(t + 1, frameCount)
       }
-      let tracked = tracker.map { ShortTrackFilter.removing(removed, from: $0.history()) }
-      let result = finalHistory ?? tracked.map { filling?.filledHistory($0) ?? $0 } ?? history!
+      let tracked = kept ?? tracker?.history()
+      let result = written ?? tracked ?? history!
       let lineage = result.lineage()
       try trkWriter?.finish(lineage: lineage)
       try ctcWriter?.finish(table: result.trackTable(keepGapLinks: outputs.keepGapLinks))

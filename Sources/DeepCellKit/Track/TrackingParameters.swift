@@ -75,50 +75,36 @@ public struct TrackingParameters: Sendable, Equatable {
     func check(_ ok: Bool, _ name: String, _ why: String) throws {
       if !ok { throw DeepCellError(.usage, name, why) }
     }
+    func nonNegative(_ value: Double, _ name: String) throws {
+      try check(value.isFinite && value >= 0, name, "must be zero or positive")
+    }
+    func frames(_ value: Int, _ name: String) throws {
+      try check(value >= 0 && value <= 1000, name, "must be between 0 and 1000 frames")
+    }
     try check(
       maxDistance.isFinite && maxDistance > 0, "--max-distance",
       "must be a positive number of pixels")
     try check(birthCost.isFinite && birthCost > 0, "--birth-cost", "must be positive")
     try check(deathCost.isFinite && deathCost > 0, "--death-cost", "must be positive")
-    try check(areaWeight.isFinite && areaWeight >= 0, "--area-weight", "must be zero or positive")
-    try check(
-      intensityWeight.isFinite && intensityWeight >= 0, "--intensity-weight",
-      "must be zero or positive")
-    try check(maxGap >= 0 && maxGap <= 1000, "--max-gap", "must be between 0 and 1000 frames")
-    try check(gapCost.isFinite && gapCost >= 0, "--gap-cost", "must be zero or positive")
-    try check(
-      divisionDistance.isFinite && divisionDistance >= 0, "--division-distance",
-      "must be zero or positive")
-    try check(
-      minDaughterAreaRatio.isFinite && minDaughterAreaRatio >= 0, "--min-daughter-area-ratio",
-      "must be zero or positive")
+    try nonNegative(areaWeight, "--area-weight")
+    try nonNegative(intensityWeight, "--intensity-weight")
+    try frames(maxGap, "--max-gap")
+    try nonNegative(gapCost, "--gap-cost")
+    try nonNegative(divisionDistance, "--division-distance")
+    try nonNegative(minDaughterAreaRatio, "--min-daughter-area-ratio")
     try check(
       maxDaughterAreaRatio.isFinite && maxDaughterAreaRatio >= minDaughterAreaRatio,
       "--max-daughter-area-ratio",
       "must be at least --min-daughter-area-ratio")
-    try check(
-      maxDivisionCost.isFinite && maxDivisionCost >= 0, "--division-cost",
-      "must be zero or positive")
+    try nonNegative(maxDivisionCost, "--division-cost")
     try check(
       minTrackLength >= 1 && minTrackLength <= 1_000_000, "--min-track-length",
       "must be 1 or more frames")
-    try check(
-      divisionGap >= 0 && divisionGap <= 1000, "--division-gap",
-      "must be between 0 and 1000 frames")
-    try check(
-      divisionJoin >= 0 && divisionJoin <= 1000, "--division-join",
-      "must be between 0 and 1000 frames")
-    try check(
-      divisionJoinContact.isFinite && divisionJoinContact >= 0, "--division-join-contact",
-      "must be zero or positive")
-    try check(
-      lateDaughterGap >= 0 && lateDaughterGap <= 1000, "--late-daughter-gap",
-      "must be between 0 and 1000 frames")
-    try check(
-      lateDaughterArea.isFinite && lateDaughterArea >= 0, "--late-daughter-area",
-      "must be zero or positive")
-    try check(
-      divisionJoinArea.isFinite && divisionJoinArea >= 0, "--division-join-area",
-      "must be zero or positive")
+    try frames(divisionGap, "--division-gap")
+    try frames(divisionJoin, "--division-join")
+    try nonNegative(divisionJoinContact, "--division-join-contact")
+    try frames(lateDaughterGap, "--late-daughter-gap")
+    try nonNegative(lateDaughterArea, "--late-daughter-area")
+    try nonNegative(divisionJoinArea, "--division-join-area")
   }
 }
